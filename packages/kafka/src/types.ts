@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+
+/** Which Kafka client library backs the interface. */
+export type KafkaClientKind = 'kafkajs' | 'rdkafka';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  client: KafkaClientKind;
+  logger?: Logger;
+}
+
+export interface ProduceRecord {
+  topic: string;
+  key: string | null;
+  value: Buffer;
+}
+
+/** Idempotent producer, acks=all, gzip (readable by both clients). */
+export interface Producer {
+  connect(): Promise<void>;
+  /** Resolves only once the broker acknowledged every record (acks=all). */
+  send(records: ProduceRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  /** Decimal string, as Kafka offsets exceed 2^53 in theory. */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Broker/producer timestamp, epoch ms. */
+  timestamp: number;
+}
+
+/** Messages of one topic-partition, in offset order. */
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface CommitOffset extends TopicPartition {
+  /** The next offset to read (last processed + 1), decimal string. */
+  offset: string;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. Default: earliest. */
+  fromBeginning?: boolean;
+}
+
+export interface ConsumerHooks {
+  /** Called after every rebalance with the partitions this member now owns. */
+  onAssignment?(assigned: TopicPartition[]): void | Promise<void>;
+}
+
+/**
+ * A consumer whose offsets move only when the caller commits them (no auto-commit),
+ * so a sink can commit after its writes were acknowledged.
+ */
+export interface Consumer {
+  connect(): Promise<void>;
+  /** Starts the fetch loop; `handle` runs for each batch, one at a time; awaiting it is the back-pressure. */
+  run(handle: (batch: PartitionBatch) => Promise<void>, hooks?: ConsumerHooks): Promise<void>;
+  commit(offsets: CommitOffset[]): Promise<void>;
+  /** Stops fetching and leaves the group. Uncommitted work is re-read by the next owner. */
+  disconnect(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  /** e.g. { 'cleanup.policy': 'compact' } */
+  config?: Record<string, string>;
+}
+
+export interface PartitionLag extends TopicPartition {
+  committed: string | null;
+  high: string;
+  lag: number;
+}
+
+export interface Admin {
+  connect(): Promise<void>;
+  /** Creates missing topics; existing ones are left as they are. */
+  ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /** Committed offset, high watermark and lag per partition of `topics` for `groupId`. */
+  lag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
+  disconnect(): Promise<void>;
+}
