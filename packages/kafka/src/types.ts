@@ -57,11 +57,26 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where a group with no committed offset starts. Default: earliest. */
   fromBeginning?: boolean;
+  /** Upper bound of messages per fetch round (rdkafka consume(n); kafkajs is bounded by bytes). Default 5000. */
+  maxBatchMessages?: number;
+  /** Group session timeout. Default 30 s. */
+  sessionTimeoutMs?: number;
 }
 
 export interface ConsumerHooks {
-  /** Called after every rebalance with the partitions this member now owns. */
+  /**
+   * Called after every rebalance with the partitions this member now owns (the full current
+   * assignment, not a delta). Hooks run one at a time, and before any batch of a newly assigned
+   * partition is handed to `handle`. A throwing hook stops the consumer like a throwing handler.
+   */
   onAssignment?(assigned: TopicPartition[]): void | Promise<void>;
+  /**
+   * Called once when the consumer stopped because of an error: `handle` or `onAssignment` threw,
+   * or the client failed for good. The consumer has then stopped fetching and left the group;
+   * the failed batch and everything not committed is re-read by the next owner. Restarting is the
+   * caller's decision (`disconnect()`, then a new consumer). The error is logged either way.
+   */
+  onError?(error: Error): void;
 }
 
 /**
@@ -70,16 +85,32 @@ export interface ConsumerHooks {
  */
 export interface Consumer {
   connect(): Promise<void>;
-  /** Starts the fetch loop; `handle` runs for each batch, one at a time; awaiting it is the back-pressure. */
+  /**
+   * Joins the group and starts the fetch loop; resolves once the member has its first assignment
+   * (the loop keeps running in the background). `handle` runs for each batch, one at a time;
+   * awaiting it is the back-pressure. If `handle` throws, the consumer stops (see `stopped()`).
+   */
   run(handle: (batch: PartitionBatch) => Promise<void>, hooks?: ConsumerHooks): Promise<void>;
+  /**
+   * Commits exactly these offsets (next offset to read) and resolves once the group coordinator
+   * stored them. Offsets of partitions this member no longer owns are dropped (the new owner
+   * re-reads them). Rejects if the consumer has stopped.
+   */
   commit(offsets: CommitOffset[]): Promise<void>;
   /** Stops fetching and leaves the group. Uncommitted work is re-read by the next owner. */
   disconnect(): Promise<void>;
+  /**
+   * Settles when the fetch loop has ended: resolves after `disconnect()`, rejects with the error
+   * that stopped the consumer (see `ConsumerHooks.onError`).
+   */
+  stopped(): Promise<void>;
 }
 
 export interface TopicSpec {
   topic: string;
   partitions: number;
+  /** Default 1 (the local single-node broker); set 3 on a real cluster. */
+  replicationFactor?: number;
   /** e.g. { 'cleanup.policy': 'compact' } */
   config?: Record<string, string>;
 }

@@ -9,7 +9,7 @@ export interface ServiceHttpOptions {
   port: number;
   /** Readiness: true once the service can do its job (connected, state restored). */
   ready: () => boolean;
-  /** Extra routes, keyed by "METHOD /path". */
+  /** Extra routes, keyed by "METHOD /path"; "METHOD /prefix/*" matches one more path segment. */
   routes?: Record<string, Handler>;
 }
 
@@ -39,7 +39,8 @@ export async function startServiceHttp(opts: ServiceHttpOptions): Promise<Servic
   };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const handler = routes[`${req.method} ${url.pathname}`] ?? routes[`* ${url.pathname}`];
+    const parent = url.pathname.slice(0, url.pathname.lastIndexOf('/'));
+    const handler = routes[`${req.method} ${url.pathname}`] ?? routes[`${req.method} ${parent}/*`];
     if (!handler) return sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
     Promise.resolve(handler(req, res, url)).catch((err: Error) => {
       if (!res.headersSent) sendJson(res, 500, { error: err.message });

@@ -1,0 +1,141 @@
+// The embedded ClickHouse engine (chdb) behind @clickhouse/client's Connection contract.
+//
+// Findings that shape this module (chdb 3.4, libchdb 26.7):
+// - Queries run on a libuv worker thread (Session.queryAsync); the event loop is not blocked,
+//   but each running query occupies one of the UV_THREADPOOL_SIZE (default 4) workers.
+// - One process binds ONE data directory; further connections to the same path are cheap
+//   (~0.1 ms) and each has its own session state (settings, current database, params).
+// - A second PROCESS cannot open a directory in use: the engine flocks `<dir>/status`
+//   (which holds `PID: n`) and connection creation fails. A killed holder releases the lock.
+// - chdb applies `clickhouse_settings` as `SET k = v; <query>` on the connection, so the
+//   settings STAY on that connection for every later query (an `insert_deduplication_token`
+//   silently dedups the next unrelated insert). EmbeddedConnection below therefore runs any
+//   call that carries engine settings on its own short-lived connection.
+// - Results are fully materialised in memory (no streaming); queries with `query_params` are
+//   serialised process-wide by chdb (its parameter binding is not connection-safe).
+// - readonly=1 set on a connection is enforced by the engine (writes, DDL, SYSTEM, file(),
+//   and changing settings, readonly included, are refused).
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import { pidAlive } from './pid.ts';
+
+/**
+ * The Connection contract as @clickhouse/client declares it. chdb types its connection against
+ * @clickhouse/client-common, whose (identical) declarations TypeScript treats as distinct, hence
+ * the one cast in `asClientConnection`.
+ */
+export type ClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
+type Params<K extends keyof ClientConnection> = Parameters<ClientConnection[K]>[0];
+type Result<K extends keyof ClientConnection> = ReturnType<ClientConnection[K]>;
+
+function asClientConnection(conn: ChdbConnection): ClientConnection {
+  return conn as unknown as ClientConnection;
+}
+
+/** The embedded store is held by another live process. */
+export class EmbeddedStoreLockedError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the embedded ClickHouse store ${dataDir} is in use by another process${pid ? ` (pid ${pid})` : ''}; ` +
+        'only one process can open it. Query it through the running pipeline (npm run sql), stop that process, ' +
+        'or point CS_DATA_DIR at another directory.',
+      options,
+    );
+    this.name = 'EmbeddedStoreLockedError';
+  }
+}
+
+
+/** The pid the engine wrote into `<dataDir>/status` if that process is alive (and not us). */
+export function storeHolderPid(dataDir: string): number | undefined {
+  const file = join(dataDir, 'status');
+  if (!existsSync(file)) return undefined;
+  const m = /^PID:\s*(\d+)/m.exec(readFileSync(file, 'utf8'));
+  const pid = m ? Number(m[1]) : undefined;
+  return pid !== undefined && pid !== process.pid && pidAlive(pid) ? pid : undefined;
+}
+
+/** Opens one native chdb connection on `dataDir`, with a clear error when another process holds it. */
+export function openChdb(dataDir: string): ClientConnection {
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    return asClientConnection(createChdbConnection({ path: dataDir }));
+  } catch (err) {
+    const holder = storeHolderPid(dataDir);
+    if (holder !== undefined) throw new EmbeddedStoreLockedError(dataDir, holder, { cause: err });
+    const msg = (err as Error).message;
+    throw new Error(
+      `cannot open the embedded ClickHouse store ${dataDir}: ${msg} ` +
+        '(one process can bind only one data directory; if another process uses it, stop it or use the SQL endpoint)',
+      { cause: err },
+    );
+  }
+}
+
+/** Settings that only mean something to the HTTP server (chdb drops them), plus default_format (a chdb option). */
+const NON_ENGINE_SETTINGS = new Set([
+  'default_format',
+  'wait_end_of_query',
+  'send_progress_in_http_headers',
+  'http_response_buffer_size',
+  'http_headers_progress_interval_ms',
+  'http_send_progress_interval_ms',
+  'enable_http_compression',
+  'http_zlib_compression_level',
+  'http_response_compression_method',
+  'http_native_compression_disable_checksumming_on_decompress',
+]);
+
+function carriesEngineSettings(params: { clickhouse_settings?: object }): boolean {
+  const s = params.clickhouse_settings as Record<string, unknown> | undefined;
+  return s !== undefined && Object.entries(s).some(([k, v]) => v !== undefined && !NON_ENGINE_SETTINGS.has(k));
+}
+
+/**
+ * A Connection on the embedded store whose calls never leak settings into each other: calls without
+ * engine settings share one native connection; a call with settings gets its own connection,
+ * closed when the call finishes (results are fully materialised by chdb, so that is safe).
+ */
+export class EmbeddedConnection implements ClientConnection {
+  readonly connectionName = 'chdb';
+  readonly #shared: ClientConnection;
+
+  constructor(readonly dataDir: string) {
+    this.#shared = openChdb(dataDir);
+  }
+
+  async #route<T>(params: { clickhouse_settings?: object }, run: (conn: ClientConnection) => Promise<T>): Promise<T> {
+    if (!carriesEngineSettings(params)) return run(this.#shared);
+    const own = openChdb(this.dataDir);
+    try {
+      return await run(own);
+    } finally {
+      await own.close();
+    }
+  }
+
+  query(params: Params<'query'>): Result<'query'> {
+    return this.#route(params, (c) => c.query(params));
+  }
+  exec(params: Params<'exec'>): Result<'exec'> {
+    return this.#route(params, (c) => c.exec(params));
+  }
+  command(params: Params<'command'>): Result<'command'> {
+    return this.#route(params, (c) => c.command(params));
+  }
+  insert(params: Params<'insert'>): Result<'insert'> {
+    return this.#route(params, (c) => c.insert(params));
+  }
+  ping(params: Params<'ping'>): Result<'ping'> {
+    return this.#shared.ping(params);
+  }
+  close(): Promise<void> {
+    return this.#shared.close();
+  }
+}

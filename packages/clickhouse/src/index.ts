@@ -1,0 +1,12 @@
+// @cs/clickhouse — the one ClickHouse access layer: config, client, migrations, inserts, read-only SQL.
+export { loadClickHouseConfig, repoRoot, stackDir, type ClickHouseConfig } from './config.ts';
+export { openClickHouse, configOf, serverClientOptions, type ClickHouseClient, type OpenOptions } from './client.ts';
+export { EmbeddedStoreLockedError, storeHolderPid } from './embedded.ts';
+export { migrate, readMigrations, splitStatements, substitute, MigrationError, type MigrateOptions, type MigrateResult, type MigrationFile } from './migrate.ts';
+export { insertRows, isTransientError, InsertError, type InsertOptions } from './insert.ts';
+export { BatchWriter, type BatchWriterOptions } from './batch-writer.ts';
+export { runEmbeddedQuery, type EmbeddedQuery, type EmbeddedQueryResult } from './readonly-query.ts';
+export { startSqlEndpoint, clickhouseErrorText, type SqlEndpoint, type SqlEndpointOptions } from './sql-endpoint.ts';
+export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpointFile, type EndpointInfo } from './endpoint-file.ts';
+export { formatClause, isMultiStatement, maskSql, stripTrailingSemicolons } from './sql-text.ts';
+export { isClickHouseError, type ClickHouseErrorLike } from './errors.ts';

@@ -1,0 +1,14 @@
+import { createConsumer, type KafkaClientKind } from '../src/index.ts';
+const [client, topic, n, maxBatch, commit] = [process.argv[2] as KafkaClientKind, process.argv[3]!, Number(process.argv[4]), Number(process.argv[5] ?? 5000), process.argv[6] !== '0'];
+const c = createConsumer({ brokers: ['127.0.0.1:9092'], client, clientId: 'timing' }, { groupId: `t-${Date.now()}`, topics: [topic], maxBatchMessages: maxBatch });
+let t = performance.now();
+await c.connect();
+const tc = performance.now() - t; t = performance.now();
+let count = 0, batches = 0, commitMs = 0; let done!: () => void; const fin = new Promise<void>((r) => (done = r));
+await c.run(async (b) => { count += b.messages.length; batches++; if (commit) { const s = performance.now(); const last = b.messages.at(-1)!; await c.commit([{ topic: b.topic, partition: b.partition, offset: (BigInt(last.offset) + 1n).toString() }]); commitMs += performance.now() - s; } if (count >= n) done(); });
+const tj = performance.now() - t; t = performance.now();
+await fin;
+const tr = performance.now() - t; t = performance.now();
+await c.disconnect();
+const td = performance.now() - t;
+console.log(client, `maxBatch=${maxBatch} commit=${commit}`, `connect ${tc.toFixed(0)} join ${tj.toFixed(0)} read ${tr.toFixed(0)} ms (${Math.round(n / tr * 1000)} msg/s, ${batches} batches, commit ${commitMs.toFixed(0)} ms) disconnect ${td.toFixed(0)}`);

@@ -1,0 +1,34 @@
+import { envReader, loadTimeRules, type TimeRules } from '@cs/runtime';
+
+export interface ProcessorConfig {
+  /** Consumer group and the name its state is stored under. */
+  groupId: string;
+  /** Prepended to every topic name (CS_TOPIC_PREFIX), so several pipelines can share a cluster. */
+  topicPrefix: string;
+  /** Event topics consumed, without the prefix. */
+  topics: string[];
+  deadLetterTopic: string;
+  /** Flush when a partition buffered this many messages… */
+  flushMaxMessages: number;
+  /** …or its oldest buffered message waited this long. */
+  flushIntervalMs: number;
+  /** Write a full state snapshot every N flushes of a partition. */
+  snapshotEvery: number;
+  httpPort: number;
+  rules: TimeRules;
+}
+
+export function loadProcessorConfig(env: Record<string, string | undefined> = process.env): ProcessorConfig {
+  const r = envReader(env);
+  return {
+    groupId: r.string('PROCESSOR_GROUP_ID', 'cs-processor'),
+    topicPrefix: r.string('CS_TOPIC_PREFIX', ''),
+    topics: r.string('PROCESSOR_TOPICS', 'cs.sessions,cs.calls,cs.surveys,cs.complaints,cs.outreach,cs.agents,cs.qa').split(',').map((t) => t.trim()).filter(Boolean),
+    deadLetterTopic: r.string('DEAD_LETTER_TOPIC', 'cs.dead_letters'),
+    flushMaxMessages: r.int('PROCESSOR_FLUSH_MAX_MESSAGES', 20_000),
+    flushIntervalMs: r.duration('PROCESSOR_FLUSH_INTERVAL', '1s'),
+    snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
+    httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),
+    rules: loadTimeRules(env),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The processor's write-ahead log and snapshots in ClickHouse (tables processor_log and
+ * processor_snapshots). See docs/design.md: an intent row fixes a flush's offsets and clock before
+ * its inserts, a done row carries its state changes after them.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { insertRows } from '@cs/clickhouse';
+import { TrackedState, type StateDelta } from './state.ts';
+
+export interface PartitionRef {
+  processor: string;
+  topic: string;
+  partition: number;
+}
+
+export interface FlushIntent {
+  seq: number;
+  from: number;
+  to: number;
+  wallTime: number;
+  idle: boolean;
+}
+
+export interface Restored {
+  state: TrackedState;
+  /** Last completed flush; 0 when the partition was never processed. */
+  seq: number;
+  /** An intent written but never completed: it must be redone exactly. */
+  pending: FlushIntent | null;
+}
+
+const SNAPSHOT_CHUNK_KEYS = 20_000;
+
+export class LogStore {
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly db: string,
+  ) {}
+
+  private token(p: PartitionRef, seq: number, what: string): string {
+    return `${p.processor}/${p.topic}/${p.partition}/${seq}/${what}`;
+  }
+
+  async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
+    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: this.token(p, intent.seq, 'intent') });
+  }
+
+  async writeDone(p: PartitionRef, intent: FlushIntent, delta: StateDelta): Promise<void> {
+    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'done', JSON.stringify(delta))], { dedupToken: this.token(p, intent.seq, 'done') });
+  }
+
+  async writeSnapshot(p: PartitionRef, seq: number, state: TrackedState): Promise<void> {
+    const chunks = [...state.chunks(SNAPSHOT_CHUNK_KEYS)];
+    const rows = chunks.map((data, chunk) => ({ processor: p.processor, topic: p.topic, partition: p.partition, seq, chunk, chunks: chunks.length, data: JSON.stringify(data) }));
+    await insertRows(this.client, `${this.db}.processor_snapshots`, rows, { dedupToken: this.token(p, seq, 'snapshot') });
+  }
+
+  async restore(p: PartitionRef): Promise<Restored> {
+    const where = `processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32}`;
+    const params = { processor: p.processor, topic: p.topic, partition: p.partition };
+    const snap = await this.rows<{ seq: string }>(
+      `SELECT seq FROM ${this.db}.processor_snapshots WHERE ${where}
+       GROUP BY seq HAVING uniqExact(chunk) = any(chunks) ORDER BY seq DESC LIMIT 1`,
+      params,
+    );
+    const state = new TrackedState();
+    const snapSeq = snap[0] ? Number(snap[0].seq) : 0;
+    if (snap[0]) {
+      const chunks = await this.rows<{ data: string }>(
+        `SELECT any(data) AS data FROM ${this.db}.processor_snapshots WHERE ${where} AND seq = {seq:UInt64} GROUP BY chunk ORDER BY chunk`,
+        { ...params, seq: snapSeq },
+      );
+      for (const c of chunks) state.apply({ set: JSON.parse(c.data) as Record<string, unknown>, del: [] });
+    }
+    const log = await this.rows<{ seq: string; kind: 'intent' | 'done'; from_offset: string; to_offset: string; wall_time: string; idle: boolean; state_delta: string }>(
+      `SELECT seq, kind, any(from_offset) AS from_offset, any(to_offset) AS to_offset, any(wall_time) AS wall_time, any(idle) AS idle, any(state_delta) AS state_delta
+       FROM ${this.db}.processor_log WHERE ${where} AND seq > {seq:UInt64}
+       GROUP BY seq, kind ORDER BY seq, kind`,
+      { ...params, seq: snapSeq },
+    );
+    let seq = snapSeq;
+    let pending: FlushIntent | null = null;
+    for (const row of log) {
+      const rowSeq = Number(row.seq);
+      if (row.kind === 'done' && rowSeq === seq + 1) {
+        state.apply(JSON.parse(row.state_delta) as StateDelta);
+        seq = rowSeq;
+        pending = null;
+      } else if (row.kind === 'intent' && rowSeq === seq + 1) {
+        pending = { seq: rowSeq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), idle: Boolean(row.idle) };
+      }
+    }
+    state.clearDirty();
+    return { state, seq, pending };
+  }
+
+  private logRow(p: PartitionRef, intent: FlushIntent, kind: 'intent' | 'done', stateDelta: string) {
+    return {
+      processor: p.processor,
+      topic: p.topic,
+      partition: p.partition,
+      seq: intent.seq,
+      from_offset: intent.from,
+      to_offset: intent.to,
+      kind,
+      wall_time: intent.wallTime,
+      idle: intent.idle,
+      state_delta: stateDelta,
+    };
+  }
+
+  private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    return result.json<T>();
+  }
+}

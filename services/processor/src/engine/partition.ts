@@ -1,0 +1,224 @@
+/**
+ * One topic-partition's processing: buffer → deterministic step over the buffered messages →
+ * one insert per table → log → offset commit. Deterministic given (state, messages, wall time),
+ * so a flush interrupted by a crash is redone with the same boundaries and the same
+ * deduplication tokens, and ClickHouse drops the inserts that had already landed.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { insertRows } from '@cs/clickhouse';
+import type { ConsumedMessage, Producer } from '@cs/kafka';
+import { counter, type Logger, type TimeRules } from '@cs/runtime';
+import { checkFuture, decodeEvent } from '@cs/schemas';
+import type { Buckets } from '../buckets.ts';
+import { rawRow } from './raw-row.ts';
+import type { FlushIntent, LogStore, PartitionRef } from './log-store.ts';
+import { FlushOutputs } from './outputs.ts';
+import type { TrackedState } from './state.ts';
+import type { StepContext, StepResult, TopicLogic } from './types.ts';
+
+const stepResults = counter('cs_processor_events_total', 'Events processed, by topic and result (ok, drop, dead_letter) and reason', ['topic', 'result', 'reason']);
+const flushes = counter('cs_processor_flushes_total', 'Flushes written, by topic and kind', ['topic', 'kind']);
+
+export interface PartitionDeps {
+  client: ClickHouseClient;
+  db: string;
+  log: LogStore;
+  logger: Logger;
+  rules: TimeRules;
+  buckets: Buckets;
+  logic: TopicLogic;
+  /** Producer for the dead-letter topic. */
+  deadLetterProducer: Producer | null;
+  deadLetterTopic: string;
+  snapshotEvery: number;
+}
+
+interface Meta {
+  seq: number;
+  nextOffset: number;
+  streamTime: number | null;
+}
+
+const META = '__meta';
+
+export class PartitionTask {
+  private buffer: ConsumedMessage[] = [];
+  private firstBufferedAt = 0;
+  lastMessageAt = Date.now();
+  lastIdleFlushAt = 0;
+  private pending: FlushIntent | null = null;
+  private flushing: Promise<number | null> | null = null;
+  private flushesSinceSnapshot = 0;
+
+  private constructor(
+    readonly ref: PartitionRef,
+    private readonly deps: PartitionDeps,
+    private readonly state: TrackedState,
+    pending: FlushIntent | null,
+  ) {
+    this.pending = pending;
+  }
+
+  static async restore(ref: PartitionRef, deps: PartitionDeps): Promise<PartitionTask> {
+    const restored = await deps.log.restore(ref);
+    const task = new PartitionTask(ref, deps, restored.state, restored.pending);
+    deps.logger.info({ ...ref, seq: restored.seq, nextOffset: task.meta().nextOffset, keys: restored.state.size, redo: restored.pending }, 'partition restored');
+    return task;
+  }
+
+  private meta(): Meta {
+    return this.state.get<Meta>(META) ?? { seq: 0, nextOffset: 0, streamTime: null };
+  }
+
+  get bufferedCount(): number {
+    return this.buffer.length;
+  }
+
+  get bufferAgeMs(): number {
+    return this.buffer.length ? Date.now() - this.firstBufferedAt : 0;
+  }
+
+  get hasOpenState(): boolean {
+    return this.state.size > 1;
+  }
+
+  /** Buffers the messages not yet processed (a re-delivered prefix is skipped). */
+  add(messages: ConsumedMessage[]): void {
+    const next = this.meta().nextOffset;
+    const lastBuffered = this.buffer.length ? Number(this.buffer[this.buffer.length - 1]!.offset) : next - 1;
+    for (const m of messages) {
+      const offset = Number(m.offset);
+      if (offset < next || offset <= lastBuffered) continue;
+      if (!this.buffer.length) this.firstBufferedAt = Date.now();
+      this.buffer.push(m);
+    }
+    if (messages.length) this.lastMessageAt = Date.now();
+  }
+
+  /** True when an unfinished flush from before a crash can now be redone. */
+  get redoReady(): boolean {
+    if (!this.pending) return false;
+    if (this.pending.to === this.pending.from) return true;
+    const last = this.buffer[this.buffer.length - 1];
+    return last !== undefined && Number(last.offset) >= this.pending.to - 1;
+  }
+
+  get awaitingRedo(): boolean {
+    return this.pending !== null;
+  }
+
+  /**
+   * Flushes the buffer (or redoes the pending intent). Resolves with the offset to commit,
+   * or null when there was nothing to write.
+   */
+  flush(idle = false): Promise<number | null> {
+    this.flushing ??= this.doFlush(idle).finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async doFlush(idle: boolean): Promise<number | null> {
+    let intent: FlushIntent;
+    let messages: ConsumedMessage[];
+    const meta = this.meta();
+    if (this.pending) {
+      if (!this.redoReady) return null;
+      intent = this.pending;
+      const cut = this.buffer.findIndex((m) => Number(m.offset) >= intent.to);
+      messages = cut < 0 ? this.buffer : this.buffer.slice(0, cut);
+      this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
+      this.deps.logger.warn({ ...this.ref, intent }, 'redoing an unfinished flush');
+    } else {
+      if (!this.buffer.length && !idle) return null;
+      messages = this.buffer;
+      this.buffer = [];
+      const last = messages[messages.length - 1];
+      intent = { seq: meta.seq + 1, from: meta.nextOffset, to: last ? Number(last.offset) + 1 : meta.nextOffset, wallTime: Date.now(), idle };
+      await this.deps.log.writeIntent(this.ref, intent);
+    }
+    if (this.buffer.length) this.firstBufferedAt = Date.now();
+
+    const outputs = this.process(messages, intent);
+    await this.write(intent, outputs);
+    await this.deps.log.writeDone(this.ref, intent, this.state.takeDelta());
+    this.pending = null;
+    flushes.inc({ topic: this.ref.topic, kind: intent.idle ? 'idle' : 'batch' });
+    if (++this.flushesSinceSnapshot >= this.deps.snapshotEvery) {
+      await this.deps.log.writeSnapshot(this.ref, intent.seq, this.state);
+      this.flushesSinceSnapshot = 0;
+    }
+    if (idle) this.lastIdleFlushAt = Date.now();
+    return intent.to;
+  }
+
+  private process(messages: ConsumedMessage[], intent: FlushIntent): FlushOutputs {
+    const { rules, logic, buckets } = this.deps;
+    const out = new FlushOutputs(buckets, intent.wallTime);
+    const meta = this.meta();
+    const ctx: StepContext = { topic: logic.topic, partition: this.ref.partition, rules, state: this.state, emit: out, streamTime: meta.streamTime ?? 0, horizon: -Infinity };
+    for (const msg of messages) {
+      let result: StepResult;
+      try {
+        result = this.step(msg, meta, ctx, intent.wallTime);
+      } catch (err) {
+        result = { kind: 'dead_letter', reason: 'invalid', detail: `processing failed: ${(err as Error).message}` };
+        out.deadLetter(msg, result.reason, result.detail);
+      }
+      stepResults.inc({ topic: this.ref.topic, result: result.kind, reason: result.kind === 'ok' ? '' : result.kind === 'drop' ? result.why : result.reason });
+    }
+    if (meta.streamTime !== null || intent.idle) {
+      const streamHorizon = meta.streamTime === null ? -Infinity : meta.streamTime - rules.allowedLatenessMs;
+      ctx.horizon = intent.idle ? Math.max(streamHorizon, intent.wallTime) : streamHorizon;
+      logic.closeWindows(ctx);
+    }
+    this.state.set(META, { ...meta, seq: intent.seq, nextOffset: intent.to } satisfies Meta);
+    return out;
+  }
+
+  private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, wallTime: number): StepResult {
+    const out = ctx.emit;
+    if (!msg.value) {
+      out.deadLetter(msg, 'decode', 'empty message');
+      return { kind: 'dead_letter', reason: 'decode', detail: 'empty message' };
+    }
+    const decoded = decodeEvent(this.deps.logic.topic, msg.value);
+    if (!decoded.ok) {
+      const reason = decoded.reason === 'decode' ? 'decode' : 'invalid';
+      out.deadLetter(msg, reason, decoded.detail);
+      return { kind: 'dead_letter', reason, detail: decoded.detail };
+    }
+    const event = decoded.event;
+    const future = checkFuture(event, wallTime, this.deps.rules.maxFutureMs);
+    if (future) {
+      out.deadLetter(msg, 'future', future.reason, event);
+      return { kind: 'dead_letter', reason: 'future', detail: future.reason };
+    }
+    const lateness = this.deps.rules.allowedLatenessMs;
+    if (meta.streamTime !== null && event.event_time < meta.streamTime - lateness) {
+      const detail = `event_time is more than ${lateness} ms before stream time ${new Date(meta.streamTime).toISOString()}`;
+      out.deadLetter(msg, 'late', detail, event);
+      return { kind: 'dead_letter', reason: 'late', detail };
+    }
+    meta.streamTime = Math.max(meta.streamTime ?? event.event_time, event.event_time);
+    ctx.streamTime = meta.streamTime;
+    ctx.horizon = meta.streamTime - lateness;
+    const result = this.deps.logic.onEvent(ctx, event, msg);
+    if (result.kind === 'ok') out.row(this.deps.logic.rawTable, rawRow(event, msg));
+    else if (result.kind === 'dead_letter') out.deadLetter(msg, result.reason, result.detail, event);
+    return result;
+  }
+
+  /** One insert per table, each with a token naming this flush, so a redo is dropped as a duplicate. */
+  private async write(intent: FlushIntent, out: FlushOutputs): Promise<void> {
+    const { client, db } = this.deps;
+    const token = (table: string) => `${this.ref.processor}/${this.ref.topic}/${this.ref.partition}/${intent.seq}/${table}`;
+    const tables = new Map([...out.rows, ...out.metricRows()]);
+    if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
+    const writes = [...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }));
+    if (out.deadLetters.length && this.deps.deadLetterProducer) {
+      writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));
+    }
+    await Promise.all(writes);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The stream processor: a consumer group over the event topics, one PartitionTask per owned
+ * partition, flushes on size/time/idleness, offsets committed only after ClickHouse acknowledged.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Consumer, PartitionBatch, Producer, TopicPartition } from '@cs/kafka';
+import { gauge, type Logger } from '@cs/runtime';
+import type { Topic } from '@cs/schemas';
+import { Buckets } from '../buckets.ts';
+import type { ProcessorConfig } from '../config.ts';
+import { LOGIC } from '../logic/index.ts';
+import { LogStore } from './log-store.ts';
+import { PartitionTask } from './partition.ts';
+
+const buffered = gauge('cs_processor_buffered_messages', 'Messages buffered and not yet flushed', ['topic', 'partition']);
+
+export interface ProcessorDeps {
+  config: ProcessorConfig;
+  consumer: Consumer;
+  deadLetterProducer: Producer | null;
+  client: ClickHouseClient;
+  db: string;
+  logger: Logger;
+}
+
+const id = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
+
+export class StreamProcessor {
+  private readonly tasks = new Map<string, Promise<PartitionTask>>();
+  private readonly log: LogStore;
+  private readonly buckets: Buckets;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private running = false;
+  private failure: Error | null = null;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.log = new LogStore(deps.client, deps.db);
+    this.buckets = new Buckets(deps.config.rules.timeZone);
+  }
+
+  get ready(): boolean {
+    return this.running && !this.failure;
+  }
+
+  async start(): Promise<void> {
+    await this.deps.consumer.connect();
+    this.running = true;
+    this.timer = setInterval(() => void this.tick(), 100);
+    await this.deps.consumer.run((batch) => this.onBatch(batch), { onAssignment: (assigned) => this.onAssignment(assigned) });
+  }
+
+  private task(tp: TopicPartition): Promise<PartitionTask> {
+    let task = this.tasks.get(id(tp));
+    if (!task) {
+      const { config, client, db, logger, deadLetterProducer } = this.deps;
+      const logic = LOGIC[tp.topic.slice(config.topicPrefix.length) as Topic];
+      if (!logic) throw new Error(`no processing logic for topic ${tp.topic}`);
+      task = PartitionTask.restore(
+        { processor: config.groupId, topic: tp.topic, partition: tp.partition },
+        { client, db, log: this.log, logger, rules: config.rules, buckets: this.buckets, logic, deadLetterProducer, deadLetterTopic: config.topicPrefix + config.deadLetterTopic, snapshotEvery: config.snapshotEvery },
+      );
+      this.tasks.set(id(tp), task);
+      task.catch(() => this.tasks.delete(id(tp)));
+    }
+    return task;
+  }
+
+  /** After a rebalance: forget partitions we lost (their new owner restores them), restore the new ones. */
+  private async onAssignment(assigned: TopicPartition[]): Promise<void> {
+    const keep = new Set(assigned.map(id));
+    for (const key of [...this.tasks.keys()]) if (!keep.has(key)) this.tasks.delete(key);
+    this.deps.logger.info({ assigned: assigned.map(id) }, 'partitions assigned');
+    await Promise.all(assigned.map((tp) => this.task(tp)));
+  }
+
+  private async onBatch(batch: PartitionBatch): Promise<void> {
+    if (this.failure) throw this.failure;
+    const task = await this.task(batch);
+    task.add(batch.messages);
+    this.deps.logger.debug({ topic: batch.topic, partition: batch.partition, messages: batch.messages.length, buffered: task.bufferedCount }, 'batch');
+    buffered.set({ topic: batch.topic, partition: batch.partition }, task.bufferedCount);
+    // Back-pressure: a full buffer is flushed before more is fetched.
+    if (task.bufferedCount >= this.deps.config.flushMaxMessages || task.redoReady) await this.flush(task, false);
+  }
+
+  private async flush(task: PartitionTask, idle: boolean): Promise<void> {
+    const offset = await task.flush(idle);
+    this.deps.logger.debug({ ...task.ref, idle, offset }, 'flushed');
+    buffered.set({ topic: task.ref.topic, partition: task.ref.partition }, task.bufferedCount);
+    if (offset === null) return;
+    if (this.tasks.has(id(task.ref))) {
+      await this.deps.consumer.commit([{ topic: task.ref.topic, partition: task.ref.partition, offset: String(offset) }]).catch((err: Error) => {
+        // The partition moved to another member: its state in ClickHouse is still right, the commit is just late.
+        this.deps.logger.warn({ err: err.message, ...task.ref }, 'offset commit failed');
+      });
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || !this.running) return;
+    this.ticking = true;
+    const { flushIntervalMs, rules } = this.deps.config;
+    try {
+      for (const pending of [...this.tasks.values()]) {
+        const task = await pending;
+        const now = Date.now();
+        if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
+          await this.flush(task, false);
+        } else if (!task.awaitingRedo && task.bufferedCount === 0 && task.hasOpenState && now - task.lastMessageAt >= rules.idleFlushMs && now - task.lastIdleFlushAt >= rules.idleFlushMs) {
+          await this.flush(task, true);
+        }
+      }
+    } catch (err) {
+      this.failure = err as Error;
+      this.deps.logger.error({ err }, 'flush failed; the processor stops and will resume from its log on restart');
+      void this.stop();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Graceful stop: flush what is buffered, commit, leave the group. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.timer);
+    while (this.ticking) await new Promise((r) => setTimeout(r, 20));
+    if (!this.failure) {
+      for (const pending of [...this.tasks.values()]) {
+        const task = await pending.catch(() => null);
+        if (task) await this.flush(task, false).catch((err: Error) => this.deps.logger.error({ err }, 'final flush failed'));
+      }
+    }
+    await this.deps.consumer.disconnect();
+  }
+}

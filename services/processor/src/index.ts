@@ -1,0 +1,7 @@
+export { StreamProcessor } from './engine/processor.ts';
+export { loadProcessorConfig, type ProcessorConfig } from './config.ts';
+export { Buckets } from './buckets.ts';
+export { contactOf } from './logic/contact.ts';
+export { startProcessor, type RunningProcessor } from './service.ts';
+export { prepareStorage, MIGRATIONS_DIR } from './storage.ts';
+export { ensureEventTopics, DEAD_LETTER_TOPIC } from './topics.ts';

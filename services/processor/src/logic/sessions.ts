@@ -1,0 +1,139 @@
+/**
+ * Sessionization (SPEC §5): session events → contacts. Events wait in per-session state until the
+ * contact's window closes (stream time past its end + allowed lateness, or an idle flush); then the
+ * contact row and its metrics are emitted once and a tombstone marks late arrivals.
+ */
+import type { ConsumedMessage } from '@cs/kafka';
+import { encodeEvent, type SessionEvent } from '@cs/schemas';
+import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
+
+interface OpenSession {
+  events: SessionEvent[];
+  offsets: number[];
+  windowEnd: number;
+}
+
+interface ClosedSession {
+  closed: true;
+  started: boolean;
+  windowEnd: number;
+}
+
+type SessionState = OpenSession | ClosedSession;
+
+const key = (sessionId: string) => `s:${sessionId}`;
+const isClosed = (s: SessionState): s is ClosedSession => 'closed' in s;
+
+export const ONLINE = (channel: string) => channel !== 'HOTLINE';
+
+export function dimsOf(e: SessionEvent): Dimensions {
+  return { business_unit: e.business_unit, product: e.product, channel: e.channel };
+}
+
+export const sessionsLogic: TopicLogic<SessionEvent> = {
+  topic: 'cs.sessions',
+  rawTable: 'raw_sessions',
+
+  onEvent(ctx: StepContext, event: SessionEvent, msg: ConsumedMessage): StepResult {
+    const k = key(event.session_id);
+    const s = ctx.state.get<SessionState>(k);
+    if (s && (isClosed(s) || s.windowEnd < ctx.horizon)) {
+      const started = isClosed(s) ? s.started : s.events.some((e) => e.type === 'STARTED');
+      return started ? { kind: 'dead_letter', reason: 'late', detail: `contact ${event.session_id} is already closed` } : { kind: 'dead_letter', reason: 'orphan', detail: `session ${event.session_id} has no STARTED` };
+    }
+    if (s && s.events.some((e) => e.event_id === event.event_id)) return { kind: 'drop', why: 'duplicate' };
+    if (event.type === 'STARTED' && s?.events.some((e) => e.type === 'STARTED')) {
+      return { kind: 'dead_letter', reason: 'invalid', detail: `session ${event.session_id} already has a STARTED` };
+    }
+    const events = [...(s?.events ?? []), event];
+    const offsets = [...(s?.offsets ?? []), Number(msg.offset)];
+    ctx.state.set(k, { events, offsets, windowEnd: contactOf(events).windowEnd } satisfies OpenSession);
+    if (event.type === 'STARTED') {
+      // Counted at STARTED so the contacts figure is fresh; it never changes afterwards.
+      const dims = dimsOf(event);
+      ctx.emit.metric('contacts', event.event_time, dims, 1, 0);
+      ctx.emit.metric('complaints_per_10k', event.event_time, dims, 0, 1);
+      ctx.emit.metric('upheld_complaints_per_10k', event.event_time, dims, 0, 1);
+    }
+    return { kind: 'ok' };
+  },
+
+  closeWindows(ctx: StepContext): void {
+    for (const [k, value] of ctx.state.entries('s:')) {
+      const s = value as SessionState;
+      if (isClosed(s)) {
+        // Past this, any event of the session is late by stream time alone.
+        if (s.windowEnd + INACTIVITY_MS < ctx.streamTime - 2 * ctx.rules.allowedLatenessMs) ctx.state.delete(k);
+        continue;
+      }
+      if (s.windowEnd >= ctx.horizon) continue;
+      const contact = contactOf(s.events);
+      emitClosed(ctx, contact, s);
+      ctx.state.set(k, { closed: true, started: contact.start !== null, windowEnd: contact.windowEnd } satisfies ClosedSession);
+    }
+  },
+};
+
+function deadLetterEvents(ctx: StepContext, s: OpenSession, events: SessionEvent[], reason: 'late' | 'orphan', detail: string): void {
+  for (const e of events) {
+    const offset = s.offsets[s.events.indexOf(e)] ?? -1;
+    // The original message was valid Avro; re-encoding it with the same writer schema gives its bytes back.
+    const msg: ConsumedMessage = { topic: ctx.topic, partition: ctx.partition, offset: String(offset), key: Buffer.from(e.user_id), value: encodeEvent('cs.sessions', e), timestamp: e.event_time };
+    ctx.emit.deadLetter(msg, reason, detail, e);
+  }
+}
+
+function emitClosed(ctx: StepContext, c: Contact, s: OpenSession): void {
+  if (!c.start) {
+    deadLetterEvents(ctx, s, c.before, 'orphan', 'session has no STARTED');
+    return;
+  }
+  deadLetterEvents(ctx, s, c.before, 'orphan', 'event before the session STARTED');
+  deadLetterEvents(ctx, s, c.after, 'late', `event after the contact ended (${c.endedBy})`);
+  const start = c.start;
+  const count = (type: SessionEvent['type']) => c.members.filter((e) => e.type === type).length;
+  const selfServiceEntry = start.entry === 'SELF_SERVICE';
+  const transferred = count('TRANSFERRED_TO_AGENT') > 0;
+  const selfService = selfServiceEntry && !transferred;
+  const online = ONLINE(start.channel);
+  const durationSeconds = (c.end - start.event_time) / 1000;
+  const botTurns = count('BOT_TURN');
+  const recognized = count('QUESTION_RECOGNIZED');
+  const confirmed = count('QUESTION_CONFIRMED');
+  const shown = count('PREDICTION_SHOWN') > 0;
+  const clicked = count('PREDICTION_CLICKED') > 0;
+  ctx.emit.row('contacts_local', {
+    session_id: start.session_id,
+    user_id: start.user_id,
+    business_unit: start.business_unit,
+    product: start.product,
+    channel: start.channel,
+    entry: start.entry ?? '',
+    start_time: start.event_time,
+    end_time: c.end,
+    ended_by: c.endedBy,
+    duration_seconds: durationSeconds,
+    self_service_entry: selfServiceEntry,
+    transferred,
+    self_service: selfService,
+    online,
+    bot_turns: botTurns,
+    questions_recognized: recognized,
+    questions_confirmed: confirmed,
+    prediction_shown: shown,
+    prediction_clicked: clicked,
+    fcr_state: 'pending',
+    version: 1,
+  });
+  const m = (id: string, num: number | boolean, den = 1) => ctx.emit.metric(id, start.event_time, dimsOf(start), Number(num), den);
+  m('self_service_share', selfService);
+  if (selfServiceEntry) m('self_service_transfer_rate', transferred);
+  if (online) m('online_aht_seconds', durationSeconds);
+  if (start.channel === 'HOTLINE' && selfServiceEntry) {
+    m('voicebot_recognition_coverage', recognized > 0);
+    if (recognized > 0) m('voicebot_confirmation_rate', confirmed > 0);
+    m('voicebot_avg_turns', botTurns);
+  }
+  if (shown) m('prediction_hit_rate', clicked);
+}

@@ -1,0 +1,30 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createConsumer, createProducer, type KafkaOptions } from '@cs/kafka';
+import type { Logger } from '@cs/runtime';
+import type { ProcessorConfig } from './config.ts';
+import { StreamProcessor } from './engine/processor.ts';
+
+export interface RunningProcessor {
+  processor: StreamProcessor;
+  /** Rejects if the consumer stopped on an error. */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires a StreamProcessor to Kafka (consumer + dead-letter producer) and ClickHouse, and starts it. */
+export async function startProcessor(opts: { config: ProcessorConfig; kafka: KafkaOptions; client: ClickHouseClient; db: string; logger: Logger }): Promise<RunningProcessor> {
+  const { config, kafka, client, db, logger } = opts;
+  const consumer = createConsumer({ ...kafka, logger }, { groupId: config.groupId, topics: config.topics.map((t) => config.topicPrefix + t), fromBeginning: true });
+  const deadLetterProducer = createProducer({ ...kafka, clientId: `${kafka.clientId}-dlq`, logger });
+  await deadLetterProducer.connect();
+  const processor = new StreamProcessor({ config, consumer, deadLetterProducer, client, db, logger });
+  await processor.start();
+  return {
+    processor,
+    stopped: consumer.stopped(),
+    async stop() {
+      await processor.stop();
+      await deadLetterProducer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { replayFile, type ReplayResult, type InvalidLine } from './replay.ts';

@@ -1,0 +1,110 @@
+/**
+ * Local time in an IANA zone, fast enough to be asked for every simulated arrival: the UTC
+ * offset is cached per 15-minute slot (every real-world offset transition falls on one).
+ */
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+const SLOT = 900_000;
+
+export interface LocalDate {
+  year: number;
+  /** 1–12 */
+  month: number;
+  day: number;
+}
+
+export class ZoneClock {
+  readonly timeZone: string;
+  private readonly fmt: Intl.DateTimeFormat | null;
+  private readonly cache = new Map<number, number>();
+
+  constructor(timeZone: string) {
+    this.timeZone = timeZone;
+    // Throws RangeError for an unknown zone, which is what callers want.
+    const fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    this.fmt = timeZone === 'UTC' || timeZone === 'Etc/UTC' ? null : fmt;
+  }
+
+  /** Local time minus UTC, in ms, at instant t. */
+  offset(t: number): number {
+    if (this.fmt === null) return 0;
+    const slot = Math.floor(t / SLOT);
+    let off = this.cache.get(slot);
+    if (off === undefined) {
+      const at = slot * SLOT;
+      const p: Record<string, number> = {};
+      for (const part of this.fmt.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+      off = Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!, p['second']!) - at;
+      if (this.cache.size > 4096) this.cache.clear();
+      this.cache.set(slot, off);
+    }
+    return off;
+  }
+
+  /** Milliseconds since the Unix epoch on the local wall clock ("local epoch"). */
+  local(t: number): number {
+    return t + this.offset(t);
+  }
+
+  /** Fractional local hour of day, 0 ≤ h < 24. */
+  hourOfDay(t: number): number {
+    const l = this.local(t);
+    return (((l % DAY) + DAY) % DAY) / HOUR;
+  }
+
+  /** Local weekday, 0 = Sunday. */
+  weekday(t: number): number {
+    return (((Math.floor(this.local(t) / DAY) + 4) % 7) + 7) % 7;
+  }
+
+  localDate(t: number): LocalDate {
+    const d = new Date(Math.floor(this.local(t) / DAY) * DAY);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+  }
+
+  /** YYYY-MM-DD of instant t in this zone. */
+  dateString(t: number): string {
+    const { year, month, day } = this.localDate(t);
+    return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  }
+
+  /** The instant of a local wall-clock time (day may overflow, e.g. day 32 = next month). */
+  toUtc(year: number, month: number, day: number, hour = 0, minute = 0): number {
+    const wall = Date.UTC(year, month - 1, day, hour, minute);
+    const first = wall - this.offset(wall);
+    const second = wall - this.offset(first);
+    // In a spring-forward gap neither guess maps back exactly; take the later (valid) one.
+    return this.local(second) === wall ? second : Math.max(first, second);
+  }
+
+  /** Start (local midnight) of the local day containing t. */
+  startOfDay(t: number): number {
+    const { year, month, day } = this.localDate(t);
+    return this.toUtc(year, month, day);
+  }
+
+  /** The next local midnight strictly after the start of t's day. */
+  nextDay(t: number): number {
+    const { year, month, day } = this.localDate(t);
+    return this.toUtc(year, month, day + 1);
+  }
+}
+
+/** Parses YYYY-MM-DD. */
+export function parseDate(text: string): LocalDate {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!m) throw new Error(`not a date: "${text}" (use YYYY-MM-DD)`);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) throw new Error(`not a valid date: "${text}"`);
+  return { year, month, day };
+}
