@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: fast unit tests (fakes allowed), and integration tests against the real Kafka
-// broker and the real ClickHouse engine, run one file at a time (2-core machines).
+// broker and the real ClickHouse engine. Files run one at a time, each in its own process (the
+// embedded engine opens one data directory per process; CI machines have 2 cores).
 export default defineConfig({
   test: {
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -17,7 +19,6 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

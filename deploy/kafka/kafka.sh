@@ -77,9 +77,12 @@ fetch_jars() {
   say "fetching Kafka jars (once, ~43 MB; cached in ~/.m2) ..."
   rm -rf "$JARS"
   mkdir -p "$JARS"
-  if ! mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DoutputDirectory="$JARS" -DincludeScope=runtime; then
+  local mvn_log="$BASE/mvn.log"
+  if ! mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
+    -DoutputDirectory="$JARS" -DincludeScope=runtime >"$mvn_log" 2>&1; then
+    tail -n 40 "$mvn_log" >&2
     rm -rf "$JARS"
-    die "mvn dependency:copy-dependencies failed (see output above)"
+    die "mvn dependency:copy-dependencies failed (full output: ${mvn_log#"$REPO_ROOT"/})"
   fi
   printf '%s\n' "$want" >"$POM_HASH_FILE"
   say "jars ready in ${JARS#"$REPO_ROOT"/}"
@@ -227,7 +230,7 @@ cmd_start() {
   # The inner shell writes its own pid and execs java, so the pid file holds the JVM's pid.
   setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
     java "${JAVA_OPTS[@]}" -cp "$JARS/*" kafka.Kafka "$PROPS" \
-    </dev/null >"$CONSOLE_LOG" 2>&1 &
+    </dev/null >"$CONSOLE_LOG" 2>&1 9>&- &
   # Wait (briefly) for the pid file written by the child.
   local i
   for ((i = 0; i < 50; i++)); do
@@ -311,11 +314,22 @@ cmd_reset() {
   say "data and logs deleted (jars kept in ${JARS#"$REPO_ROOT"/})"
 }
 
+# start/stop/reset hold an exclusive lock, so concurrent callers (parallel test runs, two
+# terminals) neither start two brokers on one data dir nor race on the pid file.
+with_lock() {
+  mkdir -p "$BASE"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$BASE/.lock"
+    flock -w 300 9 || die "another kafka.sh still holds $BASE/.lock after 300 s"
+  fi
+  "$@"
+}
+
 case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) with_lock cmd_start ;;
+  stop) with_lock cmd_stop ;;
   status) cmd_status ;;
-  reset) cmd_reset ;;
+  reset) with_lock cmd_reset ;;
   *)
     echo "usage: $(basename "$0") start|stop|status|reset" >&2
     exit 2

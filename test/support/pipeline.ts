@@ -43,7 +43,7 @@ export async function openTestStore(timeZone: string, dataDir = mkdtempSync(join
 }
 
 export function processorEnv(prefix: string, timeZone: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { CS_TOPIC_PREFIX: prefix, CS_TIMEZONE: timeZone, PROCESSOR_GROUP_ID: `${prefix}processor`, CS_IDLE_FLUSH: '2s', PROCESSOR_FLUSH_INTERVAL: '300ms', ...extra };
+  return { CS_TOPIC_PREFIX: prefix, CS_TIMEZONE: timeZone, PROCESSOR_GROUP_ID: `${prefix}processor`, CS_IDLE_FLUSH: '2s', PROCESSOR_FLUSH_INTERVAL: '300ms', PROCESSOR_SESSION_TIMEOUT: '6s', ...extra };
 }
 
 export async function startTestProcessor(store: TestStore, prefix: string, timeZone: string, client: KafkaClientKind, extra: Record<string, string> = {}): Promise<RunningProcessor> {

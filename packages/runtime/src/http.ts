@@ -58,21 +58,34 @@ export async function startServiceHttp(opts: ServiceHttpOptions): Promise<Servic
   };
 }
 
-/** Reads a request body, rejecting with status 413 past `limitBytes`. */
+/**
+ * Reads a request body, rejecting with status 413 past `limitBytes`. The rest of an oversize body
+ * is drained, not cut, so the client still receives the 413 answer.
+ */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const tooLarge = () => Object.assign(new Error(`body larger than ${limitBytes} bytes`), { status: 413 });
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limitBytes) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (chunk: Buffer) => {
+      if (over) return;
       size += chunk.length;
       if (size > limitBytes) {
-        reject(Object.assign(new Error(`body larger than ${limitBytes} bytes`), { status: 413 }));
-        req.destroy();
+        over = true;
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (!over) resolve(Buffer.concat(chunks));
+    });
     req.on('error', reject);
   });
 }

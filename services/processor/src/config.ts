@@ -15,6 +15,8 @@ export interface ProcessorConfig {
   /** Write a full state snapshot every N flushes of a partition. */
   snapshotEvery: number;
   httpPort: number;
+  /** Consumer group session timeout: how long a crashed member holds its partitions. */
+  sessionTimeoutMs: number;
   rules: TimeRules;
 }
 
@@ -29,6 +31,7 @@ export function loadProcessorConfig(env: Record<string, string | undefined> = pr
     flushIntervalMs: r.duration('PROCESSOR_FLUSH_INTERVAL', '1s'),
     snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
     httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),
+    sessionTimeoutMs: r.duration('PROCESSOR_SESSION_TIMEOUT', '30s'),
     rules: loadTimeRules(env),
   };
 }

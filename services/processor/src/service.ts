@@ -14,7 +14,7 @@ export interface RunningProcessor {
 /** Wires a StreamProcessor to Kafka (consumer + dead-letter producer) and ClickHouse, and starts it. */
 export async function startProcessor(opts: { config: ProcessorConfig; kafka: KafkaOptions; client: ClickHouseClient; db: string; logger: Logger }): Promise<RunningProcessor> {
   const { config, kafka, client, db, logger } = opts;
-  const consumer = createConsumer({ ...kafka, logger }, { groupId: config.groupId, topics: config.topics.map((t) => config.topicPrefix + t), fromBeginning: true });
+  const consumer = createConsumer({ ...kafka, logger }, { groupId: config.groupId, topics: config.topics.map((t) => config.topicPrefix + t), fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs });
   const deadLetterProducer = createProducer({ ...kafka, clientId: `${kafka.clientId}-dlq`, logger });
   await deadLetterProducer.connect();
   const processor = new StreamProcessor({ config, consumer, deadLetterProducer, client, db, logger });

@@ -139,10 +139,17 @@ export class RdkafkaConsumer implements Consumer {
     this.state.hooks = hooks;
     this.consumer.subscribe(this.c.topics);
     this.loopDone = this.loop(handle);
-    // Like kafkajs' run(): return once the member joined the group and got its assignment.
-    const timer = setTimeout(() => this.log.warn('no partition assignment after 30 s; still waiting in the background'), 30_000);
+    // Like kafkajs' run(): return once the member joined the group and got its (first)
+    // assignment, or after 30 s (then with a warning; the loop keeps trying in the background).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.log.warn('no partition assignment after 30 s; still waiting in the background');
+        resolve();
+      }, 30_000);
+    });
     try {
-      await Promise.race([this.firstAssignment.promise, this.state.done.promise.catch(() => undefined), sleep(30_000)]);
+      await Promise.race([this.firstAssignment.promise, this.state.done.promise.catch(() => undefined), timeout]);
     } finally {
       clearTimeout(timer);
     }
