@@ -2,8 +2,10 @@ import { createLogger, type Logger } from '@cs/runtime';
 import type { ConsumerHooks, KafkaOptions, TopicPartition } from './types.ts';
 
 /** The caller's pino logger (child), or a stderr logger at LOG_LEVEL (default warn) so errors are never silent. */
+let fallback: Logger | undefined;
+
 export function kafkaLogger(opts: KafkaOptions, role: string): Logger {
-  const base = opts.logger ?? createLogger('kafka', process.env.LOG_LEVEL ?? 'warn');
+  const base = opts.logger ?? (fallback ??= createLogger('kafka', process.env.LOG_LEVEL ?? 'warn'));
   return base.child({ kafka: role, client: opts.client, clientId: opts.clientId });
 }
 
