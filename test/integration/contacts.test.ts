@@ -102,6 +102,9 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('sessions → cs.contacts
       { session_id: 's4', user_id: 'u1', channel: 'APP', entry: 'HUMAN', start: '2026-03-01 18:00:00.000', end: '2026-03-01 18:03:00.000', ended_by: 'ENDED', duration_seconds: 180, self_service_entry: false, transferred: false, self_service: false, online: true, bot_turns: 0, questions_recognized: 0 },
     ]);
 
+    const [{ provisional } = { provisional: -1 }] = await query<{ provisional: number }>(store.client, `SELECT countIf(NOT final) AS provisional FROM cs.contacts`);
+    expect(provisional).toBe(0);
+
     const daily = await query<Record<string, unknown>>(
       store.client,
       `SELECT toString(bucket) AS day, channel, numerator, denominator, value FROM cs.metrics

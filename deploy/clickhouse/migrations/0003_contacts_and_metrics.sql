@@ -1,5 +1,6 @@
--- One row per contact (SPEC §5), rewritten when its facts change (close, FCR decision);
--- `version` orders the rewrites and the cs.contacts view reads the latest.
+-- One row per contact (SPEC §5), rewritten when its facts change; `version` orders the rewrites
+-- and the cs.contacts view reads the latest: 1 = provisional (written when ENDED arrives, so live
+-- contacts show within seconds), 2 = final (its window closed), 3 = FCR decided.
 CREATE TABLE IF NOT EXISTS {{db}}.contacts_local (
   session_id String,
   user_id String,
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.contacts_local (
   prediction_shown Bool,
   prediction_clicked Bool,
   fcr_state LowCardinality(String),
+  final Bool,
   version UInt64
 ) ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(start_time)

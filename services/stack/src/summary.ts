@@ -40,14 +40,14 @@ export function startSummary(deps: SummaryDeps, intervalMs = 2000): { stop(): vo
       const { db } = deps;
       const perMinute = await one<{ minute: string; contacts: number }>(
         deps.client,
-        `SELECT toString(bucket) AS minute, numerator AS contacts FROM ${db}.metrics
+        `SELECT toString(bucket) AS minute, sum(numerator) AS contacts FROM ${db}.metrics
          WHERE grain = 'minute' AND metric = 'contacts' AND bucket >= now() - INTERVAL 3 MINUTE AND bucket < toStartOfMinute(now())
-         ORDER BY bucket DESC LIMIT 1 BY metric`,
+         GROUP BY bucket ORDER BY bucket DESC LIMIT 1`,
       ).catch(() => undefined);
-      const totals = await one<{ contacts: string; closed: string; dead: string }>(
+      const totals = await one<{ contacts: string; closed: string; final: string; dead: string }>(
         deps.client,
         `SELECT (SELECT sum(numerator) FROM ${db}.metrics WHERE grain = 'day' AND metric = 'contacts') AS contacts,
-                (SELECT count() FROM ${db}.contacts) AS closed,
+                (SELECT count() FROM ${db}.contacts) AS closed, (SELECT countIf(final) FROM ${db}.contacts) AS final,
                 (SELECT count() FROM ${db}.dead_letters FINAL) AS dead`,
       );
       const lines = [
@@ -58,7 +58,7 @@ export function startSummary(deps: SummaryDeps, intervalMs = 2000): { stop(): vo
         `  consumer lag            ${lag}`,
         `  contacts last minute    ${perMinute ? `${Number(perMinute.contacts)}  (${perMinute.minute})` : '—'}`,
         `  contacts started        ${Number(totals?.contacts ?? 0)}`,
-        `  contacts closed         ${Number(totals?.closed ?? 0)}  (cs.contacts)`,
+        `  contacts ended          ${Number(totals?.closed ?? 0)}  (cs.contacts; ${Number(totals?.final ?? 0)} final)`,
         `  dead letters            ${Number(totals?.dead ?? 0)}`,
         '',
         ...Object.entries(deps.urls).map(([k, v]) => `  ${k.padEnd(22)}  ${v}`),

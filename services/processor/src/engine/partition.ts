@@ -78,8 +78,10 @@ export class PartitionTask {
     return this.buffer.length ? Date.now() - this.firstBufferedAt : 0;
   }
 
-  get hasOpenState(): boolean {
-    return this.state.size > 1;
+  /** True when an idle flush at `now` would close a window. */
+  idleFlushDue(now: number): boolean {
+    const end = this.deps.logic.earliestWindowEnd(this.state);
+    return end !== null && end < now;
   }
 
   /** Buffers the messages not yet processed (a re-delivered prefix is skipped). */

@@ -107,7 +107,7 @@ export class StreamProcessor {
         const now = Date.now();
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
           await this.flush(task, false);
-        } else if (!task.awaitingRedo && task.bufferedCount === 0 && task.hasOpenState && now - task.lastMessageAt >= rules.idleFlushMs && now - task.lastIdleFlushAt >= rules.idleFlushMs) {
+        } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs && now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now)) {
           await this.flush(task, true);
         }
       }

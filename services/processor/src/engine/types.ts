@@ -49,4 +49,6 @@ export interface TopicLogic<E extends AnyEvent = AnyEvent> {
   onEvent(ctx: StepContext, event: E, msg: ConsumedMessage): StepResult;
   /** Closes every window that ends before ctx.horizon, emitting its final facts. */
   closeWindows(ctx: StepContext): void;
+  /** The earliest end of a window still open (null when none): an idle flush is worth it only past it. */
+  earliestWindowEnd(state: KeyedState): number | null;
 }

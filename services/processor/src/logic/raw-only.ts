@@ -8,5 +8,6 @@ export function rawOnlyLogic(topic: Topic, rawTable: string): TopicLogic<AnyEven
     rawTable,
     onEvent: () => ({ kind: 'ok' }),
     closeWindows: () => {},
+    earliestWindowEnd: () => null,
   };
 }

@@ -48,7 +48,10 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
     }
     const events = [...(s?.events ?? []), event];
     const offsets = [...(s?.offsets ?? []), Number(msg.offset)];
-    ctx.state.set(k, { events, offsets, windowEnd: contactOf(events).windowEnd } satisfies OpenSession);
+    const contact = contactOf(events);
+    ctx.state.set(k, { events, offsets, windowEnd: contact.windowEnd } satisfies OpenSession);
+    // A provisional row as soon as the contact ended, so cs.contacts is fresh; the final row replaces it.
+    if (event.type === 'ENDED' && contact.endedBy === 'ENDED' && contact.start) ctx.emit.row('contacts_local', contactRow(contact, contact.start, false));
     if (event.type === 'STARTED') {
       // Counted at STARTED so the contacts figure is fresh; it never changes afterwards.
       const dims = dimsOf(event);
@@ -57,6 +60,15 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
       ctx.emit.metric('upheld_complaints_per_10k', event.event_time, dims, 0, 1);
     }
     return { kind: 'ok' };
+  },
+
+  earliestWindowEnd(state): number | null {
+    let earliest: number | null = null;
+    for (const [, value] of state.entries('s:')) {
+      const s = value as SessionState;
+      if (!isClosed(s) && (earliest === null || s.windowEnd < earliest)) earliest = s.windowEnd;
+    }
+    return earliest;
   },
 
   closeWindows(ctx: StepContext): void {
@@ -91,19 +103,27 @@ function emitClosed(ctx: StepContext, c: Contact, s: OpenSession): void {
   }
   deadLetterEvents(ctx, s, c.before, 'orphan', 'event before the session STARTED');
   deadLetterEvents(ctx, s, c.after, 'late', `event after the contact ended (${c.endedBy})`);
+  const row = contactRow(c, c.start, true);
+  ctx.emit.row('contacts_local', row);
   const start = c.start;
+  const m = (id: string, num: number | boolean) => ctx.emit.metric(id, start.event_time, dimsOf(start), Number(num), 1);
+  m('self_service_share', row.self_service);
+  if (row.self_service_entry) m('self_service_transfer_rate', row.transferred);
+  if (row.online) m('online_aht_seconds', row.duration_seconds);
+  if (start.channel === 'HOTLINE' && row.self_service_entry) {
+    m('voicebot_recognition_coverage', row.questions_recognized > 0);
+    if (row.questions_recognized > 0) m('voicebot_confirmation_rate', row.questions_confirmed > 0);
+    m('voicebot_avg_turns', row.bot_turns);
+  }
+  if (row.prediction_shown) m('prediction_hit_rate', row.prediction_clicked);
+}
+
+/** The cs.contacts row of a contact: its derived facts (SPEC §5, §7). */
+export function contactRow(c: Contact, start: SessionEvent, final: boolean) {
   const count = (type: SessionEvent['type']) => c.members.filter((e) => e.type === type).length;
   const selfServiceEntry = start.entry === 'SELF_SERVICE';
   const transferred = count('TRANSFERRED_TO_AGENT') > 0;
-  const selfService = selfServiceEntry && !transferred;
-  const online = ONLINE(start.channel);
-  const durationSeconds = (c.end - start.event_time) / 1000;
-  const botTurns = count('BOT_TURN');
-  const recognized = count('QUESTION_RECOGNIZED');
-  const confirmed = count('QUESTION_CONFIRMED');
-  const shown = count('PREDICTION_SHOWN') > 0;
-  const clicked = count('PREDICTION_CLICKED') > 0;
-  ctx.emit.row('contacts_local', {
+  return {
     session_id: start.session_id,
     user_id: start.user_id,
     business_unit: start.business_unit,
@@ -113,27 +133,18 @@ function emitClosed(ctx: StepContext, c: Contact, s: OpenSession): void {
     start_time: start.event_time,
     end_time: c.end,
     ended_by: c.endedBy,
-    duration_seconds: durationSeconds,
+    duration_seconds: (c.end - start.event_time) / 1000,
     self_service_entry: selfServiceEntry,
     transferred,
-    self_service: selfService,
-    online,
-    bot_turns: botTurns,
-    questions_recognized: recognized,
-    questions_confirmed: confirmed,
-    prediction_shown: shown,
-    prediction_clicked: clicked,
+    self_service: selfServiceEntry && !transferred,
+    online: ONLINE(start.channel),
+    bot_turns: count('BOT_TURN'),
+    questions_recognized: count('QUESTION_RECOGNIZED'),
+    questions_confirmed: count('QUESTION_CONFIRMED'),
+    prediction_shown: count('PREDICTION_SHOWN') > 0,
+    prediction_clicked: count('PREDICTION_CLICKED') > 0,
     fcr_state: 'pending',
-    version: 1,
-  });
-  const m = (id: string, num: number | boolean, den = 1) => ctx.emit.metric(id, start.event_time, dimsOf(start), Number(num), den);
-  m('self_service_share', selfService);
-  if (selfServiceEntry) m('self_service_transfer_rate', transferred);
-  if (online) m('online_aht_seconds', durationSeconds);
-  if (start.channel === 'HOTLINE' && selfServiceEntry) {
-    m('voicebot_recognition_coverage', recognized > 0);
-    if (recognized > 0) m('voicebot_confirmation_rate', confirmed > 0);
-    m('voicebot_avg_turns', botTurns);
-  }
-  if (shown) m('prediction_hit_rate', clicked);
+    final,
+    version: final ? 2 : 1,
+  };
 }

@@ -1,0 +1,66 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every Node service of the pipeline (processor, ingest, simulator, replay, the
+# migrations one-shot). Services run from their TypeScript sources with tsx, as in development:
+#
+#   docker run cs-analytics:local services/processor/src/main.ts          (the default)
+#   docker run cs-analytics:local services/ingest/src/main.ts
+#   docker run cs-analytics:local services/simulator/src/main.ts --mode live
+#   docker run cs-analytics:local deploy/docker/migrate.ts
+#
+# docker-compose.yml builds it; see deploy/docker/README.md.
+
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+# ---- manifests: only package.json files + the lockfile, so `npm ci` below is re-run only when
+# dependencies change (the layer is cached by content, not by the source tree). -------------------
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+RUN mkdir /manifests \
+ && find . -name package.json -not -path '*/node_modules/*' -exec cp --parents {} /manifests/ \; \
+ && cp package-lock.json /manifests/
+
+# ---- build: npm ci, including the node-rdkafka native build (librdkafka with SSL and zlib). ---------
+FROM ${NODE_IMAGE} AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ pkg-config libssl-dev zlib1g-dev ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+# node-gyp: use the headers shipped with this Node instead of downloading them.
+ENV npm_config_nodedir=/usr/local
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
+COPY . .
+# Drop dev tools, but keep tsx (and its esbuild): the services run from TypeScript sources.
+# Then keep only what node-rdkafka loads at run time: the addon and librdkafka's shared libraries.
+RUN mkdir -p /tmp/keep \
+ && cp -a node_modules/tsx node_modules/esbuild node_modules/@esbuild /tmp/keep/ \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && cp -a /tmp/keep/. node_modules/ \
+ && rm -rf /tmp/keep \
+ && cd node_modules/node-rdkafka \
+ && rm -rf deps build/Release/obj.target build/deps/include build/deps/librdkafka build/deps/pkgconfig build/deps/share \
+ && rm -f build/deps/*.a build/deps/*.mk build/*.mk build/Makefile build/deps/*Makefile \
+ && cd /app \
+ && node -e "require('node-rdkafka')" \
+ && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/producer');"
+
+# ---- runtime ------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+# librdkafka links OpenSSL and zlib dynamically.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libssl3 zlib1g ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+USER node
+# Fail the build, not the first start, if a native module cannot load here.
+RUN node -e "require('node-rdkafka')" \
+ && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest');"
+# 9401: processor /healthz /readyz /metrics; 8080: ingest API (+ the same probes).
+EXPOSE 8080 9401
+ENTRYPOINT ["node", "--import", "tsx"]
+CMD ["services/processor/src/main.ts"]

@@ -1,0 +1,372 @@
+/**
+ * `npm run bench`: Kafka client throughput, raw and through the real processor, on this machine.
+ *
+ * 1. Raw consume per client (bench/consume.ts): N 79-byte records, P partitions; each client
+ *    produces its topic, then each consumes the other's (one commit per batch).
+ * 2. End to end per client: ~E session events from the simulator (createTrafficGenerator, one
+ *    local day, 420 products, cs.sessions only) are produced once, through the producer SDK, to a
+ *    fresh prefixed topic set (ensureEventTopics, P partitions). Then the processor runs over
+ *    them once per client, each in its own child process (bench/e2e-worker.ts: chdb binds one
+ *    data directory per process) with its own consumer group and fresh temp embedded store,
+ *    idle flush 2 s, default flush settings otherwise. Rate = events / time from start until the
+ *    contacts figure in cs.metrics equals the number of STARTED events.
+ * 3. Ratios against the baseline measured in the same run (raw kafkajs consume), a table on
+ *    stdout, and a dated entry appended to BENCHMARKS.md.
+ *
+ * Environment (all optional):
+ *   KAFKA_BROKERS      default 127.0.0.1:9092 (the local broker is started if it is down)
+ *   BENCH_RAW_N        raw records per client (default 300000)
+ *   BENCH_E2E_EVENTS   target number of session events (default 300000; the exact count is printed)
+ *   BENCH_PARTITIONS   partitions of every topic (default 4)
+ *   BENCH_CLIENTS      default kafkajs,rdkafka (the first one is the baseline)
+ *   BENCH_TIMEOUT_S    per end-to-end run (default 150)
+ *   BENCH_PROFILE=1    run the workers with --cpu-prof (profiles in a temp dir, printed)
+ *   BENCH_NO_RECORD=1  do not append to BENCHMARKS.md
+ *   BENCH_KEEP_TOPICS=1  keep the bench topics on the broker (deleted by default)
+ * Progress goes to stderr, the table to stdout.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAdmin, createProducer, loadKafkaConfig, type KafkaClientKind } from '@cs/kafka';
+import { ensureEventTopics } from '@cs/processor';
+import { wrapProducer } from '@cs/producer';
+import { TOPICS, type SessionEvent } from '@cs/schemas';
+import { createTrafficGenerator } from '@cs/simulator';
+import { runConsumeBench, type ConsumeBenchResult } from './consume.ts';
+import type { E2eResult } from './e2e-worker.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const env = process.env;
+const RAW_N = Number(env.BENCH_RAW_N ?? 300_000);
+const E2E_TARGET = Number(env.BENCH_E2E_EVENTS ?? 300_000);
+const PARTITIONS = Number(env.BENCH_PARTITIONS ?? 4);
+const CLIENTS = (env.BENCH_CLIENTS ?? 'kafkajs,rdkafka').split(',').map((c) => c.trim()) as KafkaClientKind[];
+const TIMEOUT_S = Number(env.BENCH_TIMEOUT_S ?? 150);
+const PROFILE = env.BENCH_PROFILE === '1';
+const TIME_ZONE = 'Asia/Shanghai';
+/** One local day of traffic; fixed so every run replays the same events. */
+const DAY_START = Date.parse('2026-03-02T00:00:00+08:00');
+/** cs.sessions events per unit of contactsPerDay on the bench day (a Monday: the weekly curve puts it above the mean; measured 6.2). */
+const SESSION_EVENTS_PER_CONTACT = 6.2;
+/** SPEC §8: ~4–5 M contacts a day, ~10 events each; the 2-core box must carry peaks several times the mean. */
+const SPEC_MEAN_EVENTS_PER_S = Math.round((5_000_000 * 10) / 86_400);
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const ratio = (a: number, b: number) => (b > 0 && a > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+
+// ---------------------------------------------------------------------------------------------
+// Broker
+
+function tcpOpen(hostPort: string): Promise<boolean> {
+  const i = hostPort.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const s = connect({ host: hostPort.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hostPort.slice(i + 1)) });
+    s.setTimeout(2000);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function ensureBroker(brokers: string[]): Promise<void> {
+  if (await tcpOpen(brokers[0]!)) return;
+  if (env.KAFKA_BROKERS?.trim()) throw new Error(`Kafka broker ${brokers[0]} (KAFKA_BROKERS) does not answer`);
+  log(`broker ${brokers[0]} is down; starting the local one (deploy/kafka/kafka.sh start)`);
+  execFileSync('bash', [join(root, 'deploy/kafka/kafka.sh'), 'start'], { stdio: ['ignore', 2, 2], timeout: 240_000 });
+}
+
+/** Best effort: the bench's topics are throwaway (kafkajs directly: the @cs/kafka Admin has no delete). */
+async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
+  if (!topics.length || env.BENCH_KEEP_TOPICS === '1') return;
+  try {
+    const { Kafka, logLevel } = (await import('kafkajs')).default;
+    const admin = new Kafka({ brokers, clientId: 'cs-bench-cleanup', logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics, timeout: 15_000 });
+    } finally {
+      await admin.disconnect();
+    }
+    log(`deleted ${topics.length} bench topics`);
+  } catch (err) {
+    log(`could not delete the bench topics (${(err as Error).message}); they stay on the broker`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end
+
+interface Produced {
+  prefix: string;
+  events: number;
+  started: number;
+  contactsPerDay: number;
+  avgValueBytes: number;
+  genMs: number;
+  produceMs: number;
+  topics: string[];
+}
+
+async function produceSessions(brokers: string[]): Promise<Produced> {
+  const prefix = `bench${Date.now().toString(36)}.`;
+  const contactsPerDay = Math.round(E2E_TARGET / SESSION_EVENTS_PER_CONTACT);
+  if (DAY_START + 86_400_000 > Date.now()) throw new Error('the bench day lies in the future of this clock');
+  const tGen = performance.now();
+  const generator = createTrafficGenerator({ seed: 42, start: DAY_START, end: DAY_START + 86_400_000, contactsPerDay, timeZone: TIME_ZONE, products: 420 });
+  const events: SessionEvent[] = [];
+  for (const x of generator) if (x.topic === 'cs.sessions') events.push(x.event as SessionEvent);
+  const started = events.filter((e) => e.type === 'STARTED').length;
+  const genMs = performance.now() - tGen;
+  log(`  generated ${fmt(events.length)} session events (${fmt(started)} contacts) in ${secs(genMs)}`);
+
+  const kafka = { brokers, clientId: 'cs-bench-e2e', client: 'kafkajs' as const };
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  try {
+    await ensureEventTopics(admin, PARTITIONS, prefix);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const sdk = wrapProducer(producer, { topicPrefix: prefix });
+  let bytes = 0;
+  const tProduce = performance.now();
+  try {
+    for (let i = 0; i < events.length; i += 5000) await sdk.send(events.slice(i, i + 5000).map((event) => ({ topic: 'cs.sessions' as const, event })));
+  } finally {
+    await sdk.close();
+  }
+  const produceMs = performance.now() - tProduce;
+  const { toRecord } = await import('@cs/producer');
+  for (let i = 0; i < 2000 && i < events.length; i++) {
+    const r = toRecord('cs.sessions', events[i]);
+    if (!Array.isArray(r)) bytes += r.value.length;
+  }
+  log(`  produced them via the producer SDK (kafkajs) at ${fmt(events.length / (produceMs / 1000))} events/s (${secs(produceMs)})`);
+  return {
+    prefix,
+    events: events.length,
+    started,
+    contactsPerDay,
+    avgValueBytes: Math.round(bytes / Math.min(2000, events.length)),
+    genMs,
+    produceMs,
+    topics: [...TOPICS, 'cs.dead_letters'].map((t) => prefix + t),
+  };
+}
+
+function runWorker(client: KafkaClientKind, p: Produced, brokers: string[], profileDir: string | undefined): Promise<E2eResult> {
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const args = [
+    '--import',
+    tsx,
+    // One profile per thread (tsx's loader runs in a worker thread); the main thread's is the big one.
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, client)}`] : []),
+    join(root, 'bench/e2e-worker.ts'),
+    '--client', client,
+    '--prefix', p.prefix,
+    '--group', `${p.prefix}bench-${client}`,
+    '--events', String(p.events),
+    '--started', String(p.started),
+    '--time-zone', TIME_ZONE,
+    '--timeout-ms', String(TIMEOUT_S * 1000),
+    '--brokers', brokers.join(','),
+  ];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' } });
+  child.stdout!.pipe(process.stderr);
+  let result: E2eResult | undefined;
+  child.on('message', (m) => (result = m as E2eResult));
+  // The worker has its own deadline; this one only catches a hung child.
+  const hard = setTimeout(() => {
+    log(`  [${client}] worker did not exit; killing pid ${child.pid}`);
+    child.kill('SIGKILL');
+  }, (TIMEOUT_S + 90) * 1000);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code, signal) => {
+      clearTimeout(hard);
+      if (result) resolve(result);
+      else reject(new Error(`e2e worker for ${client} exited with ${signal ?? code} and no result`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const meminfo = readFileSync('/proc/meminfo', 'utf8');
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
+  let nproc = '?';
+  try {
+    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  } catch {
+    /* not on this system */
+  }
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    /* not a checkout */
+  }
+  return {
+    nproc,
+    memGiB: (memKb / 2 ** 20).toFixed(1),
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
+    node: process.version,
+    kernel: release(),
+    commit,
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`;
+  return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const kafkaConfig = loadKafkaConfig(env, 'kafkajs', 'cs-bench');
+const brokers = kafkaConfig.brokers;
+const tAll = performance.now();
+const when = new Date();
+await ensureBroker(brokers);
+const cleanup: string[] = [];
+let raw!: ConsumeBenchResult;
+let produced!: Produced;
+const e2e: E2eResult[] = [];
+const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'cs-bench-prof-')) : undefined;
+try {
+  log(`[1/2] raw consume: ${fmt(RAW_N)} records × 79 B, ${PARTITIONS} partitions, clients ${CLIENTS.join(', ')} (broker ${brokers.join(',')})`);
+  raw = await runConsumeBench({ kafka: { brokers, clientId: 'cs-bench' }, n: RAW_N, partitions: PARTITIONS, clients: CLIENTS });
+  cleanup.push(...raw.topics);
+
+  log(`[2/2] end to end: ~${fmt(E2E_TARGET)} session events, ${PARTITIONS} partitions`);
+  produced = await produceSessions(brokers);
+  cleanup.push(...produced.topics);
+  for (const client of CLIENTS) {
+    log(`  processor with ${client} (own process, group, temp store)…`);
+    e2e.push(await runWorker(client, produced, brokers, profileDir));
+  }
+} finally {
+  await deleteTopics(brokers, cleanup);
+}
+const totalMs = performance.now() - tAll;
+
+const base = CLIENTS[0]!;
+const rawOf = (c: KafkaClientKind) => raw.consume.find((r) => r.client === c)!;
+const prodOf = (c: KafkaClientKind) => raw.produce.find((r) => r.client === c)!;
+const e2eOf = (c: KafkaClientKind) => e2e.find((r) => r.client === c)!;
+const baseline = rawOf(base).rate;
+
+const rows: string[][] = [['measure', ...CLIENTS.map((c) => c), ...(CLIENTS.length > 1 ? [`${CLIENTS[1]}/${CLIENTS[0]}`] : [])]];
+const add = (name: string, values: number[], unit = '') => {
+  rows.push([name, ...values.map((v) => (v < 0 ? 'n/a' : `${fmt(v)}${unit}`)), ...(CLIENTS.length > 1 ? [ratio(values[1]!, values[0]!)] : [])]);
+};
+add('raw produce (msgs/s)', CLIENTS.map((c) => prodOf(c).rate));
+add('raw consume (msgs/s)', CLIENTS.map((c) => rawOf(c).rate));
+add('e2e processor (events/s)', CLIENTS.map((c) => e2eOf(c).rate));
+add('e2e steady 10–90 % (events/s)', CLIENTS.map((c) => e2eOf(c).steadyRate));
+add('e2e time to all visible (ms)', CLIENTS.map((c) => e2eOf(c).visibleMs));
+add('  of which start + join + restore (ms)', CLIENTS.map((c) => e2eOf(c).startMs));
+add('  first flush stepped events (ms)', CLIENTS.map((c) => e2eOf(c).firstEventMs));
+add('  all events stepped in flushes (ms)', CLIENTS.map((c) => e2eOf(c).steppedMs));
+add('all contacts closed by idle flush (ms)', CLIENTS.map((c) => e2eOf(c).closedMs));
+add('e2e process CPU (% of one core)', CLIENTS.map((c) => e2eOf(c).cpuPct), ' %');
+add('e2e peak RSS (MB)', CLIENTS.map((c) => e2eOf(c).peakRssMB));
+add('e2e peak JS heap (MB)', CLIENTS.map((c) => e2eOf(c).peakHeapMB));
+const mainTable = table(rows);
+
+const ratioRows: string[][] = [['ratio', ...CLIENTS]];
+ratioRows.push([`e2e / raw consume of the same client`, ...CLIENTS.map((c) => ratio(e2eOf(c).rate, rawOf(c).rate))]);
+ratioRows.push([`e2e / raw ${base} consume (baseline)`, ...CLIENTS.map((c) => ratio(e2eOf(c).rate, baseline))]);
+ratioRows.push([`raw consume / raw ${base} consume`, ...CLIENTS.map((c) => ratio(rawOf(c).rate, baseline))]);
+ratioRows.push([`e2e / SPEC §8 mean load (${fmt(SPEC_MEAN_EVENTS_PER_S)} events/s)`, ...CLIENTS.map((c) => ratio(e2eOf(c).rate, SPEC_MEAN_EVENTS_PER_S))]);
+const ratioTable = table(ratioRows);
+
+const ranked = [...e2e].sort((a, b) => b.rate - a.rate);
+const [fast, slow] = [ranked[0]!, ranked[1]];
+const gap = slow ? fast.rate / slow.rate - 1 : 0;
+const verdict = !slow
+  ? `Only ${fast.client} was measured.`
+  : gap < 0.05
+    ? `End to end the clients are within noise (${fast.client} ${(gap * 100).toFixed(1)} % ahead); nothing here argues for changing the default KAFKA_CLIENT.`
+    : `End to end ${fast.client} is faster: ${ratio(fast.rate, slow.rate)} the events/s of ${slow.client}, so ${fast.client} is the better default KAFKA_CLIENT for the processors.`;
+const notes: string[] = [];
+for (const r of e2e) {
+  const bad = Object.entries(r.byResult).filter(([k]) => k !== 'ok');
+  if (r.timedOut) notes.push(`${r.client}: TIMED OUT after ${TIMEOUT_S} s with ${fmt(r.processed)} of ${fmt(r.events)} events stepped; its rate is events stepped / ${TIMEOUT_S} s.`);
+  if (bad.some(([, v]) => v > 0)) notes.push(`${r.client}: events not ok: ${bad.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}.`);
+}
+const m = machine();
+const s = e2e[0]?.settings;
+const setup = [
+  `raw: ${fmt(RAW_N)} records of 79 B per client, ${PARTITIONS} partitions, one commit per batch; each client consumes the topic the other produced.`,
+  `e2e: ${fmt(produced.events)} cs.sessions events (${fmt(produced.started)} contacts; simulator seed 42, one day ${TIME_ZONE}, 420 products, ${fmt(produced.contactsPerDay)} contacts/day; Avro values ≈ ${produced.avgValueBytes} B) ` +
+    `produced once via the producer SDK at ${fmt(produced.events / (produced.produceMs / 1000))} events/s; ${PARTITIONS} partitions per topic, processor subscribed to ${s?.topics ?? '?'} topics; ` +
+    `flush ${fmt(s?.flushMaxMessages ?? 0)} msgs / ${s?.flushIntervalMs ?? '?'} ms, idle flush ${s?.idleFlushMs ?? '?'} ms, snapshot every ${s?.snapshotEvery ?? '?'} flushes; ` +
+    `each client in its own process with its own group and fresh embedded store. Rate = events / (start → contacts in cs.metrics = STARTED count).`,
+];
+
+const out = [
+  '',
+  `Machine: ${m.nproc} CPUs (nproc), ${m.memGiB} GiB RAM, ${m.cpu}, Node ${m.node}, Linux ${m.kernel}, commit ${m.commit}`,
+  ...setup,
+  '',
+  mainTable,
+  '',
+  ratioTable,
+  '',
+  verdict,
+  ...notes,
+  `Bench wall time: ${secs(totalMs)}.${profileDir ? ` CPU profiles: ${profileDir}` : ''}`,
+].join('\n');
+process.stdout.write(`${out}\n`);
+
+if (env.BENCH_NO_RECORD !== '1') {
+  const file = join(root, 'BENCHMARKS.md');
+  if (!existsSync(file)) {
+    writeFileSync(
+      file,
+      '# Benchmarks\n\nEntries appended by `npm run bench` (bench/run.ts); newest last. Compare ratios across machines, not absolute figures.\n',
+    );
+  }
+  const stamp = when.toISOString().replace('T', ' ').slice(0, 16);
+  const entry = [
+    '',
+    `## ${stamp} UTC — \`npm run bench\``,
+    '',
+    `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.memGiB} GiB RAM, CPU \`${m.cpu}\`, Node ${m.node}, Linux ${m.kernel}; broker ${brokers.join(',')}; commit ${m.commit}.`,
+    `- Command: \`npm run bench\`${[
+      ['BENCH_RAW_N', env.BENCH_RAW_N],
+      ['BENCH_E2E_EVENTS', env.BENCH_E2E_EVENTS],
+      ['BENCH_PARTITIONS', env.BENCH_PARTITIONS],
+      ['BENCH_CLIENTS', env.BENCH_CLIENTS],
+      ['BENCH_PROFILE', env.BENCH_PROFILE],
+    ]
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => ` ${k}=${v}`)
+      .join('')} (wall time ${secs(totalMs)}).`,
+    ...setup.map((l) => `- ${l}`),
+    '',
+    mainTable,
+    '',
+    ratioTable,
+    '',
+    `**Verdict:** ${verdict}`,
+    ...notes.map((n) => `\n${n}`),
+    '',
+  ].join('\n');
+  appendFileSync(file, entry);
+  log(`appended an entry to ${file}`);
+}

@@ -1,0 +1,45 @@
+/**
+ * One-shot (compose service `migrations`): applies the ClickHouse migrations
+ * (deploy/clickhouse/migrations) and (re)creates the views generated from the metric catalog —
+ * exactly what the processor does on start (`prepareStorage`) — then exits. Running it once before
+ * the processors keeps several processor replicas from migrating at the same moment.
+ *
+ *   node --import tsx deploy/docker/migrate.ts
+ *
+ * Settings: CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, CS_DATABASE, CS_TIMEZONE (as the
+ * processor). Retries the first connection for MIGRATE_WAIT (default 60s).
+ */
+import { loadClickHouseConfig, openClickHouse } from '@cs/clickhouse';
+import { prepareStorage } from '@cs/processor';
+import { createLogger, envReader, loadTimeRules } from '@cs/runtime';
+
+const logger = createLogger('migrations');
+const ch = loadClickHouseConfig();
+const rules = loadTimeRules();
+const waitMs = envReader().duration('MIGRATE_WAIT', '60s');
+const client = openClickHouse(ch, { log: logger });
+
+async function waitForServer(): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const ping = await client.ping();
+    if (ping.success) return;
+    if (Date.now() >= deadline) throw new Error(`ClickHouse not reachable at ${ch.url ?? ch.dataDir}: ${ping.error.message}`);
+    logger.info({ err: ping.error.message }, 'waiting for ClickHouse');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+let code = 0;
+try {
+  await waitForServer();
+  await prepareStorage(client, { database: ch.database, timeZone: rules.timeZone, logger });
+  logger.info({ mode: ch.mode, database: ch.database, timeZone: rules.timeZone }, 'storage ready');
+} catch (err) {
+  logger.error({ err }, 'migrations failed');
+  code = 1;
+} finally {
+  await client.close();
+}
+// pino writes asynchronously: let it flush before exiting.
+setTimeout(() => process.exit(code), 100);
