@@ -15,6 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver, performance as perf } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openClickHouse } from '@cs/clickhouse';
 import type { KafkaClientKind } from '@cs/kafka';
@@ -39,7 +40,7 @@ export interface E2eResult {
   steppedMs: number;
   /** contacts in cs.metrics == started: the headline figure. */
   visibleMs: number;
-  /** cs.contacts holds every contact (closed by stream time or the 2 s idle flush); -1 if not reached. */
+  /** cs.contacts holds a row for every contact (the 2 s idle flush closes the last ones); -1 if not reached within 15 s more. */
   closedMs: number;
   /** events / visibleMs. */
   rate: number;
@@ -50,6 +51,12 @@ export interface E2eResult {
   peakRssMB: number;
   peakHeapMB: number;
   flushes: Record<string, number>;
+  /** Main-thread event-loop utilisation over the timed interval (1 = never idle). */
+  elu: number;
+  /** Main-thread GC pauses over the timed interval. */
+  gcMs: number;
+  /** insertRows calls per table: count and summed duration (concurrent inserts overlap). */
+  inserts: Record<string, { count: number; seconds: number }>;
   settings: { flushMaxMessages: number; flushIntervalMs: number; idleFlushMs: number; snapshotEvery: number; topics: number };
 }
 
@@ -124,6 +131,12 @@ const contactsClosed = async () => {
   return Number(row?.n ?? 0);
 };
 
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+const elu0 = perf.eventLoopUtilization();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const since = () => performance.now() - t0;
@@ -170,6 +183,18 @@ try {
     await sleep(50);
   }
   const cpu = process.cpuUsage(cpu0);
+  const elu = perf.eventLoopUtilization(elu0).utilization;
+  const gcTimed = gcMs;
+  gcObserver.disconnect();
+  const inserts: E2eResult['inserts'] = {};
+  const hist = registry.getSingleMetric('cs_clickhouse_insert_duration_seconds');
+  for (const v of hist ? (await hist.get()).values : []) {
+    const table = String(v.labels.table ?? '').replace(/^cs\./, '');
+    const name = (v as { metricName?: string }).metricName ?? '';
+    const entry = (inserts[table] ??= { count: 0, seconds: 0 });
+    if (name.endsWith('_sum')) entry.seconds += v.value;
+    else if (name.endsWith('_count')) entry.count += v.value;
+  }
   const cpuPct = visibleMs > 0 ? ((cpu.user + cpu.system) / 1000 / visibleMs) * 100 : -1;
   sampleMemory();
   // Not part of the rate: the idle flush (2 s) closes the contacts still open at the end.
@@ -205,6 +230,9 @@ try {
     peakRssMB: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20),
     peakHeapMB: Math.round(peakHeap / 2 ** 20),
     flushes: await counterSums('cs_processor_flushes_total', 'kind'),
+    elu,
+    gcMs: gcTimed,
+    inserts,
     settings: { flushMaxMessages: config.flushMaxMessages, flushIntervalMs: config.flushIntervalMs, idleFlushMs: config.rules.idleFlushMs, snapshotEvery: config.snapshotEvery, topics: config.topics.length },
   };
   await running.stop();

@@ -214,6 +214,8 @@ function machine() {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'services', 'packages', 'schemas', 'deploy/clickhouse'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (dirty) commit += ' + uncommitted changes';
   } catch {
     /* not a checkout */
   }
@@ -224,6 +226,7 @@ function machine() {
     node: process.version,
     kernel: release(),
     commit,
+    threadpool: env.UV_THREADPOOL_SIZE ?? '4 (default)',
   };
 }
 
@@ -263,6 +266,7 @@ try {
 }
 const totalMs = performance.now() - tAll;
 
+const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 const base = CLIENTS[0]!;
 const rawOf = (c: KafkaClientKind) => raw.consume.find((r) => r.client === c)!;
 const prodOf = (c: KafkaClientKind) => raw.produce.find((r) => r.client === c)!;
@@ -278,11 +282,15 @@ add('raw consume (msgs/s)', CLIENTS.map((c) => rawOf(c).rate));
 add('e2e processor (events/s)', CLIENTS.map((c) => e2eOf(c).rate));
 add('e2e steady 10–90 % (events/s)', CLIENTS.map((c) => e2eOf(c).steadyRate));
 add('e2e time to all visible (ms)', CLIENTS.map((c) => e2eOf(c).visibleMs));
-add('  of which start + join + restore (ms)', CLIENTS.map((c) => e2eOf(c).startMs));
+add('  startProcessor() resolved (ms)', CLIENTS.map((c) => e2eOf(c).startMs));
 add('  first flush stepped events (ms)', CLIENTS.map((c) => e2eOf(c).firstEventMs));
 add('  all events stepped in flushes (ms)', CLIENTS.map((c) => e2eOf(c).steppedMs));
-add('all contacts closed by idle flush (ms)', CLIENTS.map((c) => e2eOf(c).closedMs));
-add('e2e process CPU (% of one core)', CLIENTS.map((c) => e2eOf(c).cpuPct), ' %');
+add('every contact in cs.contacts (ms)', CLIENTS.map((c) => e2eOf(c).closedMs));
+add('flushes (batch + idle)', CLIENTS.map((c) => total(e2eOf(c).flushes)));
+add('events per flush', CLIENTS.map((c) => e2eOf(c).events / Math.max(1, total(e2eOf(c).flushes))));
+add('process CPU, all threads (% of a core)', CLIENTS.map((c) => e2eOf(c).cpuPct), ' %');
+add('main-thread busy (event-loop util.)', CLIENTS.map((c) => e2eOf(c).elu * 100), ' %');
+add('main-thread GC pauses (ms)', CLIENTS.map((c) => e2eOf(c).gcMs));
 add('e2e peak RSS (MB)', CLIENTS.map((c) => e2eOf(c).peakRssMB));
 add('e2e peak JS heap (MB)', CLIENTS.map((c) => e2eOf(c).peakHeapMB));
 const mainTable = table(rows);
@@ -293,6 +301,18 @@ ratioRows.push([`e2e / raw ${base} consume (baseline)`, ...CLIENTS.map((c) => ra
 ratioRows.push([`raw consume / raw ${base} consume`, ...CLIENTS.map((c) => ratio(rawOf(c).rate, baseline))]);
 ratioRows.push([`e2e / SPEC §8 mean load (${fmt(SPEC_MEAN_EVENTS_PER_S)} events/s)`, ...CLIENTS.map((c) => ratio(e2eOf(c).rate, SPEC_MEAN_EVENTS_PER_S))]);
 const ratioTable = table(ratioRows);
+
+// Where the processor's wall time goes besides its own JS: summed insertRows time per table.
+const insertTables = [...new Set(e2e.flatMap((r) => Object.keys(r.inserts)))].sort(
+  (a, b) => Math.max(...e2e.map((r) => r.inserts[b]?.seconds ?? 0)) - Math.max(...e2e.map((r) => r.inserts[a]?.seconds ?? 0)),
+);
+const insertRowsTable = table([
+  ['insertRows per table: calls / summed s', ...CLIENTS],
+  ...insertTables.map((t) => [t, ...CLIENTS.map((c) => {
+    const i = e2eOf(c).inserts[t];
+    return i ? `${fmt(i.count)} / ${i.seconds.toFixed(1)} s` : '–';
+  })]),
+]);
 
 const ranked = [...e2e].sort((a, b) => b.rate - a.rate);
 const [fast, slow] = [ranked[0]!, ranked[1]];
@@ -320,12 +340,14 @@ const setup = [
 
 const out = [
   '',
-  `Machine: ${m.nproc} CPUs (nproc), ${m.memGiB} GiB RAM, ${m.cpu}, Node ${m.node}, Linux ${m.kernel}, commit ${m.commit}`,
+  `Machine: ${m.nproc} CPUs (nproc), ${m.memGiB} GiB RAM, ${m.cpu}, Node ${m.node}, Linux ${m.kernel}, UV_THREADPOOL_SIZE ${m.threadpool}, commit ${m.commit}`,
   ...setup,
   '',
   mainTable,
   '',
   ratioTable,
+  '',
+  insertRowsTable,
   '',
   verdict,
   ...notes,
@@ -346,7 +368,7 @@ if (env.BENCH_NO_RECORD !== '1') {
     '',
     `## ${stamp} UTC — \`npm run bench\``,
     '',
-    `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.memGiB} GiB RAM, CPU \`${m.cpu}\`, Node ${m.node}, Linux ${m.kernel}; broker ${brokers.join(',')}; commit ${m.commit}.`,
+    `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.memGiB} GiB RAM, CPU \`${m.cpu}\`, Node ${m.node}, Linux ${m.kernel}, UV_THREADPOOL_SIZE ${m.threadpool}; broker ${brokers.join(',')} (same box); commit ${m.commit}.`,
     `- Command: \`npm run bench\`${[
       ['BENCH_RAW_N', env.BENCH_RAW_N],
       ['BENCH_E2E_EVENTS', env.BENCH_E2E_EVENTS],
@@ -362,6 +384,8 @@ if (env.BENCH_NO_RECORD !== '1') {
     mainTable,
     '',
     ratioTable,
+    '',
+    insertRowsTable,
     '',
     `**Verdict:** ${verdict}`,
     ...notes.map((n) => `\n${n}`),

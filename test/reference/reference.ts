@@ -459,7 +459,7 @@ function walkContact(started: Arrived<SessionEvent>, pool: Arrived<SessionEvent>
         stopped = true;
         after.push(a);
       }
-    } else if (t - last >= INACTIVITY_MS) {
+    } else if (t - last > INACTIVITY_MS) {
       stopped = true;
       after.push(a);
     } else {

@@ -14,6 +14,7 @@ export interface ProcessorConfig {
   flushIntervalMs: number;
   /** Write a full state snapshot every N flushes of a partition. */
   snapshotEvery: number;
+  httpHost: string;
   httpPort: number;
   /** Consumer group session timeout: how long a crashed member holds its partitions. */
   sessionTimeoutMs: number;
@@ -30,6 +31,7 @@ export function loadProcessorConfig(env: Record<string, string | undefined> = pr
     flushMaxMessages: r.int('PROCESSOR_FLUSH_MAX_MESSAGES', 20_000),
     flushIntervalMs: r.duration('PROCESSOR_FLUSH_INTERVAL', '1s'),
     snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
+    httpHost: r.string('PROCESSOR_HTTP_HOST', '127.0.0.1'),
     httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),
     sessionTimeoutMs: r.duration('PROCESSOR_SESSION_TIMEOUT', '30s'),
     rules: loadTimeRules(env),

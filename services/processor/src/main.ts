@@ -35,7 +35,7 @@ if (ch.mode === 'embedded') {
 }
 
 let ready = false;
-const http = await startServiceHttp({ port: config.httpPort, ready: () => ready });
+const http = await startServiceHttp({ host: config.httpHost, port: config.httpPort, ready: () => ready });
 shutdown.add('http', () => http.close());
 const running = await startProcessor({ config, kafka, client, db: ch.database, logger });
 shutdown.add('processor', () => running.stop());

@@ -70,7 +70,7 @@ processor.stopped.catch((err: Error) => {
   process.stderr.write(`processor stopped: ${err.message}\n`);
   void shutdown.stop('processor error').then(() => process.exit(1));
 });
-const health = await startServiceHttp({ port: processorConfig.httpPort, ready: () => processor.processor.ready });
+const health = await startServiceHttp({ host: processorConfig.httpHost, port: processorConfig.httpPort, ready: () => processor.processor.ready });
 shutdown.add('health', () => health.close());
 
 const ingest = await startIngest({ config: loadIngestConfig(), kafka, logger });
