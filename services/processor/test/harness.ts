@@ -1,0 +1,65 @@
+/**
+ * Runs a TopicLogic in memory the way PartitionTask does (late check, stream time, closeWindows
+ * at the end of each batch, a final idle close), without Kafka or ClickHouse. For unit tests.
+ */
+import type { ConsumedMessage } from '@cs/kafka';
+import type { TimeRules } from '@cs/runtime';
+import type { AnyEvent } from '@cs/schemas';
+import { Buckets } from '../src/buckets.ts';
+import { FlushOutputs } from '../src/engine/outputs.ts';
+import { TrackedState } from '../src/engine/state.ts';
+import type { StepContext, TopicLogic } from '../src/engine/types.ts';
+
+export const RULES: TimeRules = { timeZone: 'UTC', allowedLatenessMs: 3_600_000, idleFlushMs: 30_000, fcrWindowMs: 86_400_000, retentionWindowMs: 30 * 86_400_000, maxFutureMs: 3_600_000 };
+
+export interface HarnessResult {
+  /** Summed metric contributions: key `grain|bucketISO|metric|bu|product|channel` → [numerator, denominator]. */
+  metrics: Map<string, [number, number]>;
+  rows: Map<string, Record<string, unknown>[]>;
+  deadLetters: { event_id: string | null; reason: string; detail: string }[];
+  state: TrackedState;
+}
+
+export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules?: Partial<TimeRules>; idleCloseAt?: number } = {}): HarnessResult {
+  const rules = { ...RULES, ...opts.rules };
+  const buckets = new Buckets(rules.timeZone);
+  const state = new TrackedState();
+  const result: HarnessResult = { metrics: new Map(), rows: new Map(), deadLetters: [], state };
+  let streamTime: number | null = null;
+  let offset = 0;
+  const collect = (out: FlushOutputs) => {
+    for (const [table, rows] of out.metricRows()) {
+      const grain = table.replace('metric_sums_', '');
+      for (const row of rows as { bucket: number; metric: string; business_unit: string; product: string; channel: string; numerator: number; denominator: number }[]) {
+        const key = `${grain}|${new Date(row.bucket * 1000).toISOString()}|${row.metric}|${row.business_unit}|${row.product}|${row.channel}`;
+        const sum = result.metrics.get(key) ?? [0, 0];
+        result.metrics.set(key, [sum[0] + row.numerator, sum[1] + row.denominator]);
+      }
+    }
+    for (const [table, rows] of out.rows) result.rows.set(table, [...(result.rows.get(table) ?? []), ...rows]);
+    for (const d of out.deadLetters) result.deadLetters.push({ event_id: d.event_id, reason: d.reason, detail: d.detail });
+  };
+  const runBatch = (events: AnyEvent[], idleAt?: number) => {
+    const out = new FlushOutputs(buckets, 0);
+    const ctx: StepContext = { topic: logic.topic, partition: 0, rules, state, emit: out, streamTime: streamTime ?? 0, horizon: -Infinity };
+    for (const event of events) {
+      const msg: ConsumedMessage = { topic: logic.topic, partition: 0, offset: String(offset++), key: null, value: Buffer.from('x'), timestamp: 0 };
+      if (streamTime !== null && event.event_time < streamTime - rules.allowedLatenessMs) {
+        out.deadLetter(msg, 'late', 'older than stream time − lateness', event);
+        continue;
+      }
+      streamTime = Math.max(streamTime ?? event.event_time, event.event_time);
+      ctx.streamTime = streamTime;
+      ctx.horizon = streamTime - rules.allowedLatenessMs;
+      const r = logic.onEvent(ctx, event, msg);
+      if (r.kind === 'dead_letter') out.deadLetter(msg, r.reason, r.detail, event);
+    }
+    const streamHorizon = streamTime === null ? -Infinity : streamTime - rules.allowedLatenessMs;
+    ctx.horizon = idleAt === undefined ? streamHorizon : Math.max(streamHorizon, idleAt);
+    logic.closeWindows(ctx);
+    collect(out);
+  };
+  for (const batch of batches) runBatch(batch);
+  if (opts.idleCloseAt !== undefined) runBatch([], opts.idleCloseAt);
+  return result;
+}
