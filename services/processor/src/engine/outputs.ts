@@ -1,4 +1,4 @@
-import { GRAINS } from '@cs/catalog';
+import { GRAINS, type Grain } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { AnyEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
@@ -35,16 +35,17 @@ export class FlushOutputs implements Emitter {
   }
 
   metric(metric: string, time: number, dims: Dimensions, numerator: number, denominator: number): void {
-    for (const grain of GRAINS) {
-      const bucket = this.buckets.start(time, grain);
-      const key = `${grain}\u0000${bucket}\u0000${metric}\u0000${dims.business_unit}\u0000${dims.product}\u0000${dims.channel}`;
-      const sum = this.sums.get(key);
-      if (sum) {
-        sum.numerator += numerator;
-        sum.denominator += denominator;
-      } else {
-        this.sums.set(key, { grain, bucket, metric, dims, numerator, denominator });
-      }
+    for (const grain of GRAINS) this.metricAt(grain, this.buckets.start(time, grain), metric, dims, numerator, denominator);
+  }
+
+  metricAt(grain: Grain, bucket: number, metric: string, dims: Dimensions, numerator: number, denominator: number): void {
+    const key = `${grain}\u0000${bucket}\u0000${metric}\u0000${dims.business_unit}\u0000${dims.product}\u0000${dims.channel}`;
+    const sum = this.sums.get(key);
+    if (sum) {
+      sum.numerator += numerator;
+      sum.denominator += denominator;
+    } else {
+      this.sums.set(key, { grain, bucket, metric, dims, numerator, denominator });
     }
   }
 

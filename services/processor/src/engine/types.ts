@@ -1,3 +1,4 @@
+import type { Grain } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { TimeRules } from '@cs/runtime';
 import type { AnyEvent, Topic } from '@cs/schemas';
@@ -18,6 +19,8 @@ export interface Emitter {
   row(table: string, row: Record<string, unknown>): void;
   /** Adds to a metric's numerator/denominator in the buckets of `time` (all grains). */
   metric(metricId: string, time: number, dims: Dimensions, numerator: number, denominator: number): void;
+  /** Adds to one grain's bucket only (for amounts split across buckets, e.g. staffed hours). */
+  metricAt(grain: Grain, bucketStart: number, metricId: string, dims: Dimensions, numerator: number, denominator: number): void;
   deadLetter(msg: ConsumedMessage, reason: DeadLetterReason, detail: string, event?: AnyEvent): void;
 }
 
