@@ -39,3 +39,23 @@ describe('sessions logic', () => {
     expect(r.deadLetters.map((d) => d.reason).sort()).toEqual(['late', 'orphan']);
   });
 });
+
+describe('first-contact resolution', () => {
+  const contact = (session: string, startIso: string, endIso: string, user = 'u1') => [ev(session, 'STARTED', startIso, { user_id: user }), ev(session, 'ENDED', endIso, { user_id: user })];
+
+  it('is not resolved when the same user and product come back by end + 24 h (inclusive), resolved 1 ms later', () => {
+    const edge = runLogic(sessionsLogic, [[...contact('a', '2026-03-01T10:00:00Z', '2026-03-01T10:05:00Z'), ...contact('b', '2026-03-02T10:05:00Z', '2026-03-02T10:06:00Z')]], { idleCloseAt: at('2026-03-05T00:00:00Z') });
+    expect(edge.metrics.get('day|2026-03-01T00:00:00.000Z|fcr_rate|b|p|APP')).toEqual([0, 1]);
+    expect(edge.metrics.get('day|2026-03-02T00:00:00.000Z|fcr_rate|b|p|APP')).toEqual([1, 1]);
+    const after = runLogic(sessionsLogic, [[...contact('a', '2026-03-01T10:00:00Z', '2026-03-01T10:05:00Z'), ...contact('b', '2026-03-02T10:05:00.001Z', '2026-03-02T10:06:00Z')]], { idleCloseAt: at('2026-03-05T00:00:00Z') });
+    expect(after.metrics.get('day|2026-03-01T00:00:00.000Z|fcr_rate|b|p|APP')).toEqual([1, 1]);
+    const rows = after.rows.get('contacts_local')!.filter((r) => r.version === 3);
+    expect(rows.map((r) => [r.session_id, r.fcr_state])).toEqual([['a', 'resolved'], ['b', 'resolved']]);
+    expect(after.state.size).toBeLessThan(10);
+  });
+
+  it('waits for the window: no decision before the horizon passes end + window', () => {
+    const r = runLogic(sessionsLogic, [[...contact('a', '2026-03-01T10:00:00Z', '2026-03-01T10:05:00Z'), ev('z', 'STARTED', '2026-03-02T11:00:00Z', { user_id: 'u2' })]]);
+    expect(r.metrics.has('day|2026-03-01T00:00:00.000Z|fcr_rate|b|p|APP')).toBe(false);
+  });
+});

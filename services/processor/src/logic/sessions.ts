@@ -7,6 +7,7 @@ import type { ConsumedMessage } from '@cs/kafka';
 import { encodeEvent, type SessionEvent } from '@cs/schemas';
 import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
+import { awaitDecision, decideDue, earliestDecision, registerStart } from './fcr.ts';
 
 interface OpenSession {
   events: SessionEvent[];
@@ -53,6 +54,7 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
     // A provisional row as soon as the contact ended, so cs.contacts is fresh; the final row replaces it.
     if (event.type === 'ENDED' && contact.endedBy === 'ENDED' && contact.start) ctx.emit.row('contacts_local', contactRow(contact, contact.start, false));
     if (event.type === 'STARTED') {
+      registerStart(ctx.state, event.user_id, event.product, event.session_id, event.event_time);
       // Counted at STARTED so the contacts figure is fresh; it never changes afterwards.
       const dims = dimsOf(event);
       ctx.emit.metric('contacts', event.event_time, dims, 1, 0);
@@ -63,7 +65,7 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
   },
 
   earliestWindowEnd(state): number | null {
-    let earliest: number | null = null;
+    let earliest = earliestDecision(state);
     for (const [, value] of state.entries('s:')) {
       const s = value as SessionState;
       if (!isClosed(s) && (earliest === null || s.windowEnd < earliest)) earliest = s.windowEnd;
@@ -84,6 +86,11 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
       emitClosed(ctx, contact, s);
       ctx.state.set(k, { closed: true, started: contact.start !== null, windowEnd: contact.windowEnd } satisfies ClosedSession);
     }
+    decideDue(ctx, (p, resolved) => {
+      ctx.emit.metric('fcr_rate', p.start, p.dims, Number(resolved), 1);
+      if (p.selfService) ctx.emit.metric('self_service_resolution_rate', p.start, p.dims, Number(resolved), 1);
+      ctx.emit.row('contacts_local', { ...p.row, fcr_state: resolved ? 'resolved' : 'not_resolved', version: 3 });
+    });
   },
 };
 
@@ -106,6 +113,7 @@ function emitClosed(ctx: StepContext, c: Contact, s: OpenSession): void {
   const row = contactRow(c, c.start, true);
   ctx.emit.row('contacts_local', row);
   const start = c.start;
+  awaitDecision(ctx, start.user_id, start.product, { session: start.session_id, start: start.event_time, end: c.end, selfService: row.self_service, dims: dimsOf(start), row });
   const m = (id: string, num: number | boolean) => ctx.emit.metric(id, start.event_time, dimsOf(start), Number(num), 1);
   m('self_service_share', row.self_service);
   if (row.self_service_entry) m('self_service_transfer_rate', row.transferred);
