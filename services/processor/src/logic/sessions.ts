@@ -38,10 +38,12 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
 
   onEvent(ctx: StepContext, event: SessionEvent, msg: ConsumedMessage): StepResult {
     const k = key(event.session_id);
-    const s = ctx.state.get<SessionState>(k);
-    if (s && (isClosed(s) || s.windowEnd < ctx.horizon)) {
-      const started = isClosed(s) ? s.started : s.events.some((e) => e.type === 'STARTED');
-      return started ? { kind: 'dead_letter', reason: 'late', detail: `contact ${event.session_id} is already closed` } : { kind: 'dead_letter', reason: 'orphan', detail: `session ${event.session_id} has no STARTED` };
+    let s = ctx.state.get<SessionState>(k);
+    // A session seen only without STARTED has no contact to be late for: its events keep waiting
+    // (and become orphans at close), and a STARTED still opens its contact.
+    if (s && isClosed(s) && !s.started) s = undefined;
+    if (s && (isClosed(s) || (s.windowEnd < ctx.horizon && s.events.some((e) => e.type === 'STARTED')))) {
+      return { kind: 'dead_letter', reason: 'late', detail: `contact ${event.session_id} is already closed` };
     }
     if (s && s.events.some((e) => e.event_id === event.event_id)) return { kind: 'drop', why: 'duplicate' };
     if (event.type === 'STARTED' && s?.events.some((e) => e.type === 'STARTED')) {
