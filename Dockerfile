@@ -30,8 +30,10 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
+# If this npm skipped install scripts (newer npm asks for approval), build the addon explicitly.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --no-audit --no-fund
+    npm ci --no-audit --no-fund \
+ && (test -f node_modules/node-rdkafka/build/Release/node-librdkafka.node || npm rebuild node-rdkafka --no-audit --no-fund)
 COPY . .
 # Drop dev tools, but keep tsx (and its esbuild): the services run from TypeScript sources.
 # Then keep only what node-rdkafka loads at run time: the addon and librdkafka's shared libraries.
