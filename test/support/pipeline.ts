@@ -36,10 +36,10 @@ export interface TestStore {
 }
 
 /** A fresh embedded ClickHouse in a temp directory, migrated. */
-export async function openTestStore(timeZone: string, dataDir = mkdtempSync(join(tmpdir(), 'cs-chdb-'))): Promise<TestStore> {
-  const client = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone });
-  await prepareStorage(client, { database: 'cs', timeZone });
-  return { client, db: 'cs', dataDir };
+export async function openTestStore(timeZone: string, dataDir = mkdtempSync(join(tmpdir(), 'cs-chdb-')), db = 'cs'): Promise<TestStore> {
+  const client = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: db, dataDir, timeZone });
+  await prepareStorage(client, { database: db, timeZone });
+  return { client, db, dataDir };
 }
 
 export function processorEnv(prefix: string, timeZone: string, extra: Record<string, string> = {}): Record<string, string> {

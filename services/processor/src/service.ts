@@ -8,7 +8,8 @@ export interface RunningProcessor {
   processor: StreamProcessor;
   /** Rejects if the consumer stopped on an error. */
   stopped: Promise<void>;
-  stop(): Promise<void>;
+  /** `flush: false` drops buffered work as a crash would (for tests and fast shutdown). */
+  stop(opts?: { flush?: boolean }): Promise<void>;
 }
 
 /** Wires a StreamProcessor to Kafka (consumer + dead-letter producer) and ClickHouse, and starts it. */
@@ -22,8 +23,8 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
   return {
     processor,
     stopped: consumer.stopped(),
-    async stop() {
-      await processor.stop();
+    async stop(stopOpts) {
+      await processor.stop(stopOpts);
       await deadLetterProducer.disconnect();
     },
   };

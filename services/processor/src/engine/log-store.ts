@@ -55,6 +55,16 @@ export class LogStore {
     await insertRows(this.client, `${this.db}.processor_snapshots`, rows, { dedupToken: this.token(p, seq, 'snapshot') });
   }
 
+  /** The intent written for `seq`, if any (another instance may have started that flush). */
+  async intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
+    const [row] = await this.rows<{ from_offset: string; to_offset: string; wall_time: string; idle: boolean }>(
+      `SELECT from_offset, to_offset, wall_time, idle FROM ${this.db}.processor_log
+       WHERE processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32} AND seq = {seq:UInt64} AND kind = 'intent' LIMIT 1`,
+      { processor: p.processor, topic: p.topic, partition: p.partition, seq },
+    );
+    return row ? { seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), idle: Boolean(row.idle) } : null;
+  }
+
   async restore(p: PartitionRef): Promise<Restored> {
     const where = `processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32}`;
     const params = { processor: p.processor, topic: p.topic, partition: p.partition };

@@ -133,6 +133,13 @@ export class PartitionTask {
       this.deps.logger.warn({ ...this.ref, intent }, 'redoing an unfinished flush');
     } else {
       if (!this.buffer.length && !idle) return null;
+      // During a rebalance the previous owner may still be finishing a flush of this partition:
+      // if it already wrote the next intent, redo exactly that one instead of a different one.
+      const taken = await this.deps.log.intentAt(this.ref, meta.seq + 1);
+      if (taken) {
+        this.pending = taken;
+        return this.doFlush(idle);
+      }
       messages = this.buffer;
       this.buffer = [];
       const last = messages[messages.length - 1];

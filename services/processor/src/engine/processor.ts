@@ -120,13 +120,16 @@ export class StreamProcessor {
     }
   }
 
-  /** Graceful stop: flush what is buffered, commit, leave the group. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: flush what is buffered, commit, leave the group. With `flush: false` buffered
+   * work is dropped instead, as in a crash: the next owner re-reads it from Kafka.
+   */
+  async stop(opts: { flush?: boolean } = {}): Promise<void> {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.timer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
-    if (!this.failure) {
+    if (!this.failure && opts.flush !== false) {
       for (const pending of [...this.tasks.values()]) {
         const task = await pending.catch(() => null);
         if (task) await this.flush(task, false).catch((err: Error) => this.deps.logger.error({ err }, 'final flush failed'));
