@@ -77,11 +77,14 @@ export class StreamProcessor {
   private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.failure) throw this.failure;
     const task = await this.task(batch);
-    task.add(batch.messages);
-    this.deps.logger.debug({ topic: batch.topic, partition: batch.partition, messages: batch.messages.length, buffered: task.bufferedCount }, 'batch');
-    buffered.set({ topic: batch.topic, partition: batch.partition }, task.bufferedCount);
-    // Back-pressure: a full buffer is flushed before more is fetched.
-    if (task.bufferedCount >= this.deps.config.flushMaxMessages || task.redoReady) await this.flush(task, false);
+    const max = this.deps.config.flushMaxMessages;
+    // Fetched batches can be far larger than a flush: take them in flush-sized slices.
+    for (let i = 0; i < batch.messages.length; i += max) {
+      task.add(batch.messages.slice(i, i + max));
+      buffered.set({ topic: batch.topic, partition: batch.partition }, task.bufferedCount);
+      // Back-pressure: a full buffer is flushed before more is taken.
+      if (task.bufferedCount >= max || task.redoReady) await this.flush(task, false);
+    }
   }
 
   private async flush(task: PartitionTask, idle: boolean): Promise<void> {

@@ -1,0 +1,356 @@
+/**
+ * Calls (SPEC §3, §6): human_answer_rate, service_level_20s, abandon_rate, human_aht_seconds.
+ *
+ * A call is counted from its OFFERED; every call metric goes to the OFFERED's event_time and to
+ * (business_unit, product) of the OFFERED with channel HOTLINE. Of each type (OFFERED, ANSWERED,
+ * ABANDONED, ENDED) one event counts: the first in event time (ties: smaller event_id), so shuffled
+ * arrival gives the same figures. An event that is not the first of its type is dropped as
+ * `duplicate`; if one arrives that precedes the counted one, it takes its place and the metrics are
+ * corrected by emitting the difference (the sums are additive, so a correction is a negative delta).
+ *
+ *   OFFERED    denominator +1 of human_answer_rate, service_level_20s, abandon_rate
+ *   ANSWERED   human_answer_rate +1; service_level_20s +1 when wait_ms ≤ 20000 (null: not within)
+ *   ABANDONED  abandon_rate +1
+ *   ANSWERED and ENDED both present: human_aht_seconds += (talk+hold+acw)/1000 (nulls as 0), +1
+ *
+ * Events of a call without an OFFERED wait in its state (with their offset, so their dead letter
+ * names the original message); once the horizon passes one of them with still no OFFERED it is
+ * dead-lettered `orphan` and has contributed nothing. An OFFERED arriving while events wait takes
+ * them in. A waiting event earlier in event time than the OFFERED that later arrives counts if it
+ * is still waiting then (the events of one call normally follow its OFFERED).
+ *
+ * A call's state is forgotten once the stream-time horizon (stream time − allowed lateness) is
+ * 24 h past its last event. An event for it after that is a new, OFFERED-less call: it waits and
+ * becomes an `orphan`. Expiry follows stream time only: an idle flush (horizon = wall clock,
+ * possibly far ahead during a replay) dead-letters orphans but never forgets a call, so a replay
+ * that pauses and resumes does not lose its calls in flight.
+ *
+ * To keep results independent of flush boundaries, onEvent first does to the event's call what a
+ * closeWindows at the current horizon would have done (orphans, expiry) before using its state.
+ *
+ * State (JSON):
+ *   call:<call_id>        CallState
+ *   call-orphans          sorted minute numbers that hold orphan timers; call-orphans:<minute> → call ids
+ *   call-expiry           sorted minute numbers that hold expiry timers; call-expiry:<minute> → call ids
+ * Timers let closeWindows touch only what is due instead of scanning every call (see DueIndex);
+ * minute buckets keep the per-flush state delta small (a bucket holds the calls of one minute).
+ */
+import type { ConsumedMessage } from '@cs/kafka';
+import { encodeEvent, messageKey, type AnyEvent, type CallEvent, type EventByTopic, type Topic } from '@cs/schemas';
+import type { DeadLetterReason, Dimensions, KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A call's state is forgotten once the stream-time horizon is this far past its last event. */
+export const CALL_EXPIRY_MS = DAY;
+/** Service level threshold of service_level_20s (inclusive). */
+export const SERVICE_LEVEL_MS = 20_000;
+
+const OK: StepResult = { kind: 'ok' };
+const DUPLICATE: StepResult = { kind: 'drop', why: 'duplicate' };
+
+// ---- shared helpers (also used by complaints.ts) --------------------------------------------------
+
+/** An accepted event kept in state until it is decided, with the offset it was read at. */
+export interface Waiting<E> {
+  event: E;
+  offset: number;
+}
+
+/** Identity and order of a counted event: earliest event_time first, ties by event_id. */
+export interface Mark {
+  time: number;
+  id: string;
+}
+
+export function precedes(a: Mark, b: Mark): boolean {
+  return a.time < b.time || (a.time === b.time && a.id < b.id);
+}
+
+export const markOf = (e: { event_time: number; event_id: string }): Mark => ({ time: e.event_time, id: e.event_id });
+
+export const byMark = <E extends { event_time: number; event_id: string }>(a: Waiting<E>, b: Waiting<E>): number =>
+  a.event.event_time - b.event.event_time || (a.event.event_id < b.event.event_id ? -1 : a.event.event_id > b.event.event_id ? 1 : 0);
+
+/** The stream-time horizon: nothing older than this can still be accepted (an idle horizon may be ahead of it). */
+export const safeHorizon = (ctx: StepContext): number => ctx.streamTime - ctx.rules.allowedLatenessMs;
+
+/**
+ * Dead-letters an event kept in state, rebuilding its message: same topic, partition and offset,
+ * the event re-encoded (it was valid Avro, so this gives its bytes back) and its key.
+ */
+export function deadLetterKept<T extends Topic>(ctx: StepContext, topic: T, kept: Waiting<EventByTopic[T]>, reason: DeadLetterReason, detail: string): void {
+  const event = kept.event;
+  let value: Buffer;
+  try {
+    value = encodeEvent(topic, event);
+  } catch {
+    value = Buffer.from(JSON.stringify(event));
+  }
+  let key: Buffer | null;
+  try {
+    key = Buffer.from(messageKey(topic, event));
+  } catch {
+    key = null;
+  }
+  const msg: ConsumedMessage = { topic: ctx.topic, partition: ctx.partition, offset: String(kept.offset), key, value, timestamp: event.event_time };
+  ctx.emit.deadLetter(msg, reason, detail, event as AnyEvent);
+}
+
+/** What an entity adds to the metric sums: per metric [numerator, denominator] at one time and dims. */
+export interface Contribution {
+  time: number;
+  dims: Dimensions;
+  values: Record<string, [number, number]>;
+}
+
+const sameDims = (a: Dimensions, b: Dimensions) => a.business_unit === b.business_unit && a.product === b.product && a.channel === b.channel;
+
+/**
+ * Emits what changes the sums from `before` to `after`: per-metric differences when both are
+ * attributed to the same time and dims, else `before` retracted and `after` added. With no
+ * `before`, `after` is emitted whole (zero entries included, so their rows exist).
+ */
+export function emitChange(ctx: StepContext, before: Contribution | null, after: Contribution | null): void {
+  if (before && after && before.time === after.time && sameDims(before.dims, after.dims)) {
+    const metrics = new Set([...Object.keys(before.values), ...Object.keys(after.values)]);
+    for (const m of metrics) {
+      const [n0, d0] = before.values[m] ?? [0, 0];
+      const [n1, d1] = after.values[m] ?? [0, 0];
+      if (n1 !== n0 || d1 !== d0) ctx.emit.metric(m, after.time, after.dims, n1 - n0, d1 - d0);
+    }
+    return;
+  }
+  if (before) for (const [m, [n, d]] of Object.entries(before.values)) ctx.emit.metric(m, before.time, before.dims, -n, -d);
+  if (after) for (const [m, [n, d]] of Object.entries(after.values)) ctx.emit.metric(m, after.time, after.dims, n, d);
+}
+
+/**
+ * Timers kept in keyed state, so that closing windows costs what is due rather than a scan of every
+ * key. An entity id is filed under the bucket (`widthMs` wide) of its due instant; the bucket
+ * numbers in use are one sorted list under `name`, the ids of bucket b under `name:b`.
+ *
+ * Filing is lazy: the entity keeps the bucket it is filed under (its timer field) and is re-filed
+ * only when its due instant moves to an earlier bucket. When a bucket is taken the caller checks
+ * each id: an entry whose entity names another bucket is stale and skipped; an entity not due yet
+ * is filed again. Invariant: an entity's due instant is never before the start of its bucket.
+ */
+export class DueIndex {
+  constructor(
+    readonly name: string,
+    readonly widthMs: number,
+  ) {}
+
+  private bucketKey(bucket: number): string {
+    return `${this.name}:${bucket}`;
+  }
+
+  /** Files `id` for `due` unless already filed (`current`) no later; returns the bucket it is filed under. */
+  schedule(state: KeyedState, id: string, due: number, current: number | null): number {
+    const bucket = Math.floor(due / this.widthMs);
+    if (current !== null && current <= bucket) return current;
+    const k = this.bucketKey(bucket);
+    const ids = state.get<string[]>(k);
+    if (ids) {
+      ids.push(id);
+      state.set(k, ids);
+    } else {
+      state.set(k, [id]);
+      const list = state.get<number[]>(this.name) ?? [];
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]! < bucket) lo = mid + 1;
+        else hi = mid;
+      }
+      list.splice(lo, 0, bucket);
+      state.set(this.name, list);
+    }
+    return bucket;
+  }
+
+  /** Removes and returns, earliest first, the buckets that start before `horizon`. */
+  take(state: KeyedState, horizon: number): { bucket: number; ids: string[] }[] {
+    const list = state.get<number[]>(this.name);
+    if (!list) return [];
+    let n = 0;
+    while (n < list.length && list[n]! * this.widthMs < horizon) n++;
+    if (n === 0) return [];
+    // An id can be listed twice in a bucket (filed again after its entity was forgotten): once is enough.
+    const taken = list.slice(0, n).map((bucket) => ({ bucket, ids: [...new Set(state.get<string[]>(this.bucketKey(bucket)) ?? [])] }));
+    for (const { bucket } of taken) state.delete(this.bucketKey(bucket));
+    if (n === list.length) state.delete(this.name);
+    else state.set(this.name, list.slice(n));
+    return taken;
+  }
+
+  /** The earliest due instant of a validly filed entity; `dueOf` returns null for a stale entry. */
+  earliest(state: KeyedState, dueOf: (id: string, bucket: number) => number | null): number | null {
+    let best: number | null = null;
+    for (const bucket of state.get<number[]>(this.name) ?? []) {
+      if (best !== null && bucket * this.widthMs >= best) break;
+      for (const id of state.get<string[]>(this.bucketKey(bucket)) ?? []) {
+        const due = dueOf(id, bucket);
+        if (due !== null && (best === null || due < best)) best = due;
+      }
+    }
+    return best;
+  }
+}
+
+// ---- calls ---------------------------------------------------------------------------------------
+
+export interface CallState {
+  /** The counted OFFERED: attribution time and dims of every metric of the call. */
+  offered: (Mark & { business_unit: string; product: string }) | null;
+  answered: (Mark & { wait_ms: number | null }) | null;
+  abandoned: Mark | null;
+  /** handle_ms = talk_ms + hold_ms + acw_ms (nulls as 0). */
+  ended: (Mark & { handle_ms: number }) | null;
+  /** Latest event_time of any event of the call (expiry runs from it). */
+  last: number;
+  /** Events waiting for an OFFERED (empty once there is one). */
+  waiting: Waiting<CallEvent>[];
+  /** Buckets this call is filed under in CALL_ORPHANS / CALL_EXPIRY (null: not filed). */
+  orphanTimer: number | null;
+  expiryTimer: number | null;
+}
+
+export const CALL_PREFIX = 'call:';
+export const callKey = (callId: string) => `${CALL_PREFIX}${callId}`;
+const CALL_ORPHANS = new DueIndex('call-orphans', MINUTE);
+const CALL_EXPIRY = new DueIndex('call-expiry', MINUTE);
+
+const newCall = (last: number): CallState => ({ offered: null, answered: null, abandoned: null, ended: null, last, waiting: [], orphanTimer: null, expiryTimer: null });
+
+const firstWaiting = (s: CallState): number | null => (s.waiting.length ? Math.min(...s.waiting.map((w) => w.event.event_time)) : null);
+
+/** What a call adds to the sums (nothing without an OFFERED). */
+export function callContribution(s: CallState): Contribution | null {
+  const o = s.offered;
+  if (!o) return null;
+  const a = s.answered;
+  const values: Record<string, [number, number]> = {
+    human_answer_rate: [a ? 1 : 0, 1],
+    service_level_20s: [a && a.wait_ms !== null && a.wait_ms <= SERVICE_LEVEL_MS ? 1 : 0, 1],
+    abandon_rate: [s.abandoned ? 1 : 0, 1],
+  };
+  if (a && s.ended) values['human_aht_seconds'] = [s.ended.handle_ms / 1000, 1];
+  return { time: o.time, dims: { business_unit: o.business_unit, product: o.product, channel: 'HOTLINE' }, values };
+}
+
+/** Makes `e` the counted event of its type if it is the first; false when it is not (a duplicate). */
+function count(s: CallState, e: CallEvent): boolean {
+  const m = markOf(e);
+  switch (e.type) {
+    case 'OFFERED':
+      if (s.offered && !precedes(m, s.offered)) return false;
+      s.offered = { ...m, business_unit: e.business_unit, product: e.product };
+      return true;
+    case 'ANSWERED':
+      if (s.answered && !precedes(m, s.answered)) return false;
+      s.answered = { ...m, wait_ms: e.wait_ms ?? null };
+      return true;
+    case 'ABANDONED':
+      if (s.abandoned && !precedes(m, s.abandoned)) return false;
+      s.abandoned = m;
+      return true;
+    case 'ENDED':
+      if (s.ended && !precedes(m, s.ended)) return false;
+      s.ended = { ...m, handle_ms: (e.talk_ms ?? 0) + (e.hold_ms ?? 0) + (e.acw_ms ?? 0) };
+      return true;
+  }
+}
+
+/**
+ * Applies the horizons to one call: waiting events before `orphanBefore` are dead-lettered
+ * `orphan`; the call is forgotten when `expireBefore` is CALL_EXPIRY_MS past its last event.
+ * Writes the result; returns null when nothing is left.
+ */
+function settle(ctx: StepContext, callId: string, s: CallState, orphanBefore: number, expireBefore: number): CallState | null {
+  const k = callKey(callId);
+  if (s.waiting.some((w) => w.event.event_time < orphanBefore)) {
+    const orphans = s.waiting.filter((w) => w.event.event_time < orphanBefore).sort(byMark);
+    for (const w of orphans) deadLetterKept(ctx, 'cs.calls', w, 'orphan', `call ${callId} has no OFFERED`);
+    s.waiting = s.waiting.filter((w) => w.event.event_time >= orphanBefore);
+    ctx.state.set(k, s);
+  }
+  if ((s.offered && s.last + CALL_EXPIRY_MS < expireBefore) || (!s.offered && !s.waiting.length)) {
+    ctx.state.delete(k);
+    return null;
+  }
+  return s;
+}
+
+export const callsLogic: TopicLogic<CallEvent> = {
+  topic: 'cs.calls',
+  rawTable: 'raw_calls',
+
+  onEvent(ctx: StepContext, event: CallEvent, msg: ConsumedMessage): StepResult {
+    const id = event.call_id;
+    const k = callKey(id);
+    const stored = ctx.state.get<CallState>(k);
+    // ctx.horizon is stream time − lateness here: what a closeWindows just before would have applied.
+    let s = stored ? settle(ctx, id, stored, ctx.horizon, ctx.horizon) : null;
+    if (s?.waiting.some((w) => w.event.event_id === event.event_id)) return DUPLICATE;
+    s ??= newCall(event.event_time);
+    s.last = Math.max(s.last, event.event_time);
+
+    if (!s.offered && event.type !== 'OFFERED') {
+      s.waiting.push({ event, offset: Number(msg.offset) });
+      s.orphanTimer = CALL_ORPHANS.schedule(ctx.state, id, firstWaiting(s)!, s.orphanTimer);
+      ctx.state.set(k, s);
+      return OK;
+    }
+
+    const before = callContribution(s);
+    const counted = count(s, event);
+    if (counted && event.type === 'OFFERED' && s.waiting.length) {
+      // The events that waited for this OFFERED: the first of each type counts.
+      for (const w of [...s.waiting].sort(byMark)) count(s, w.event);
+      s.waiting = [];
+      s.orphanTimer = null;
+    }
+    emitChange(ctx, before, callContribution(s));
+    s.expiryTimer = CALL_EXPIRY.schedule(ctx.state, id, s.last + CALL_EXPIRY_MS, s.expiryTimer);
+    ctx.state.set(k, s);
+    return counted ? OK : DUPLICATE;
+  },
+
+  closeWindows(ctx: StepContext): void {
+    const safe = safeHorizon(ctx);
+    for (const { bucket, ids } of CALL_ORPHANS.take(ctx.state, ctx.horizon)) {
+      for (const id of ids) {
+        const s = ctx.state.get<CallState>(callKey(id));
+        if (!s || s.orphanTimer !== bucket) continue;
+        s.orphanTimer = null;
+        const left = settle(ctx, id, s, ctx.horizon, safe);
+        if (!left) continue;
+        const first = firstWaiting(left);
+        if (first !== null) left.orphanTimer = CALL_ORPHANS.schedule(ctx.state, id, first, null);
+        ctx.state.set(callKey(id), left);
+      }
+    }
+    for (const { bucket, ids } of CALL_EXPIRY.take(ctx.state, safe)) {
+      for (const id of ids) {
+        const s = ctx.state.get<CallState>(callKey(id));
+        if (!s || s.expiryTimer !== bucket) continue;
+        s.expiryTimer = null;
+        const left = settle(ctx, id, s, ctx.horizon, safe);
+        if (!left) continue;
+        if (left.offered) left.expiryTimer = CALL_EXPIRY.schedule(ctx.state, id, left.last + CALL_EXPIRY_MS, null);
+        ctx.state.set(callKey(id), left);
+      }
+    }
+  },
+
+  /** The earliest waiting event (it becomes an orphan once a horizon passes it); expiry is not counted, an idle flush does not expire. */
+  earliestWindowEnd(state: KeyedState): number | null {
+    return CALL_ORPHANS.earliest(state, (id, bucket) => {
+      const s = state.get<CallState>(callKey(id));
+      return s && s.orphanTimer === bucket ? firstWaiting(s) : null;
+    });
+  },
+};

@@ -1,0 +1,200 @@
+/**
+ * Complaints (SPEC §3, §6): numerators of complaints_per_10k and upheld_complaints_per_10k. Their
+ * denominators (contacts started) come from the sessions logic and are not emitted here.
+ *
+ *   FILED   complaints_per_10k +1 at the FILED's event_time and (business_unit, product, channel);
+ *           upheld_complaints_per_10k +0 there too, so its row exists
+ *   UPHELD  upheld_complaints_per_10k +1 at the FILED's time and dims, once per complaint: any
+ *           further UPHELD is dropped as `duplicate`
+ *   REJECTED no metric; a complaint is rejected once (a further REJECTED is a `duplicate`)
+ *
+ * The FILED that counts is the first in event time (ties: smaller event_id). Any other FILED of the
+ * complaint is dead-lettered `invalid`: at once when it comes after the counted one; when it
+ * precedes it, the one counted so far is dead-lettered (rebuilt from state) and the metrics move
+ * to the new FILED, so shuffled arrival gives the same figures and the same dead letters. The ids
+ * of those FILEDs are kept, so that a redelivery of one is a `duplicate`, not a second dead letter.
+ *
+ * UPHELD / REJECTED without a FILED wait in state (with their offset); when the horizon passes one
+ * with still no FILED it is dead-lettered `orphan`. A FILED arriving while they wait takes them in.
+ *
+ * A complaint is kept 400 days after its FILED (an UPHELD can come weeks later), then forgotten
+ * once the stream-time horizon (stream time − lateness; an idle flush never expires) passes that;
+ * an UPHELD after that waits and becomes an `orphan`.
+ *
+ * State (JSON):
+ *   complaint:<complaint_id>   ComplaintState
+ *   complaint-orphans          sorted minute numbers holding orphan timers; complaint-orphans:<minute> → ids
+ *   complaint-expiry           sorted day numbers holding expiry timers;    complaint-expiry:<day> → ids
+ */
+import type { ConsumedMessage } from '@cs/kafka';
+import type { ComplaintEvent } from '@cs/schemas';
+import type { KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { byMark, deadLetterKept, DueIndex, emitChange, markOf, precedes, safeHorizon, type Contribution, type Waiting } from './calls.ts';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** How long a complaint is kept after its FILED. */
+export const COMPLAINT_EXPIRY_MS = 400 * DAY;
+
+const OK: StepResult = { kind: 'ok' };
+const DUPLICATE: StepResult = { kind: 'drop', why: 'duplicate' };
+
+export interface ComplaintState {
+  /** The counted FILED, whole (its dims and time; rebuilt into a dead letter if an earlier FILED replaces it). */
+  filed: Waiting<ComplaintEvent> | null;
+  /** event_id of the counted UPHELD / REJECTED (null: none yet). */
+  upheld: string | null;
+  rejected: string | null;
+  /** event_ids of the other FILEDs, dead-lettered `invalid` (a redelivery of one is a duplicate). */
+  invalidFiled: string[];
+  /** UPHELD / REJECTED waiting for a FILED (empty once there is one). */
+  waiting: Waiting<ComplaintEvent>[];
+  /** Buckets this complaint is filed under in COMPLAINT_ORPHANS / COMPLAINT_EXPIRY (null: not filed). */
+  orphanTimer: number | null;
+  expiryTimer: number | null;
+}
+
+export const COMPLAINT_PREFIX = 'complaint:';
+export const complaintKey = (complaintId: string) => `${COMPLAINT_PREFIX}${complaintId}`;
+const COMPLAINT_ORPHANS = new DueIndex('complaint-orphans', MINUTE);
+const COMPLAINT_EXPIRY = new DueIndex('complaint-expiry', DAY);
+
+const newComplaint = (): ComplaintState => ({ filed: null, upheld: null, rejected: null, invalidFiled: [], waiting: [], orphanTimer: null, expiryTimer: null });
+
+const firstWaiting = (s: ComplaintState): number | null => (s.waiting.length ? Math.min(...s.waiting.map((w) => w.event.event_time)) : null);
+
+/** What a complaint adds to the numerators (nothing without a FILED). */
+export function complaintContribution(s: ComplaintState): Contribution | null {
+  const f = s.filed?.event;
+  if (!f) return null;
+  return {
+    time: f.event_time,
+    dims: { business_unit: f.business_unit, product: f.product, channel: f.channel },
+    values: { complaints_per_10k: [1, 0], upheld_complaints_per_10k: [s.upheld ? 1 : 0, 0] },
+  };
+}
+
+/** Counts an UPHELD / REJECTED of a filed complaint; false when the complaint already has one. */
+function countOutcome(s: ComplaintState, e: ComplaintEvent): boolean {
+  if (e.type === 'UPHELD') {
+    if (s.upheld) return false;
+    s.upheld = e.event_id;
+    return true;
+  }
+  if (e.type === 'REJECTED') {
+    if (s.rejected) return false;
+    s.rejected = e.event_id;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Applies the horizons to one complaint: waiting events before `orphanBefore` are dead-lettered
+ * `orphan`; a complaint is forgotten when `expireBefore` is COMPLAINT_EXPIRY_MS past its FILED.
+ * Writes the result; returns null when nothing is left.
+ */
+function settle(ctx: StepContext, id: string, s: ComplaintState, orphanBefore: number, expireBefore: number): ComplaintState | null {
+  const k = complaintKey(id);
+  if (s.waiting.some((w) => w.event.event_time < orphanBefore)) {
+    const orphans = s.waiting.filter((w) => w.event.event_time < orphanBefore).sort(byMark);
+    for (const w of orphans) deadLetterKept(ctx, 'cs.complaints', w, 'orphan', `complaint ${id} has no FILED`);
+    s.waiting = s.waiting.filter((w) => w.event.event_time >= orphanBefore);
+    ctx.state.set(k, s);
+  }
+  if ((s.filed && s.filed.event.event_time + COMPLAINT_EXPIRY_MS < expireBefore) || (!s.filed && !s.waiting.length)) {
+    ctx.state.delete(k);
+    return null;
+  }
+  return s;
+}
+
+export const complaintsLogic: TopicLogic<ComplaintEvent> = {
+  topic: 'cs.complaints',
+  rawTable: 'raw_complaints',
+
+  onEvent(ctx: StepContext, event: ComplaintEvent, msg: ConsumedMessage): StepResult {
+    const id = event.complaint_id;
+    const k = complaintKey(id);
+    const stored = ctx.state.get<ComplaintState>(k);
+    // ctx.horizon is stream time − lateness here: what a closeWindows just before would have applied.
+    let s = stored ? settle(ctx, id, stored, ctx.horizon, ctx.horizon) : null;
+    if (s?.waiting.some((w) => w.event.event_id === event.event_id)) return DUPLICATE;
+    s ??= newComplaint();
+    const kept: Waiting<ComplaintEvent> = { event, offset: Number(msg.offset) };
+
+    if (event.type !== 'FILED') {
+      if (!s.filed) {
+        s.waiting.push(kept);
+        s.orphanTimer = COMPLAINT_ORPHANS.schedule(ctx.state, id, firstWaiting(s)!, s.orphanTimer);
+        ctx.state.set(k, s);
+        return OK;
+      }
+      const before = complaintContribution(s);
+      if (!countOutcome(s, event)) return DUPLICATE;
+      emitChange(ctx, before, complaintContribution(s));
+      ctx.state.set(k, s);
+      return OK;
+    }
+
+    const before = complaintContribution(s);
+    if (s.filed) {
+      const counted = s.filed;
+      if (counted.event.event_id === event.event_id || s.invalidFiled.includes(event.event_id)) return DUPLICATE;
+      if (!precedes(markOf(event), markOf(counted.event))) {
+        s.invalidFiled.push(event.event_id);
+        ctx.state.set(k, s);
+        return { kind: 'dead_letter', reason: 'invalid', detail: `complaint ${id} was already FILED (event ${counted.event.event_id})` };
+      }
+      deadLetterKept(ctx, 'cs.complaints', counted, 'invalid', `complaint ${id} was already FILED (event ${event.event_id})`);
+      s.invalidFiled.push(counted.event.event_id);
+      s.filed = kept;
+    } else {
+      s.filed = kept;
+      // The outcomes that waited for this FILED: the first of each type counts.
+      for (const w of [...s.waiting].sort(byMark)) countOutcome(s, w.event);
+      s.waiting = [];
+      s.orphanTimer = null;
+    }
+    emitChange(ctx, before, complaintContribution(s));
+    s.expiryTimer = COMPLAINT_EXPIRY.schedule(ctx.state, id, event.event_time + COMPLAINT_EXPIRY_MS, s.expiryTimer);
+    ctx.state.set(k, s);
+    return OK;
+  },
+
+  closeWindows(ctx: StepContext): void {
+    const safe = safeHorizon(ctx);
+    for (const { bucket, ids } of COMPLAINT_ORPHANS.take(ctx.state, ctx.horizon)) {
+      for (const id of ids) {
+        const s = ctx.state.get<ComplaintState>(complaintKey(id));
+        if (!s || s.orphanTimer !== bucket) continue;
+        s.orphanTimer = null;
+        const left = settle(ctx, id, s, ctx.horizon, safe);
+        if (!left) continue;
+        const first = firstWaiting(left);
+        if (first !== null) left.orphanTimer = COMPLAINT_ORPHANS.schedule(ctx.state, id, first, null);
+        ctx.state.set(complaintKey(id), left);
+      }
+    }
+    for (const { bucket, ids } of COMPLAINT_EXPIRY.take(ctx.state, safe)) {
+      for (const id of ids) {
+        const s = ctx.state.get<ComplaintState>(complaintKey(id));
+        if (!s || s.expiryTimer !== bucket) continue;
+        s.expiryTimer = null;
+        const left = settle(ctx, id, s, ctx.horizon, safe);
+        if (!left) continue;
+        if (left.filed) left.expiryTimer = COMPLAINT_EXPIRY.schedule(ctx.state, id, left.filed.event.event_time + COMPLAINT_EXPIRY_MS, null);
+        ctx.state.set(complaintKey(id), left);
+      }
+    }
+  },
+
+  /** The earliest waiting UPHELD / REJECTED (an orphan once a horizon passes it); expiry is not counted, an idle flush does not expire. */
+  earliestWindowEnd(state: KeyedState): number | null {
+    return COMPLAINT_ORPHANS.earliest(state, (id, bucket) => {
+      const s = state.get<ComplaintState>(complaintKey(id));
+      return s && s.orphanTimer === bucket ? firstWaiting(s) : null;
+    });
+  },
+};

@@ -1,0 +1,32 @@
+/**
+ * QA reviews (SPEC §3, §6): qa_avg_score (numerator += score, denominator +1) and qa_pass_rate
+ * (numerator +1 if passed, denominator +1), attributed to the REVIEWED's event_time and its
+ * (business_unit, product, channel).
+ *
+ * Stateless but for redelivery detection (dedup.ts: `d:<minute>` → event ids), forgotten once the
+ * stream-time horizon passes them (never by an idle flush: see surveys.ts).
+ */
+import type { QaEvent } from '@cs/schemas';
+import type { StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { safeHorizon } from './calls.ts';
+import { forgetSeenBefore, seenBefore } from './dedup.ts';
+
+export const qaLogic: TopicLogic<QaEvent> = {
+  topic: 'cs.qa',
+  rawTable: 'raw_qa',
+
+  onEvent(ctx: StepContext, event: QaEvent): StepResult {
+    if (seenBefore(ctx.state, event.event_id, event.event_time)) return { kind: 'drop', why: 'duplicate' };
+    const dims = { business_unit: event.business_unit, product: event.product, channel: event.channel };
+    ctx.emit.metric('qa_avg_score', event.event_time, dims, event.score, 1);
+    ctx.emit.metric('qa_pass_rate', event.event_time, dims, event.passed ? 1 : 0, 1);
+    return { kind: 'ok' };
+  },
+
+  closeWindows(ctx: StepContext): void {
+    forgetSeenBefore(ctx.state, safeHorizon(ctx));
+  },
+
+  /** Nothing is finalised by a horizon; the dedup ids expire with stream time, which an idle flush does not move. */
+  earliestWindowEnd: () => null,
+};

@@ -1,0 +1,39 @@
+/**
+ * Surveys (SPEC §3, §6): satisfaction_top_box and self_service_satisfaction, attributed to the
+ * RESPONDED's event_time and its (business_unit, product, channel).
+ *
+ * Only valid responses count: numerator +1 when score = 5, denominator +1; the self-service metric
+ * likewise when handled_by = SELF_SERVICE. An invalid response is kept in the raw table only.
+ *
+ * Stateless but for redelivery detection (dedup.ts: `d:<minute>` → event ids). Ids are forgotten
+ * once the stream-time horizon (stream time − lateness) passes them, never by an idle flush's
+ * wall-clock horizon: lateness is judged on stream time only, so after an idle flush a redelivery
+ * within the lateness is still accepted by the engine and must still be recognised here.
+ */
+import type { SurveyEvent } from '@cs/schemas';
+import type { StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { safeHorizon } from './calls.ts';
+import { forgetSeenBefore, seenBefore } from './dedup.ts';
+
+export const surveysLogic: TopicLogic<SurveyEvent> = {
+  topic: 'cs.surveys',
+  rawTable: 'raw_surveys',
+
+  onEvent(ctx: StepContext, event: SurveyEvent): StepResult {
+    if (seenBefore(ctx.state, event.event_id, event.event_time)) return { kind: 'drop', why: 'duplicate' };
+    if (event.valid) {
+      const dims = { business_unit: event.business_unit, product: event.product, channel: event.channel };
+      const topBox = event.score === 5 ? 1 : 0;
+      ctx.emit.metric('satisfaction_top_box', event.event_time, dims, topBox, 1);
+      if (event.handled_by === 'SELF_SERVICE') ctx.emit.metric('self_service_satisfaction', event.event_time, dims, topBox, 1);
+    }
+    return { kind: 'ok' };
+  },
+
+  closeWindows(ctx: StepContext): void {
+    forgetSeenBefore(ctx.state, safeHorizon(ctx));
+  },
+
+  /** Nothing is finalised by a horizon; the dedup ids expire with stream time, which an idle flush does not move. */
+  earliestWindowEnd: () => null,
+};
