@@ -1,5 +1,6 @@
 /** Shared steps of the correctness tests: produce the event set, compute the reference, converge. */
 import { expect } from 'vitest';
+import { METRICS } from '@cs/catalog';
 import { createProducer } from '@cs/kafka';
 import { wrapProducer } from '@cs/producer';
 import { referenceMetrics, type MetricRow } from '../reference/reference.ts';
@@ -8,22 +9,8 @@ import { compareRows, type Difference } from './compare.ts';
 import { FCR_WINDOW_MS, LATENESS_MS, RETENTION_WINDOW_MS, TZ, type TopicEvent } from './event-set.ts';
 import { delivered } from './kafka-order.ts';
 
-/** Metrics computed by the processor today; the rest of the catalog follows as its logic lands. */
-export const COMPARED_METRICS: readonly string[] = [
-  'contacts',
-  'self_service_share',
-  'self_service_transfer_rate',
-  'fcr_rate',
-  'self_service_resolution_rate',
-  'online_aht_seconds',
-  'voicebot_recognition_coverage',
-  'voicebot_confirmation_rate',
-  'voicebot_avg_turns',
-  'prediction_hit_rate',
-  'outreach_retention_rate',
-  'staffed_hours',
-  'headcount',
-];
+/** Every metric of the catalog (SPEC §6). */
+export const COMPARED_METRICS: readonly string[] = METRICS.map((m) => m.id);
 export const COMPARED_GRAINS: readonly string[] = ['hour', 'day'];
 
 export async function produce(prefix: string, list: TopicEvent[]): Promise<void> {

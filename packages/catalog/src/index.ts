@@ -1,2 +1,3 @@
 export * from './catalog.ts';
 export * from './sql.ts';
+export * from './docs.ts';

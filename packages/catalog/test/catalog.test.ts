@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { METRICS, metricsViewSql, targets } from '../src/index.ts';
+import { generatedFiles } from './generated.ts';
+
+describe('metric catalog', () => {
+  it('has every SPEC §6 metric once, with names in both languages', () => {
+    const ids = METRICS.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(23);
+    for (const m of METRICS) expect(m.name.en && m.name.zh && m.definition).toBeTruthy();
+  });
+
+  it('takes target overrides from the environment', () => {
+    expect(targets({}).human_answer_rate).toBe(0.99);
+    expect(targets({ CS_TARGET_HUMAN_ANSWER_RATE: '0.95' }).human_answer_rate).toBe(0.95);
+    expect(targets({ CS_TARGET_COMPLAINTS_PER_10K: '3' }).complaints_per_10k).toBe(3);
+  });
+
+  it('generates the cs.metrics view with scales and count metrics from the catalog', () => {
+    const sql = metricsViewSql('cs');
+    expect(sql).toContain("transform(metric, ['complaints_per_10k', 'upheld_complaints_per_10k'], [10000., 10000.], 1.)");
+    expect(sql).toContain("metric IN ('contacts', 'staffed_hours', 'headcount')");
+  });
+
+  it('committed generated files are what the generator produces (run `npm run generate`)', () => {
+    for (const [path, content] of Object.entries(generatedFiles())) {
+      expect(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8'), path).toBe(content);
+    }
+  });
+});

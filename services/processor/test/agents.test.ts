@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentEvent } from '@cs/schemas';
+import { Buckets } from '../src/buckets.ts';
+import { agentsLogic, nextBucketStart, overlaps, type AgentState } from '../src/logic/agents.ts';
+import { runLogic, type HarnessResult } from './harness.ts';
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+const at = (iso: string) => Date.parse(iso);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+let n = 0;
+const ev = (type: AgentEvent['type'], time: number | string, extra: Partial<AgentEvent> = {}): AgentEvent => ({
+  event_id: `e${String(++n).padStart(6, '0')}`,
+  event_time: typeof time === 'string' ? at(time) : time,
+  business_unit: 'bu',
+  product: 'all',
+  type,
+  agent_id: 'a1',
+  site_type: 'IN_HOUSE',
+  ...extra,
+});
+const IN = (time: number | string, extra: Partial<AgentEvent> = {}) => ev('LOGGED_IN', time, extra);
+const OUT = (time: number | string, extra: Partial<AgentEvent> = {}) => ev('LOGGED_OUT', time, extra);
+
+const m = (r: HarnessResult, grain: string, bucket: string, metric: 'staffed_hours' | 'headcount', dims = 'bu|IN_HOUSE|') => r.metrics.get(`${grain}|${bucket}|${metric}|${dims}`);
+/** Sum of a metric's numerators over one grain. */
+const total = (r: HarnessResult, grain: string, metric: string) => [...r.metrics].filter(([k]) => k.startsWith(`${grain}|`) && k.includes(`|${metric}|`)).reduce((s, [, v]) => s + v[0], 0);
+const count = (r: HarnessResult, grain: string, metric: string) => [...r.metrics].filter(([k]) => k.startsWith(`${grain}|`) && k.includes(`|${metric}|`)).length;
+const END = at('2026-03-10T00:00:00Z');
+
+describe('bucket helpers', () => {
+  it('finds the next bucket start, also on DST days and in half-hour zones', () => {
+    const ny = new Buckets('America/New_York');
+    const day = ny.start(at('2026-03-08T12:00:00Z'), 'day');
+    expect((nextBucketStart(ny, day, 'day') - day) / HOUR).toBe(23);
+    const fall = ny.start(at('2026-11-01T12:00:00Z'), 'day');
+    expect((nextBucketStart(ny, fall, 'day') - fall) / HOUR).toBe(25);
+    const kolkata = new Buckets('Asia/Kolkata');
+    const h = kolkata.start(at('2026-03-01T10:40:00Z'), 'hour');
+    expect(iso(h)).toBe('2026-03-01T10:30:00.000Z');
+    expect(iso(nextBucketStart(kolkata, h, 'hour'))).toBe('2026-03-01T11:30:00.000Z');
+    expect([...overlaps(kolkata, at('2026-03-01T10:40:00Z'), at('2026-03-01T12:00:00Z'), 'hour')].map((o) => [iso(o.bucket), o.ms / MIN])).toEqual([
+      ['2026-03-01T10:30:00.000Z', 50],
+      ['2026-03-01T11:30:00.000Z', 30],
+    ]);
+  });
+});
+
+describe('agents logic', () => {
+  it('splits a shift across midnight in Asia/Shanghai: 2.5 h + 1.5 h into two days', () => {
+    // 21:30 → 01:30 local (UTC+8).
+    const r = runLogic(agentsLogic, [[IN('2026-03-01T13:30:00Z'), OUT('2026-03-01T17:30:00Z')]], { rules: { timeZone: 'Asia/Shanghai' }, idleCloseAt: END });
+    expect(m(r, 'day', '2026-02-28T16:00:00.000Z', 'staffed_hours')).toEqual([2.5, 0]);
+    expect(m(r, 'day', '2026-03-01T16:00:00.000Z', 'staffed_hours')).toEqual([1.5, 0]);
+    expect(m(r, 'day', '2026-02-28T16:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(m(r, 'day', '2026-03-01T16:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(m(r, 'hour', '2026-03-01T13:00:00.000Z', 'staffed_hours')).toEqual([0.5, 0]); // 21:00 local
+    expect(m(r, 'hour', '2026-03-01T14:00:00.000Z', 'staffed_hours')).toEqual([1, 0]);
+    expect(m(r, 'hour', '2026-03-01T17:00:00.000Z', 'staffed_hours')).toEqual([0.5, 0]); // 01:00 local
+    expect(count(r, 'hour', 'staffed_hours')).toBe(5);
+    expect(count(r, 'hour', 'headcount')).toBe(5);
+    expect(total(r, 'hour', 'headcount')).toBe(5);
+    expect(count(r, 'minute', 'staffed_hours')).toBe(240);
+    expect(total(r, 'minute', 'headcount')).toBe(240);
+    expect(total(r, 'minute', 'staffed_hours')).toBeCloseTo(4, 9);
+    expect(m(r, 'minute', '2026-03-01T13:30:00.000Z', 'staffed_hours')?.[0]).toBeCloseTo(1 / 60, 12);
+    expect(r.deadLetters).toEqual([]);
+  });
+
+  it('counts real hours on a 23-hour DST day (America/New_York)', () => {
+    // 00:00 → 05:00 local on 8 March 2026 is 4 real hours (02:00 → 03:00 does not exist).
+    const r = runLogic(agentsLogic, [[IN('2026-03-08T05:00:00Z'), OUT('2026-03-08T09:00:00Z')]], { rules: { timeZone: 'America/New_York' }, idleCloseAt: END });
+    expect(m(r, 'day', '2026-03-08T05:00:00.000Z', 'staffed_hours')).toEqual([4, 0]);
+    expect(count(r, 'hour', 'headcount')).toBe(4);
+  });
+
+  it('caps a shift at 12 h, without and with a later LOGGED_OUT (which is then no orphan)', () => {
+    const noOut = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z')]], { idleCloseAt: END });
+    expect(m(noOut, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')).toEqual([12, 0]);
+    expect(m(noOut, 'hour', '2026-03-01T19:00:00.000Z', 'staffed_hours')).toEqual([1, 0]);
+    expect(m(noOut, 'hour', '2026-03-01T20:00:00.000Z', 'staffed_hours')).toBeUndefined();
+    const lateOut = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z')], [OUT('2026-03-01T22:00:00Z')]], { idleCloseAt: END });
+    expect(m(lateOut, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')).toEqual([12, 0]);
+    expect(lateOut.deadLetters).toEqual([]);
+  });
+
+  it('ends a shift at the next LOGGED_IN, which starts a new one with its own dimensions', () => {
+    const r = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), IN('2026-03-01T10:00:00Z', { business_unit: 'bu2', site_type: 'OUTSOURCED' }), OUT('2026-03-01T11:00:00Z')]], { idleCloseAt: END });
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')).toEqual([2, 0]);
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours', 'bu2|OUTSOURCED|')).toEqual([1, 0]);
+    // Per (business_unit, site_type): counted once in each.
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'headcount', 'bu2|OUTSOURCED|')).toEqual([1, 0]);
+    expect(r.deadLetters).toEqual([]);
+  });
+
+  it('dead-letters a LOGGED_OUT whose previous event is not a LOGGED_IN as orphan, once the horizon passes it', () => {
+    const lone = OUT('2026-03-01T09:30:00Z', { agent_id: 'a2' });
+    const second = OUT('2026-03-01T12:00:00Z');
+    // Stream time 10:00: the horizon (09:00) has not passed 09:30 yet — a LOGGED_IN before it could still come.
+    const notYet = runLogic(agentsLogic, [[IN('2026-03-01T09:00:00Z'), OUT('2026-03-01T10:00:00Z'), lone]]);
+    expect(notYet.deadLetters).toEqual([]);
+    const rescued = runLogic(agentsLogic, [[lone, IN('2026-03-01T09:10:00Z', { agent_id: 'a2' })]], { idleCloseAt: END });
+    expect(rescued.deadLetters).toEqual([]);
+    expect(m(rescued, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')?.[0]).toBeCloseTo(20 / 60, 12);
+    const r = runLogic(agentsLogic, [[IN('2026-03-01T09:00:00Z'), lone, OUT('2026-03-01T10:00:00Z'), second]], { idleCloseAt: END });
+    expect(r.deadLetters.map((d) => [d.event_id, d.reason])).toEqual([
+      [lone.event_id, 'orphan'],
+      [second.event_id, 'orphan'],
+    ]);
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')).toEqual([1, 0]);
+  });
+
+  it('orders LOGGED_OUT before LOGGED_IN at the same instant', () => {
+    const r = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), IN('2026-03-01T10:00:00Z'), OUT('2026-03-01T10:00:00Z'), OUT('2026-03-01T11:00:00Z')]], { idleCloseAt: END });
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')).toEqual([3, 0]);
+    expect(r.deadLetters).toEqual([]);
+  });
+
+  it('counts an agent once per bucket even across two shifts in one hour', () => {
+    const r = runLogic(
+      agentsLogic,
+      [[IN('2026-03-01T10:00:00Z'), OUT('2026-03-01T10:20:30Z'), IN('2026-03-01T10:20:45Z'), OUT('2026-03-01T10:30:00Z'), IN('2026-03-01T10:40:00Z'), OUT('2026-03-01T11:10:00Z')]],
+      { idleCloseAt: END },
+    );
+    expect(m(r, 'hour', '2026-03-01T10:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(m(r, 'hour', '2026-03-01T11:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(m(r, 'minute', '2026-03-01T10:20:00.000Z', 'headcount')).toEqual([1, 0]); // in two shifts in that minute
+    expect(m(r, 'minute', '2026-03-01T10:20:00.000Z', 'staffed_hours')?.[0]).toBeCloseTo(45 / 3600, 12);
+    expect(m(r, 'minute', '2026-03-01T10:35:00.000Z', 'headcount')).toBeUndefined();
+    expect(m(r, 'hour', '2026-03-01T10:00:00.000Z', 'staffed_hours')?.[0]).toBeCloseTo((20.5 + 9.25 + 20) / 60, 12);
+    expect(m(r, 'hour', '2026-03-01T11:00:00.000Z', 'staffed_hours')?.[0]).toBeCloseTo(10 / 60, 12);
+    // Minutes 10:00–10:20 (21), 10:21–10:29 (9; 10:20 already counted), 10:40–11:09 (30).
+    expect(total(r, 'minute', 'headcount')).toBe(21 + 9 + 30);
+    // Another agent in the same hour adds one.
+    const two = runLogic(agentsLogic, [[IN('2026-03-01T10:00:00Z'), IN('2026-03-01T10:05:00Z', { agent_id: 'a2' }), OUT('2026-03-01T10:30:00Z'), OUT('2026-03-01T10:30:00Z', { agent_id: 'a2' })]], { idleCloseAt: END });
+    expect(m(two, 'hour', '2026-03-01T10:00:00.000Z', 'headcount')).toEqual([2, 0]);
+  });
+
+  it('decides a shift only once the horizon passes its end, and reports it as the earliest window end', () => {
+    const r = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), OUT('2026-03-01T09:00:00Z'), IN('2026-03-01T09:59:00Z', { agent_id: 'a2' })]]);
+    expect(total(r, 'day', 'staffed_hours')).toBe(0); // horizon 08:59
+    expect(agentsLogic.earliestWindowEnd(r.state)).toBe(at('2026-03-01T09:00:00Z'));
+    const r2 = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), OUT('2026-03-01T09:00:00Z'), IN('2026-03-01T10:00:01Z', { agent_id: 'a2' })]]);
+    expect(total(r2, 'day', 'staffed_hours')).toBe(1);
+    expect(agentsLogic.earliestWindowEnd(r2.state)).toBe(at('2026-03-01T22:00:01Z')); // a2's 12 h cap
+  });
+
+  it('drops redelivered events', () => {
+    const i = IN('2026-03-01T08:00:00Z');
+    const o = OUT('2026-03-01T09:00:00Z');
+    const r = runLogic(agentsLogic, [[i, o, i], [o, i]], { idleCloseAt: END });
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')).toEqual([1, 0]);
+    expect(r.deadLetters).toEqual([]);
+  });
+
+  it('after an idle flush, an event that would change a final shift is late', () => {
+    const first = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z')]], { idleCloseAt: at('2026-03-01T21:00:00Z') });
+    expect(total(first, 'day', 'staffed_hours')).toBe(12);
+    const out = OUT('2026-03-01T19:00:00Z'); // would have ended the shift at 19:00
+    const r = continueRun(first, [[out, OUT('2026-03-01T20:30:00Z')]]);
+    expect(r.deadLetters.map((d) => [d.event_id, d.reason])).toEqual([[out.event_id, 'late']]);
+  });
+
+  it('keeps state small: finished agents keep at most a marker', () => {
+    const r = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), OUT('2026-03-01T09:00:00Z'), IN('2026-03-01T08:00:00Z', { agent_id: 'a2' })], [OUT('2026-03-03T12:00:00Z', { agent_id: 'a3' })]]);
+    expect(r.state.get('a:a1')).toBeUndefined();
+    expect(r.state.get<AgentState>('a:a2')).toEqual({ pending: [], last: 'LOGGED_IN', frozen: null, counted: {} });
+    expect(r.state.get<AgentState>('a:a3')?.pending).toHaveLength(1);
+  });
+
+  it('gives identical results whatever the arrival order (within the lateness) and flush boundaries', () => {
+    for (const timeZone of ['UTC', 'Asia/Shanghai', 'America/New_York']) {
+      const events = generate(3);
+      const reference = summarize(runLogic(agentsLogic, [events], { rules: { timeZone }, idleCloseAt: END }));
+      expect(reference.metrics.length).toBeGreaterThan(1000);
+      expect(reference.deadLetters.some((d) => d.endsWith(':orphan'))).toBe(true);
+      for (let seed = 1; seed <= 8; seed++) {
+        const rnd = prng(seed * 101);
+        const shuffled = events.map((e) => ({ e, k: e.event_time + rnd() * 0.95 * HOUR })).sort((a, b) => a.k - b.k).map((x) => x.e);
+        const r = runLogic(agentsLogic, splitRandomly(shuffled, rnd), { rules: { timeZone }, idleCloseAt: END });
+        expect(summarize(r)).toEqual(reference);
+      }
+    }
+  });
+});
+
+/** Runs more batches on top of an earlier run's state (the harness starts empty): copies it in at the first event. */
+function continueRun(prev: HarnessResult, batches: AgentEvent[][]): HarnessResult {
+  let seeded = false;
+  const logic: typeof agentsLogic = {
+    ...agentsLogic,
+    onEvent(ctx, e, msg) {
+      if (!seeded) for (const [k, v] of prev.state.entries('')) ctx.state.set(k, v);
+      seeded = true;
+      return agentsLogic.onEvent(ctx, e, msg);
+    },
+  };
+  return runLogic(logic, batches);
+}
+
+function summarize(r: HarnessResult) {
+  // Float sums may differ in the last bits with another summation order.
+  const metrics = [...r.metrics].map(([k, v]) => `${k}=${v[0].toFixed(9)}/${v[1]}`).sort();
+  return { metrics, deadLetters: r.deadLetters.map((d) => `${d.event_id}:${d.reason}`).sort() };
+}
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function splitRandomly<E>(events: E[], rnd: () => number): E[][] {
+  const out: E[][] = [];
+  let i = 0;
+  while (i < events.length) {
+    const size = 1 + Math.floor(rnd() * 12);
+    out.push(events.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+/** Agents with shifts, short breaks, missing and double logouts, equal timestamps, over ~4 days. */
+function generate(seed: number): AgentEvent[] {
+  const rnd = prng(seed);
+  const events: AgentEvent[] = [];
+  const start = at('2026-03-06T00:00:00Z');
+  for (let a = 0; a < 12; a++) {
+    const agent = { agent_id: `a${a}`, business_unit: a % 3 === 0 ? 'bu2' : 'bu', site_type: (a % 2 ? 'IN_HOUSE' : 'OUTSOURCED') as AgentEvent['site_type'] };
+    let t = start + Math.floor(rnd() * 6 * HOUR);
+    while (t < start + 3 * 24 * HOUR) {
+      const r = rnd();
+      events.push(IN(t, agent));
+      const len = Math.floor(rnd() * 14 * HOUR);
+      if (r < 0.75) events.push(OUT(t + len, agent));
+      if (r < 0.1) events.push(OUT(t + len + Math.floor(rnd() * HOUR), agent)); // a second logout: orphan
+      if (r > 0.9) events.push(OUT(t + len, { ...agent }), IN(t + len, agent)); // logout and login at one instant
+      t += len + Math.floor(rnd() * (rnd() < 0.3 ? 10 * MIN : 8 * HOUR));
+    }
+  }
+  return events.sort((a, b) => a.event_time - b.event_time);
+}

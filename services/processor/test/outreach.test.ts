@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import type { OutreachEvent } from '@cs/schemas';
+import { outreachLogic, type OutreachUserState } from '../src/logic/outreach.ts';
+import { runLogic, type HarnessResult } from './harness.ts';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const MIN = 60_000;
+const at = (iso: string) => Date.parse(iso);
+const T0 = at('2026-03-01T10:00:00Z');
+
+let n = 0;
+const ev = (type: OutreachEvent['type'], time: number, extra: Partial<OutreachEvent> = {}): OutreachEvent => ({
+  event_id: `e${String(++n).padStart(6, '0')}`,
+  event_time: time,
+  business_unit: 'bu',
+  product: 'p',
+  type,
+  outreach_id: type === 'CONTACTED' ? `o${n}` : null,
+  user_id: 'u1',
+  campaign: 'winback',
+  channel: 'SMS',
+  ...extra,
+});
+
+const rate = (r: HarnessResult, grain: string, bucket: string, dims = 'bu|p|SMS') => r.metrics.get(`${grain}|${bucket}|outreach_retention_rate|${dims}`);
+const rows = (r: HarnessResult) => (r.rows.get('outreach_outcomes') ?? []) as Record<string, unknown>[];
+const openKeys = (r: HarnessResult) => [...r.state.entries('o:')].map(([k]) => k);
+
+describe('outreach logic', () => {
+  it.each([
+    ['day 29', 29 * DAY, 'RETAINED', [1, 1]],
+    ['day 30 (just inside)', 30 * DAY - 1, 'RETAINED', [1, 1]],
+    ['exactly at the window end (inclusive)', 30 * DAY, 'RETAINED', [1, 1]],
+    ['1 ms after the window end', 30 * DAY + 1, 'NONE', [0, 1]],
+    ['day 31', 31 * DAY, 'NONE', [0, 1]],
+  ] as const)('RETAINED on %s', (_name, delay, outcome, expected) => {
+    const contacted = ev('CONTACTED', T0);
+    const retained = ev('RETAINED', T0 + delay, { product: 'other' }); // any product of the user counts
+    const r = runLogic(outreachLogic, [[contacted], [retained]], { idleCloseAt: T0 + 40 * DAY });
+    expect(rate(r, 'day', '2026-03-01T00:00:00.000Z')).toEqual(expected);
+    expect(rate(r, 'hour', '2026-03-01T10:00:00.000Z')).toEqual(expected);
+    expect(rate(r, 'minute', '2026-03-01T10:00:00.000Z')).toEqual(expected);
+    expect(rows(r)).toEqual([
+      {
+        outreach_id: contacted.outreach_id,
+        user_id: 'u1',
+        business_unit: 'bu',
+        product: 'p',
+        channel: 'SMS',
+        campaign: 'winback',
+        contacted_at: T0,
+        outcome,
+        outcome_at: outcome === 'NONE' ? null : T0 + delay,
+        retained: outcome === 'RETAINED',
+      },
+    ]);
+    // Nothing left to decide, so no further idle flush is due (the outcome stays until stream time passes it).
+    expect(r.state.get<OutreachUserState>('o:u1')?.open ?? []).toEqual([]);
+    expect(outreachLogic.earliestWindowEnd(r.state)).toBeNull();
+    expect(r.deadLetters).toEqual([]);
+  });
+
+  it('decides only once the horizon passes the first outcome, or the window end', () => {
+    const c = ev('CONTACTED', T0);
+    const churned = ev('CHURNED', T0 + 2 * DAY);
+    // Stream time at the outcome + 59 min: horizon (outcome − 1 min) has not passed it yet.
+    let r = runLogic(outreachLogic, [[c, churned, ev('CONTACTED', T0 + 2 * DAY + 59 * MIN, { user_id: 'u2' })]]);
+    expect(rows(r)).toEqual([]);
+    expect(outreachLogic.earliestWindowEnd(r.state)).toBe(T0 + 2 * DAY);
+    // One more minute of stream time: decided, not retained.
+    r = runLogic(outreachLogic, [[c, churned, ev('CONTACTED', T0 + 2 * DAY + HOUR + 1, { user_id: 'u2' })]]);
+    expect(rows(r).map((x) => [x.user_id, x.outcome, x.retained])).toEqual([['u1', 'CHURNED', false]]);
+    expect(rate(r, 'day', '2026-03-01T00:00:00.000Z')).toEqual([0, 1]);
+    // u2 still waits for its window end.
+    expect(outreachLogic.earliestWindowEnd(r.state)).toBe(T0 + 2 * DAY + HOUR + 1 + 30 * DAY);
+  });
+
+  it('with no outcome, decides NONE once the horizon passes CONTACTED + window', () => {
+    const c = ev('CONTACTED', T0);
+    const r1 = runLogic(outreachLogic, [[c], [ev('CONTACTED', T0 + 30 * DAY + HOUR, { user_id: 'u2' })]]);
+    expect(rows(r1)).toEqual([]); // horizon = T0 + 30 d exactly: not past it
+    const r2 = runLogic(outreachLogic, [[c], [ev('CONTACTED', T0 + 30 * DAY + HOUR + 1, { user_id: 'u2' })]]);
+    expect(rows(r2).map((x) => [x.outcome, x.outcome_at, x.retained])).toEqual([['NONE', null, false]]);
+  });
+
+  it('takes the first outcome in the window; ties by event_id; ignores outcomes before CONTACTED', () => {
+    const c = ev('CONTACTED', T0);
+    const before = ev('RETAINED', T0 - 1);
+    const churnedLater = ev('CHURNED', T0 + 3 * DAY);
+    const retainedFirst = ev('RETAINED', T0 + 1 * DAY);
+    let r = runLogic(outreachLogic, [[before, c, retainedFirst], [churnedLater]], { idleCloseAt: T0 + 40 * DAY });
+    expect(rows(r).map((x) => [x.outcome, x.outcome_at])).toEqual([['RETAINED', T0 + DAY]]);
+    // Same instant: the smaller event_id wins, whatever the arrival order.
+    const a = ev('CHURNED', T0 + DAY, { event_id: 'a' });
+    const b = ev('RETAINED', T0 + DAY, { event_id: 'b' });
+    r = runLogic(outreachLogic, [[c, b, a]], { idleCloseAt: T0 + 40 * DAY });
+    expect(rows(r).map((x) => [x.outcome, x.retained])).toEqual([['CHURNED', false]]);
+    // An outcome only before the CONTACTED: no outcome in the window.
+    r = runLogic(outreachLogic, [[before, c]], { idleCloseAt: T0 + 40 * DAY });
+    expect(rows(r).map((x) => x.outcome)).toEqual(['NONE']);
+  });
+
+  it('an outcome arriving before its (earlier) CONTACTED, shuffled within the lateness, still decides it', () => {
+    const c = ev('CONTACTED', T0);
+    const retained = ev('RETAINED', T0 + 20 * MIN);
+    const r = runLogic(outreachLogic, [[retained], [c]], { idleCloseAt: T0 + DAY });
+    expect(r.deadLetters).toEqual([]);
+    expect(rows(r).map((x) => [x.outcome, x.retained])).toEqual([['RETAINED', true]]);
+    expect(rate(r, 'hour', '2026-03-01T10:00:00.000Z')).toEqual([1, 1]);
+  });
+
+  it('one outcome decides several CONTACTED of the user, each in its own bucket and dimensions', () => {
+    const c1 = ev('CONTACTED', T0, { channel: 'SMS' });
+    const c2 = ev('CONTACTED', T0 + DAY, { channel: 'PHONE', product: 'q' });
+    const c3 = ev('CONTACTED', T0 + 5 * DAY); // after the outcome: not served by it
+    const retained = ev('RETAINED', T0 + 2 * DAY);
+    const r = runLogic(outreachLogic, [[c1, c2, retained, c3]], { idleCloseAt: T0 + 60 * DAY });
+    expect(rate(r, 'day', '2026-03-01T00:00:00.000Z')).toEqual([1, 1]);
+    expect(rate(r, 'day', '2026-03-02T00:00:00.000Z', 'bu|q|PHONE')).toEqual([1, 1]);
+    expect(rate(r, 'day', '2026-03-06T00:00:00.000Z')).toEqual([0, 1]);
+    expect(rows(r).map((x) => [x.outreach_id, x.outcome]).sort()).toEqual([
+      [c1.outreach_id, 'RETAINED'],
+      [c2.outreach_id, 'RETAINED'],
+      [c3.outreach_id, 'NONE'],
+    ].sort());
+  });
+
+  it('drops redelivered events and counts each outreach once', () => {
+    const c = ev('CONTACTED', T0);
+    const retained = ev('RETAINED', T0 + HOUR);
+    const r = runLogic(outreachLogic, [[c, c, retained], [retained, c]], { idleCloseAt: T0 + 40 * DAY });
+    expect(rate(r, 'day', '2026-03-01T00:00:00.000Z')).toEqual([1, 1]);
+    expect(rows(r)).toHaveLength(1);
+    expect(r.deadLetters).toEqual([]);
+  });
+
+  it('after an idle flush, an outcome that would change a decided outreach is late; others are accepted', () => {
+    const c = ev('CONTACTED', T0);
+    const retained = ev('RETAINED', T0 + 2 * HOUR);
+    // Idle flush at T0 + 3 h decides c as RETAINED (stream time is only T0 + 2 h).
+    const earlier = ev('CHURNED', T0 + 90 * MIN); // on time by stream time, but c is already decided
+    const unrelated = ev('CHURNED', T0 + 90 * MIN, { user_id: 'u2' });
+    const r = runLogic(outreachLogic, [[c, retained]], { idleCloseAt: T0 + 3 * HOUR });
+    expect(rows(r).map((x) => x.outcome)).toEqual(['RETAINED']);
+    const r2 = continueRun(r, [[earlier, unrelated]]);
+    expect(r2.deadLetters.map((d) => [d.event_id, d.reason])).toEqual([[earlier.event_id, 'late']]);
+    expect(openKeys(r2)).toEqual(['o:u1', 'o:u2']); // u1: the tombstone until stream time passes T0 + 3 h; u2: its outcome
+  });
+
+  it('keeps state bounded: outcomes without outreach are forgotten once past the horizon', () => {
+    const r = runLogic(outreachLogic, [[ev('RETAINED', T0), ev('CHURNED', T0 + MIN, { user_id: 'u2' })], [ev('CONTACTED', T0 + 3 * HOUR, { user_id: 'u3' })]]);
+    expect(openKeys(r)).toEqual(['o:u3']);
+    const u3 = r.state.get<OutreachUserState>('o:u3')!;
+    expect(u3.due).toBe(T0 + 3 * HOUR + 30 * DAY);
+    expect(JSON.parse(JSON.stringify(u3))).toEqual(u3);
+    // Dedup ids are forgotten too.
+    expect([...r.state.entries('d:')].every(([k]) => Number(k.slice(2)) * MIN >= T0 + HOUR)).toBe(true);
+  });
+
+  it('gives identical results whatever the arrival order (within the lateness) and flush boundaries', () => {
+    const events = generate(7);
+    const reference = summarize(runLogic(outreachLogic, [events], { idleCloseAt: T0 + 200 * DAY }));
+    expect(reference.rows.length).toBeGreaterThan(50);
+    expect(reference.rows.some((x) => x.includes('RETAINED'))).toBe(true);
+    expect(reference.rows.some((x) => x.includes('CHURNED'))).toBe(true);
+    expect(reference.rows.some((x) => x.includes('NONE'))).toBe(true);
+    for (let seed = 1; seed <= 12; seed++) {
+      const rnd = prng(seed);
+      const shuffled = shuffleWithinLateness(events, 0.95 * HOUR, rnd);
+      const r = runLogic(outreachLogic, splitRandomly(shuffled, rnd), { idleCloseAt: T0 + 200 * DAY });
+      expect(summarize(r)).toEqual(reference);
+    }
+  });
+});
+
+/** Runs more batches on top of an earlier run's state (the harness starts empty): copies it in at the first event. */
+function continueRun(prev: HarnessResult, batches: OutreachEvent[][]): HarnessResult {
+  let seeded = false;
+  const logic: typeof outreachLogic = {
+    ...outreachLogic,
+    onEvent(ctx, e, msg) {
+      if (!seeded) for (const [k, v] of prev.state.entries('')) ctx.state.set(k, v);
+      seeded = true;
+      return outreachLogic.onEvent(ctx, e, msg);
+    },
+  };
+  return runLogic(logic, batches);
+}
+
+function summarize(r: HarnessResult) {
+  const metrics = [...r.metrics].map(([k, v]) => `${k}=${v.join('/')}`).sort();
+  const rs = rows(r)
+    .map((x) => JSON.stringify([x.outreach_id, x.user_id, x.contacted_at, x.outcome, x.outcome_at, x.retained, x.product, x.channel]))
+    .sort();
+  return { metrics, rows: rs, deadLetters: r.deadLetters.map((d) => `${d.event_id}:${d.reason}`).sort() };
+}
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Arrival order by event_time + U[0, maxDelay): nothing arrives later than the lateness allows. */
+export function shuffleWithinLateness<E extends { event_time: number }>(events: E[], maxDelay: number, rnd: () => number): E[] {
+  return events
+    .map((e) => ({ e, k: e.event_time + rnd() * maxDelay }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.e);
+}
+
+export function splitRandomly<E>(events: E[], rnd: () => number): E[][] {
+  const out: E[][] = [];
+  let i = 0;
+  while (i < events.length) {
+    const size = 1 + Math.floor(rnd() * 12);
+    out.push(events.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+/** Users with outreaches and outcomes over ~90 days, many of them minutes apart and on window edges. */
+function generate(seed: number): OutreachEvent[] {
+  const rnd = prng(seed);
+  const events: OutreachEvent[] = [];
+  for (let u = 0; u < 40; u++) {
+    const user = `u${u}`;
+    let t = T0 + Math.floor(rnd() * 5 * DAY);
+    const count = 1 + Math.floor(rnd() * 6);
+    for (let i = 0; i < count; i++) {
+      const c = ev('CONTACTED', t, { user_id: user, channel: rnd() < 0.5 ? 'SMS' : 'PHONE', product: rnd() < 0.5 ? 'p' : 'q' });
+      events.push(c);
+      const r = rnd();
+      if (r < 0.7) {
+        const delays = [30 * DAY, 30 * DAY + 1, 0, 20 * MIN, Math.floor(rnd() * 35 * DAY)];
+        const delay = delays[Math.floor(rnd() * delays.length)]!;
+        events.push(ev(rnd() < 0.5 ? 'RETAINED' : 'CHURNED', t + delay, { user_id: user }));
+      }
+      if (r < 0.2) events.push(ev('CHURNED', t + Math.floor(rnd() * 3 * HOUR), { user_id: user }));
+      t += Math.floor(rnd() * 10 * DAY);
+    }
+  }
+  return events.sort((a, b) => a.event_time - b.event_time);
+}
