@@ -8,8 +8,8 @@
  *
  * Timed from just before startProcessor (connect, group join, partition restore included) until
  * (a) the cs_processor_events_total counter of this process reached N (every event stepped) and
- * (b) sum(numerator) of metric 'contacts' at day grain in cs.metrics equals S (every flush
- * written). Afterwards (untimed for the rate) it waits for the idle flush to close every contact.
+ * (b) sum(numerator) of metric 'contacts' at day grain in cs.metrics equals S and cs.raw_sessions
+ * holds every accepted event (every flush written). Afterwards (untimed for the rate) it waits for the idle flush to close every contact.
  * Progress goes to stderr; the result goes to the parent over IPC (or stdout as JSON when run by hand).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,7 +38,7 @@ export interface E2eResult {
   firstEventMs: number;
   /** Counter reached `events`. */
   steppedMs: number;
-  /** contacts in cs.metrics == started: the headline figure. */
+  /** contacts in cs.metrics == started and every accepted event in cs.raw_sessions: the headline figure. */
   visibleMs: number;
   /** cs.contacts holds a row for every contact (the 2 s idle flush closes the last ones); -1 if not reached within 15 s more. */
   closedMs: number;
@@ -50,6 +50,7 @@ export interface E2eResult {
   cpuPct: number;
   peakRssMB: number;
   peakHeapMB: number;
+  /** Flushes by kind (batch, idle) when the timed interval ended. */
   flushes: Record<string, number>;
   /** Main-thread event-loop utilisation over the timed interval (1 = never idle). */
   elu: number;
@@ -125,6 +126,11 @@ const contactsCounted = async () => {
   const [row] = await rs.json<{ n: number | string | null }>();
   return Number(row?.n ?? 0);
 };
+const rawCount = async () => {
+  const rs = await ch.query({ query: `SELECT count() AS n FROM cs.raw_sessions`, format: 'JSONEachRow' });
+  const [row] = await rs.json<{ n: number | string }>();
+  return Number(row?.n ?? 0);
+};
 const contactsClosed = async () => {
   const rs = await ch.query({ query: `SELECT count() AS n FROM cs.contacts`, format: 'JSONEachRow' });
   const [row] = await rs.json<{ n: number | string }>();
@@ -174,9 +180,11 @@ try {
     }
     await sleep(25);
   }
-  // (b) every flush written: the contacts figure is complete.
+  // (b) every flush written: the contacts figure is complete and every accepted event is in its raw
+  // table (a flush inserts its tables in parallel; raw_sessions, the largest, tends to land last).
+  const accepted = (await counterSums('cs_processor_events_total', 'result')).ok ?? 0;
   while (steppedMs >= 0 && performance.now() < deadline && !failure) {
-    if ((await contactsCounted()) >= started) {
+    if ((await contactsCounted()) >= started && (await rawCount()) >= accepted) {
       visibleMs = since();
       break;
     }
@@ -186,6 +194,7 @@ try {
   const elu = perf.eventLoopUtilization(elu0).utilization;
   const gcTimed = gcMs;
   gcObserver.disconnect();
+  const flushes = await counterSums('cs_processor_flushes_total', 'kind');
   const inserts: E2eResult['inserts'] = {};
   const hist = registry.getSingleMetric('cs_clickhouse_insert_duration_seconds');
   for (const v of hist ? (await hist.get()).values : []) {
@@ -229,7 +238,7 @@ try {
     cpuPct,
     peakRssMB: Math.round(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 2 ** 20),
     peakHeapMB: Math.round(peakHeap / 2 ** 20),
-    flushes: await counterSums('cs_processor_flushes_total', 'kind'),
+    flushes,
     elu,
     gcMs: gcTimed,
     inserts,
