@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.contacts_local (
   product LowCardinality(String),
   channel LowCardinality(String),
   entry LowCardinality(String),
+  intent Nullable(String),
   start_time DateTime64(3, '{{tz}}'),
   end_time DateTime64(3, '{{tz}}'),
   ended_by LowCardinality(String),

@@ -3,40 +3,21 @@
  * calendar, so a DST day is 23 or 25 hours long; hours follow local wall-clock hours.
  */
 import type { Grain } from '@cs/catalog';
+import { ZoneOffsets } from '@cs/runtime';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
 export class Buckets {
-  private readonly format: Intl.DateTimeFormat;
-  private readonly offsetCache = new Map<number, number>();
+  private readonly offsets: ZoneOffsets;
 
   constructor(readonly timeZone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    this.offsets = new ZoneOffsets(timeZone);
   }
 
   /** The zone's UTC offset (ms) at instant `ms`, cached per quarter hour (offsets change on quarter hours). */
   offsetAt(ms: number): number {
-    const key = Math.floor(ms / (15 * MINUTE));
-    let offset = this.offsetCache.get(key);
-    if (offset === undefined) {
-      const probe = key * 15 * MINUTE;
-      const p = Object.fromEntries(this.format.formatToParts(new Date(probe)).map((x) => [x.type, x.value]));
-      const local = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
-      offset = local - probe;
-      if (this.offsetCache.size > 100_000) this.offsetCache.clear();
-      this.offsetCache.set(key, offset);
-    }
-    return offset;
+    return this.offsets.offsetAt(ms);
   }
 
   start(ms: number, grain: Grain): number {

@@ -165,7 +165,7 @@ export class PartitionTask {
     const { rules, logic, buckets } = this.deps;
     const out = new FlushOutputs(buckets, intent.wallTime);
     const meta = this.meta();
-    const ctx: StepContext = { topic: logic.topic, partition: this.ref.partition, rules, state: this.state, emit: out, streamTime: meta.streamTime ?? 0, horizon: -Infinity };
+    const ctx: StepContext = { topic: logic.topic, kafkaTopic: this.ref.topic, partition: this.ref.partition, rules, state: this.state, emit: out, streamTime: meta.streamTime ?? 0, horizon: -Infinity };
     for (const msg of messages) {
       let result: StepResult;
       try {

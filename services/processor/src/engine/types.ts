@@ -34,6 +34,8 @@ export interface KeyedState {
 
 export interface StepContext {
   topic: Topic;
+  /** The Kafka topic read (with CS_TOPIC_PREFIX): dead letters built from state name it. */
+  kafkaTopic: string;
   partition: number;
   rules: TimeRules;
   state: KeyedState;

@@ -148,7 +148,7 @@ function pruneCounted(s: AgentState, buckets: Buckets, from: number): void {
 
 function deadLetterOrphan(ctx: StepContext, p: PendingAgentEvent): void {
   const e = p.event;
-  const msg: ConsumedMessage = { topic: ctx.topic, partition: ctx.partition, offset: String(p.offset), key: Buffer.from(e.agent_id), value: encodeEvent('cs.agents', e), timestamp: e.event_time };
+  const msg: ConsumedMessage = { topic: ctx.kafkaTopic, partition: ctx.partition, offset: String(p.offset), key: Buffer.from(e.agent_id), value: encodeEvent('cs.agents', e), timestamp: e.event_time };
   ctx.emit.deadLetter(msg, 'orphan', `LOGGED_OUT of agent ${e.agent_id} without a LOGGED_IN before it`, e);
 }
 

@@ -94,7 +94,7 @@ export function deadLetterKept<T extends Topic>(ctx: StepContext, topic: T, kept
   } catch {
     key = null;
   }
-  const msg: ConsumedMessage = { topic: ctx.topic, partition: ctx.partition, offset: String(kept.offset), key, value, timestamp: event.event_time };
+  const msg: ConsumedMessage = { topic: ctx.kafkaTopic, partition: ctx.partition, offset: String(kept.offset), key, value, timestamp: event.event_time };
   ctx.emit.deadLetter(msg, reason, detail, event as AnyEvent);
 }
 

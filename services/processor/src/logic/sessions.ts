@@ -100,7 +100,7 @@ function deadLetterEvents(ctx: StepContext, s: OpenSession, events: SessionEvent
   for (const e of events) {
     const offset = s.offsets[s.events.indexOf(e)] ?? -1;
     // The original message was valid Avro; re-encoding it with the same writer schema gives its bytes back.
-    const msg: ConsumedMessage = { topic: ctx.topic, partition: ctx.partition, offset: String(offset), key: Buffer.from(e.user_id), value: encodeEvent('cs.sessions', e), timestamp: e.event_time };
+    const msg: ConsumedMessage = { topic: ctx.kafkaTopic, partition: ctx.partition, offset: String(offset), key: Buffer.from(e.user_id), value: encodeEvent('cs.sessions', e), timestamp: e.event_time };
     ctx.emit.deadLetter(msg, reason, detail, e);
   }
 }
@@ -140,6 +140,8 @@ export function contactRow(c: Contact, start: SessionEvent, final: boolean) {
     product: start.product,
     channel: start.channel,
     entry: start.entry ?? '',
+    // The last intent the contact carried (recognised questions refine the one given at STARTED).
+    intent: c.members.reduce<string | null>((last, e) => e.intent ?? last, null),
     start_time: start.event_time,
     end_time: c.end,
     ended_by: c.endedBy,
