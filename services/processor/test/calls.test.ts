@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage } from '@cs/kafka';
-import { decodeEvent, encodeEvent, type AnyEvent, type CallEvent } from '@cs/schemas';
+import { decodeEvent, encodeEvent, type CallEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
 import { TrackedState } from '../src/engine/state.ts';
-import type { StepContext, StepResult, TopicLogic } from '../src/engine/types.ts';
+import type { StepContext, TopicLogic } from '../src/engine/types.ts';
 import { callKey, callsLogic, DueIndex, type CallState } from '../src/logic/calls.ts';
-import { RULES, runLogic, type HarnessResult } from './harness.ts';
+import { deadLetterLines, figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
 const at = (iso: string) => Date.parse(iso);
@@ -36,51 +37,12 @@ function call(id: string, type: CallEvent['type'], time: string | number, extra:
 
 const logic = callsLogic as TopicLogic;
 const CALL_METRICS = ['human_answer_rate', 'service_level_20s', 'abandon_rate', 'human_aht_seconds'];
+/** Metric sums are compared rounded, against float summation order. */
+const ROUNDED = { round: true };
 
 /** The summed [numerator, denominator] of a metric (channel HOTLINE unless given). */
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, bu = 'b', product = 'p', channel = 'HOTLINE') =>
   r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
-
-/** Metric sums without all-zero entries, rounded against float summation order. */
-function figures(r: HarnessResult): Record<string, [number, number]> {
-  const out: Record<string, [number, number]> = {};
-  for (const [k, [num, den]] of [...r.metrics].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const v: [number, number] = [Math.round(num * 1e6) / 1e6, Math.round(den * 1e6) / 1e6];
-    if (v[0] !== 0 || v[1] !== 0) out[k] = v;
-  }
-  return out;
-}
-
-const deadLetters = (r: HarnessResult) => r.deadLetters.map((d) => `${d.event_id}|${d.reason}|${d.detail}`).sort();
-
-/** The logic with its StepResults recorded. */
-function recorded(): { logic: TopicLogic; results: Map<string, StepResult[]> } {
-  const results = new Map<string, StepResult[]>();
-  return {
-    results,
-    logic: {
-      ...logic,
-      onEvent(ctx, e, msg) {
-        const r = logic.onEvent(ctx, e, msg);
-        results.set(e.event_id, [...(results.get(e.event_id) ?? []), r]);
-        return r;
-      },
-    },
-  };
-}
-
-/** The logic with an idle flush's wall-clock horizon applied at the close after batch `i` (as PartitionTask does). */
-function withIdle(idles: Record<number, number>): TopicLogic {
-  let batch = 0;
-  return {
-    ...logic,
-    closeWindows(ctx) {
-      const idle = idles[batch++];
-      if (idle !== undefined) ctx.horizon = Math.max(ctx.horizon, idle);
-      logic.closeWindows(ctx);
-    },
-  };
-}
 
 const calls = (r: HarnessResult) => [...r.state.entries('call:')].map(([k, v]) => [k, v as CallState] as const);
 
@@ -184,9 +146,9 @@ describe('calls logic', () => {
     const e2 = call('A', 'ENDED', '2026-03-01T10:09:00Z', { talk_ms: 999_000 });
     const ab2 = call('A', 'ABANDONED', '2026-03-01T10:00:50Z');
     const o2 = call('A', 'OFFERED', '2026-03-01T10:00:30Z', { product: 'other' });
-    const rec = recorded();
+    const rec = recorded(logic);
     const r = runLogic(rec.logic, [[o, a, { ...a }, e], [{ ...o }, a2, e2, { ...e }, ab, ab2, o2, { ...ab }]]);
-    expect(figures(r)).toEqual(figures(base));
+    expect(figures(r, ROUNDED)).toEqual(figures(base, ROUNDED));
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'human_aht_seconds')).toEqual([150, 1]);
     for (const x of [a2, e2, ab2, o2]) expect(rec.results.get(x.event_id)).toEqual([{ kind: 'drop', why: 'duplicate' }]);
     for (const x of [o, a, e, ab]) expect(rec.results.get(x.event_id)).toEqual([{ kind: 'ok' }, { kind: 'drop', why: 'duplicate' }]);
@@ -218,8 +180,8 @@ describe('calls logic', () => {
     const inOrder = runLogic(logic, [[early, o, fast, slow, e1, e2]]);
     const reversed = runLogic(logic, [[e2], [e1], [slow], [fast], [o], [early]]);
     const mixed = runLogic(logic, [[o, slow, e2], [early, e1], [fast]]);
-    expect(figures(reversed)).toEqual(figures(inOrder));
-    expect(figures(mixed)).toEqual(figures(inOrder));
+    expect(figures(reversed, ROUNDED)).toEqual(figures(inOrder, ROUNDED));
+    expect(figures(mixed, ROUNDED)).toEqual(figures(inOrder, ROUNDED));
     expect(get(mixed, 'minute', '2026-03-01T09:59:00Z', 'service_level_20s', 'b', 'p2')).toEqual([1, 1]);
     expect(get(mixed, 'minute', '2026-03-01T09:59:00Z', 'human_aht_seconds', 'b', 'p2')).toEqual([60, 1]);
     expect(get(mixed, 'minute', '2026-03-01T10:00:00Z', 'human_answer_rate')).toEqual([0, 0]); // retracted
@@ -241,14 +203,14 @@ describe('calls logic', () => {
     const y = call('Y', 'ABANDONED', '2026-03-01T11:04:00Z');
     const mover = call('Z', 'OFFERED', '2026-03-01T11:03:01Z'); // horizon 10:03:01: X's events are passed
     const r = runLogic(logic, [[a, e], [mover], [call('X', 'OFFERED', '2026-03-01T10:03:30Z'), y]], { idleCloseAt: at('2026-03-01T11:04:01Z') });
-    expect(deadLetters(r)).toEqual([`${a.event_id}|orphan|call X has no OFFERED`, `${e.event_id}|orphan|call X has no OFFERED`, `${y.event_id}|orphan|call Y has no OFFERED`].sort());
+    expect(deadLetterLines(r)).toEqual([`${a.event_id}|orphan|call X has no OFFERED`, `${e.event_id}|orphan|call X has no OFFERED`, `${y.event_id}|orphan|call Y has no OFFERED`].sort());
     // The OFFERED that came after the horizon passed X's events counts alone.
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'human_answer_rate')).toEqual([0, 2]);
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'abandon_rate')).toEqual([0, 2]);
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'human_aht_seconds')).toBeUndefined();
     // The same with closeWindows only at the end: X's events are passed when its OFFERED comes.
     const oneFlush = runLogic(logic, [[a, e, mover, call('X', 'OFFERED', '2026-03-01T10:03:30Z'), y]], { idleCloseAt: at('2026-03-01T11:04:01Z') });
-    expect(figures(oneFlush)).toEqual(figures(r));
+    expect(figures(oneFlush, ROUNDED)).toEqual(figures(r, ROUNDED));
     expect(oneFlush.deadLetters.map((d) => d.event_id).sort()).toEqual(r.deadLetters.map((d) => d.event_id).sort());
     const only = runLogic(logic, [[a, e, y]], { idleCloseAt: at('2026-03-02T00:00:00Z') });
     expect(only.metrics.size).toBe(0);
@@ -276,7 +238,7 @@ describe('calls logic', () => {
     const a = call('X', 'ANSWERED', '2026-03-01T10:00:10Z');
     const state = new TrackedState();
     const out = new FlushOutputs(new Buckets('UTC'), 0);
-    const ctx: StepContext = { topic: 'cs.calls', partition: 3, rules: RULES, state, emit: out, streamTime: a.event_time, horizon: a.event_time - L };
+    const ctx: StepContext = { topic: 'cs.calls', kafkaTopic: 'cs.calls', partition: 3, rules: RULES, state, emit: out, streamTime: a.event_time, horizon: a.event_time - L };
     const msg: ConsumedMessage = { topic: 'cs.calls', partition: 3, offset: '1234', key: Buffer.from('u1'), value: encodeEvent('cs.calls', a), timestamp: 0 };
     expect(callsLogic.onEvent(ctx, a, msg)).toEqual({ kind: 'ok' });
     expect(JSON.parse(JSON.stringify(state.get(callKey('X'))))).toEqual(state.get(callKey('X')));
@@ -296,7 +258,7 @@ describe('calls logic', () => {
     const o = call('A', 'OFFERED', '2026-03-01T10:00:00Z');
     const e = call('A', 'ENDED', '2026-03-01T10:05:00Z');
     // An idle flush far ahead (a paused replay) keeps the call: its ANSWERED still counts.
-    const paused = runLogic(withIdle({ 0: at('2026-04-01T00:00:00Z') }), [[o, e], [call('A', 'ANSWERED', '2026-03-01T10:00:20Z')]]);
+    const paused = runLogic(withIdle(logic, { 0: at('2026-04-01T00:00:00Z') }), [[o, e], [call('A', 'ANSWERED', '2026-03-01T10:00:20Z')]]);
     expect(get(paused, 'day', '2026-03-01T00:00:00Z', 'human_answer_rate')).toEqual([1, 1]);
     expect(paused.deadLetters).toEqual([]);
     // Stream time 24 h + lateness past the last event: forgotten.
@@ -312,7 +274,7 @@ describe('calls logic', () => {
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'human_answer_rate')).toEqual([0, 1]);
     // The same in one flush (closeWindows not run in between): identical.
     const oneFlush = runLogic(logic, [[o, e, call('B', 'OFFERED', '2026-03-02T11:05:01Z'), after]], { idleCloseAt: at('2026-03-03T00:00:00Z') });
-    expect(figures(oneFlush)).toEqual(figures(r));
+    expect(figures(oneFlush, ROUNDED)).toEqual(figures(r, ROUNDED));
     expect(oneFlush.deadLetters.map((d) => d.event_id)).toEqual([after.event_id]);
   });
 
@@ -393,26 +355,26 @@ describe('calls logic', () => {
       }
     }
     const inOrder = [...events].sort((a, b) => a.event_time - b.event_time);
-    const shuffled = events.map((e) => ({ e, k: e.event_time + rand() * 0.9 * L })).sort((a, b) => a.k - b.k).map((x) => x.e);
+    const shuffled = shuffleWithinLateness(events, 0.9 * L, rand);
     const idle = { idleCloseAt: at('2026-03-03T00:00:00Z') };
     const runs = [
       runLogic(logic, [inOrder], idle),
       runLogic(logic, [shuffled], idle),
       runLogic(logic, shuffled.map((e) => [e]), idle),
-      runLogic(logic, randomBatches(shuffled, rand), idle),
-      runLogic(logic, randomBatches(inOrder, rand), idle),
+      runLogic(logic, randomBatches(shuffled, rand, 30), idle),
+      runLogic(logic, randomBatches(inOrder, rand, 30), idle),
     ];
     const [first, ...rest] = runs;
     expect(first!.deadLetters.length).toBeGreaterThan(0);
     expect(first!.deadLetters.every((d) => d.reason === 'orphan')).toBe(true);
     for (const r of rest) {
       expect(r.deadLetters.every((d) => d.reason === 'orphan')).toBe(true); // nothing was late
-      expect(figures(r)).toEqual(figures(first!));
-      expect(deadLetters(r)).toEqual(deadLetters(first!));
+      expect(figures(r, ROUNDED)).toEqual(figures(first!, ROUNDED));
+      expect(deadLetterLines(r)).toEqual(deadLetterLines(first!));
       expect(counted(r)).toEqual(counted(first!));
     }
     // And the figures are the independent count above (day grain).
-    const day = Object.fromEntries(Object.entries(figures(first!)).filter(([k]) => k.startsWith('day|')));
+    const day = Object.fromEntries(Object.entries(figures(first!, ROUNDED)).filter(([k]) => k.startsWith('day|')));
     const want: Record<string, [number, number]> = {};
     for (const [k, [num, den]] of expected) want[k] = [Math.round(num * 1e6) / 1e6, den];
     expect(day).toEqual(want);
@@ -425,24 +387,4 @@ function counted(r: HarnessResult) {
   return calls(r)
     .map(([k, s]) => [k, s.offered, s.answered, s.abandoned, s.ended, s.last])
     .sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1));
-}
-
-function randomBatches(events: AnyEvent[], rand: () => number): AnyEvent[][] {
-  const out: AnyEvent[][] = [];
-  for (let i = 0; i < events.length; ) {
-    const size = 1 + Math.floor(rand() * 30);
-    out.push(events.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

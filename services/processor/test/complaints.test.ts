@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage } from '@cs/kafka';
-import { decodeEvent, encodeEvent, type AnyEvent, type ComplaintEvent } from '@cs/schemas';
+import { decodeEvent, encodeEvent, type ComplaintEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
 import { TrackedState } from '../src/engine/state.ts';
-import type { StepContext, StepResult, TopicLogic } from '../src/engine/types.ts';
+import type { StepContext, TopicLogic } from '../src/engine/types.ts';
 import { complaintKey, complaintsLogic, COMPLAINT_EXPIRY_MS, type ComplaintState } from '../src/logic/complaints.ts';
-import { RULES, runLogic, type HarnessResult } from './harness.ts';
+import { deadLetterLines, figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
 const DAY = 86_400_000;
@@ -35,41 +36,6 @@ const logic = complaintsLogic as TopicLogic;
 
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, bu = 'b', product = 'p', channel = 'APP') =>
   r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
-
-function figures(r: HarnessResult): Record<string, [number, number]> {
-  const out: Record<string, [number, number]> = {};
-  for (const [k, v] of [...r.metrics].sort(([a], [b]) => (a < b ? -1 : 1))) if (v[0] !== 0 || v[1] !== 0) out[k] = v;
-  return out;
-}
-
-const deadLetters = (r: HarnessResult) => r.deadLetters.map((d) => `${d.event_id}|${d.reason}|${d.detail}`).sort();
-
-function recorded(): { logic: TopicLogic; results: Map<string, StepResult[]> } {
-  const results = new Map<string, StepResult[]>();
-  return {
-    results,
-    logic: {
-      ...logic,
-      onEvent(ctx, e, msg) {
-        const r = logic.onEvent(ctx, e, msg);
-        results.set(e.event_id, [...(results.get(e.event_id) ?? []), r]);
-        return r;
-      },
-    },
-  };
-}
-
-function withIdle(idles: Record<number, number>): TopicLogic {
-  let batch = 0;
-  return {
-    ...logic,
-    closeWindows(ctx) {
-      const idle = idles[batch++];
-      if (idle !== undefined) ctx.horizon = Math.max(ctx.horizon, idle);
-      logic.closeWindows(ctx);
-    },
-  };
-}
 
 /** Events spread over days, each batch moving stream time (so the lateness never rejects them). */
 const byDay = (...batches: ComplaintEvent[][]) => batches;
@@ -113,7 +79,7 @@ describe('complaints logic', () => {
     const u2 = complaint('K', 'UPHELD', '2026-03-05T20:00:00Z');
     const j1 = complaint('K', 'REJECTED', '2026-03-06T10:00:00Z');
     const j2 = complaint('K', 'REJECTED', '2026-03-06T11:00:00Z');
-    const rec = recorded();
+    const rec = recorded(logic);
     const r = runLogic(rec.logic, byDay([f, { ...f }], [u1, { ...u1 }], [u2, j1, j2, { ...j1 }]));
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'complaints_per_10k')).toEqual([1, 0]);
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'upheld_complaints_per_10k')).toEqual([1, 0]);
@@ -131,7 +97,7 @@ describe('complaints logic', () => {
     const up = complaint('K', 'UPHELD', '2026-03-01T11:30:00Z');
     const inOrder = runLogic(logic, [[first, second, up]], { idleCloseAt: at('2026-03-02T00:00:00Z') });
     const reversed = runLogic(logic, [[up], [second], [first]], { idleCloseAt: at('2026-03-02T00:00:00Z') });
-    const rec = recorded();
+    const rec = recorded(logic);
     const mixed = runLogic(rec.logic, [[second, up], [first, { ...second }]], { idleCloseAt: at('2026-03-02T00:00:00Z') });
     const again = runLogic(logic, [[second, { ...second }, up], [first]], { idleCloseAt: at('2026-03-02T00:00:00Z') });
     const twice = runLogic(logic, [[first, second, { ...second }, up]], { idleCloseAt: at('2026-03-02T00:00:00Z') });
@@ -163,7 +129,7 @@ describe('complaints logic', () => {
     const rej = complaint('Y', 'REJECTED', '2026-03-01T10:20:00Z');
     const mover = complaint('Z', 'FILED', '2026-03-01T11:10:00Z'); // horizon 10:10: X's UPHELD is passed
     const o = runLogic(logic, [[lone, rej], [mover], [complaint('X', 'FILED', '2026-03-01T10:15:00Z')]], { idleCloseAt: at('2026-03-01T10:30:00Z') });
-    expect(deadLetters(o)).toEqual([`${lone.event_id}|orphan|complaint X has no FILED`, `${rej.event_id}|orphan|complaint Y has no FILED`].sort());
+    expect(deadLetterLines(o)).toEqual([`${lone.event_id}|orphan|complaint X has no FILED`, `${rej.event_id}|orphan|complaint Y has no FILED`].sort());
     expect(get(o, 'day', '2026-03-01T00:00:00Z', 'complaints_per_10k')).toEqual([2, 0]);
     expect(get(o, 'day', '2026-03-01T00:00:00Z', 'upheld_complaints_per_10k')).toEqual([0, 0]);
     // The same with closeWindows only at the end: identical.
@@ -201,7 +167,7 @@ describe('complaints logic', () => {
     expect(r.deadLetters.map((d) => [d.event_id, d.reason])).toEqual([[up.event_id, 'orphan']]);
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'upheld_complaints_per_10k')).toEqual([0, 0]);
     // Before that, an UPHELD months later still counts in the FILED bucket, even after an idle flush far ahead.
-    const late = runLogic(withIdle({ 0: at('2027-06-01T00:00:00Z') }), [[f], [complaint('K', 'UPHELD', '2026-12-01T00:00:00Z')]]);
+    const late = runLogic(withIdle(logic, { 0: at('2027-06-01T00:00:00Z') }), [[f], [complaint('K', 'UPHELD', '2026-12-01T00:00:00Z')]]);
     expect(get(late, 'day', '2026-03-01T00:00:00Z', 'upheld_complaints_per_10k')).toEqual([1, 0]);
   });
 
@@ -257,41 +223,21 @@ describe('complaints logic', () => {
       }
     }
     const inOrder = [...events].sort((a, b) => a.event_time - b.event_time);
-    const shuffled = events.map((e) => ({ e, k: e.event_time + rand() * 0.9 * L })).sort((a, b) => a.k - b.k).map((x) => x.e);
+    const shuffled = shuffleWithinLateness(events, 0.9 * L, rand);
     const idle = { idleCloseAt: at('2026-03-05T00:00:00Z') };
     const runs = [
       runLogic(logic, [inOrder], idle),
       runLogic(logic, [shuffled], idle),
       runLogic(logic, shuffled.map((e) => [e]), idle),
-      runLogic(logic, randomBatches(shuffled, rand), idle),
+      runLogic(logic, randomBatches(shuffled, rand, 30), idle),
     ];
     const [first, ...rest] = runs;
     expect(new Set(first!.deadLetters.map((d) => d.reason))).toEqual(new Set(['orphan', 'invalid']));
     for (const r of rest) {
       expect(figures(r)).toEqual(figures(first!));
-      expect(deadLetters(r)).toEqual(deadLetters(first!));
+      expect(deadLetterLines(r)).toEqual(deadLetterLines(first!));
     }
     const day = Object.entries(figures(first!)).filter(([k]) => k.startsWith('day|'));
     expect(Object.fromEntries(day)).toEqual(Object.fromEntries([...want].map(([k, v]) => [k, [v, 0]])));
   });
 });
-
-function randomBatches(events: AnyEvent[], rand: () => number): AnyEvent[][] {
-  const out: AnyEvent[][] = [];
-  for (let i = 0; i < events.length; ) {
-    const size = 1 + Math.floor(rand() * 30);
-    out.push(events.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

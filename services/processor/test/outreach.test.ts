@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OutreachEvent } from '@cs/schemas';
 import { outreachLogic, type OutreachUserState } from '../src/logic/outreach.ts';
-import { runLogic, type HarnessResult } from './harness.ts';
+import { continueRun, runLogic, summarize, type HarnessResult } from './harness.ts';
+import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -143,7 +144,7 @@ describe('outreach logic', () => {
     const unrelated = ev('CHURNED', T0 + 90 * MIN, { user_id: 'u2' });
     const r = runLogic(outreachLogic, [[c, retained]], { idleCloseAt: T0 + 3 * HOUR });
     expect(rows(r).map((x) => x.outcome)).toEqual(['RETAINED']);
-    const r2 = continueRun(r, [[earlier, unrelated]]);
+    const r2 = continueRun(outreachLogic, r, [[earlier, unrelated]]);
     expect(r2.deadLetters.map((d) => [d.event_id, d.reason])).toEqual([[earlier.event_id, 'late']]);
     expect(openKeys(r2)).toEqual(['o:u1', 'o:u2']); // u1: the tombstone until stream time passes T0 + 3 h; u2: its outcome
   });
@@ -160,75 +161,31 @@ describe('outreach logic', () => {
 
   it('gives identical results whatever the arrival order (within the lateness) and flush boundaries', () => {
     const events = generate(7);
-    const reference = summarize(runLogic(outreachLogic, [events], { idleCloseAt: T0 + 200 * DAY }));
+    const reference = summary(runLogic(outreachLogic, [events], { idleCloseAt: T0 + 200 * DAY }));
     expect(reference.rows.length).toBeGreaterThan(50);
     expect(reference.rows.some((x) => x.includes('RETAINED'))).toBe(true);
     expect(reference.rows.some((x) => x.includes('CHURNED'))).toBe(true);
     expect(reference.rows.some((x) => x.includes('NONE'))).toBe(true);
     for (let seed = 1; seed <= 12; seed++) {
-      const rnd = prng(seed);
+      const rnd = mulberry32(seed);
       const shuffled = shuffleWithinLateness(events, 0.95 * HOUR, rnd);
-      const r = runLogic(outreachLogic, splitRandomly(shuffled, rnd), { idleCloseAt: T0 + 200 * DAY });
-      expect(summarize(r)).toEqual(reference);
+      const r = runLogic(outreachLogic, randomBatches(shuffled, rnd, 12), { idleCloseAt: T0 + 200 * DAY });
+      expect(summary(r)).toEqual(reference);
     }
   });
 });
 
-/** Runs more batches on top of an earlier run's state (the harness starts empty): copies it in at the first event. */
-function continueRun(prev: HarnessResult, batches: OutreachEvent[][]): HarnessResult {
-  let seeded = false;
-  const logic: typeof outreachLogic = {
-    ...outreachLogic,
-    onEvent(ctx, e, msg) {
-      if (!seeded) for (const [k, v] of prev.state.entries('')) ctx.state.set(k, v);
-      seeded = true;
-      return outreachLogic.onEvent(ctx, e, msg);
-    },
-  };
-  return runLogic(logic, batches);
-}
-
-function summarize(r: HarnessResult) {
-  const metrics = [...r.metrics].map(([k, v]) => `${k}=${v.join('/')}`).sort();
+/** The harness summary plus the outcome rows, order-free. */
+function summary(r: HarnessResult) {
   const rs = rows(r)
     .map((x) => JSON.stringify([x.outreach_id, x.user_id, x.contacted_at, x.outcome, x.outcome_at, x.retained, x.product, x.channel]))
     .sort();
-  return { metrics, rows: rs, deadLetters: r.deadLetters.map((d) => `${d.event_id}:${d.reason}`).sort() };
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Arrival order by event_time + U[0, maxDelay): nothing arrives later than the lateness allows. */
-export function shuffleWithinLateness<E extends { event_time: number }>(events: E[], maxDelay: number, rnd: () => number): E[] {
-  return events
-    .map((e) => ({ e, k: e.event_time + rnd() * maxDelay }))
-    .sort((a, b) => a.k - b.k)
-    .map((x) => x.e);
-}
-
-export function splitRandomly<E>(events: E[], rnd: () => number): E[][] {
-  const out: E[][] = [];
-  let i = 0;
-  while (i < events.length) {
-    const size = 1 + Math.floor(rnd() * 12);
-    out.push(events.slice(i, i + size));
-    i += size;
-  }
-  return out;
+  return { ...summarize(r), rows: rs };
 }
 
 /** Users with outreaches and outcomes over ~90 days, many of them minutes apart and on window edges. */
 function generate(seed: number): OutreachEvent[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const events: OutreachEvent[] = [];
   for (let u = 0; u < 40; u++) {
     const user = `u${u}`;

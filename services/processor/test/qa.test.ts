@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyEvent, QaEvent } from '@cs/schemas';
-import type { StepResult, TopicLogic } from '../src/engine/types.ts';
+import type { QaEvent } from '@cs/schemas';
+import type { TopicLogic } from '../src/engine/types.ts';
 import { qaLogic } from '../src/logic/qa.ts';
-import { RULES, runLogic, type HarnessResult } from './harness.ts';
+import { figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
 const at = (iso: string) => Date.parse(iso);
@@ -28,7 +29,6 @@ function review(time: string | number, score: number, passed: boolean, extra: Pa
 const logic = qaLogic as TopicLogic;
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, channel = 'HOTLINE', bu = 'b', product = 'p') =>
   r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
-const figures = (r: HarnessResult) => Object.fromEntries([...r.metrics].sort(([a], [b]) => (a < b ? -1 : 1)));
 
 describe('qa logic', () => {
   it('sums scores and passes at minute, hour and day, attributed to REVIEWED and its dims', () => {
@@ -53,23 +53,10 @@ describe('qa logic', () => {
   });
 
   it('drops redelivered event_ids, also after an idle flush; keeps only about a lateness of ids', () => {
-    const results: StepResult[] = [];
-    let batch = 0;
-    const wrapped: TopicLogic = {
-      ...logic,
-      onEvent(ctx, e, msg) {
-        const r = logic.onEvent(ctx, e, msg);
-        results.push(r);
-        return r;
-      },
-      closeWindows(ctx) {
-        if (batch++ === 0) ctx.horizon = at('2026-05-01T00:00:00Z'); // an idle flush a month ahead
-        logic.closeWindows(ctx);
-      },
-    };
+    const rec = recorded(withIdle(logic, { 0: at('2026-05-01T00:00:00Z') })); // an idle flush a month ahead
     const a = review('2026-03-01T10:00:00Z', 70, true);
-    const r = runLogic(wrapped, [[a, { ...a }], [{ ...a }, review('2026-03-01T10:10:00Z', 30, false)]]);
-    expect(results.map((x) => x.kind)).toEqual(['ok', 'drop', 'drop', 'ok']);
+    const r = runLogic(rec.logic, [[a, { ...a }], [{ ...a }, review('2026-03-01T10:10:00Z', 30, false)]]);
+    expect(rec.sequence.map((x) => x.kind)).toEqual(['ok', 'drop', 'drop', 'ok']);
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'qa_avg_score')).toEqual([100, 2]);
     const many: QaEvent[] = [];
     for (let i = 0; i < 300; i++) many.push(review(at('2026-03-02T00:00:00Z') + i * 60_000, 50, true));
@@ -87,11 +74,11 @@ describe('qa logic', () => {
       if (rand() < 0.1) events.push({ ...e });
     }
     const inOrder = [...events].sort((a, b) => a.event_time - b.event_time);
-    const shuffled = events.map((e) => ({ e, k: e.event_time + rand() * 0.9 * L })).sort((a, b) => a.k - b.k).map((x) => x.e);
+    const shuffled = shuffleWithinLateness(events, 0.9 * L, rand);
     const base = runLogic(logic, [inOrder]);
-    for (const r of [runLogic(logic, [shuffled]), runLogic(logic, shuffled.map((e) => [e])), runLogic(logic, randomBatches(shuffled, rand))]) {
+    for (const r of [runLogic(logic, [shuffled]), runLogic(logic, shuffled.map((e) => [e])), runLogic(logic, randomBatches(shuffled, rand, 30))]) {
       expect(r.deadLetters).toEqual([]);
-      expect(figures(r)).toEqual(figures(base));
+      expect(figures(r, { keepZeros: true })).toEqual(figures(base, { keepZeros: true }));
     }
     const unique = [...new Map(events.map((e) => [e.event_id, e])).values()];
     const days = ['2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'];
@@ -100,23 +87,3 @@ describe('qa logic', () => {
     expect(sum('qa_pass_rate')).toEqual([unique.filter((e) => e.passed).length, unique.length]);
   });
 });
-
-function randomBatches(events: AnyEvent[], rand: () => number): AnyEvent[][] {
-  const out: AnyEvent[][] = [];
-  for (let i = 0; i < events.length; ) {
-    const size = 1 + Math.floor(rand() * 30);
-    out.push(events.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

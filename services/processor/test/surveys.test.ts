@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyEvent, SurveyEvent } from '@cs/schemas';
-import type { StepResult, TopicLogic } from '../src/engine/types.ts';
+import type { SurveyEvent } from '@cs/schemas';
+import type { TopicLogic } from '../src/engine/types.ts';
 import { surveysLogic } from '../src/logic/surveys.ts';
-import { RULES, runLogic, type HarnessResult } from './harness.ts';
+import { figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
 const at = (iso: string) => Date.parse(iso);
@@ -29,22 +30,6 @@ function survey(time: string | number, score: number, extra: Partial<SurveyEvent
 const logic = surveysLogic as TopicLogic;
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, channel = 'APP', bu = 'b', product = 'p') =>
   r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
-const figures = (r: HarnessResult) => Object.fromEntries([...r.metrics].filter(([, v]) => v[0] !== 0 || v[1] !== 0).sort(([a], [b]) => (a < b ? -1 : 1)));
-
-function recorded(inner: TopicLogic = logic): { logic: TopicLogic; results: StepResult[] } {
-  const results: StepResult[] = [];
-  return {
-    results,
-    logic: {
-      ...inner,
-      onEvent(ctx, e, msg) {
-        const r = inner.onEvent(ctx, e, msg);
-        results.push(r);
-        return r;
-      },
-    },
-  };
-}
 
 describe('surveys logic', () => {
   it('sums valid responses at minute, hour and day, per business unit, product and channel', () => {
@@ -76,23 +61,15 @@ describe('surveys logic', () => {
   it('drops redelivered event_ids, also after an idle flush far ahead of stream time', () => {
     const a = survey('2026-03-01T10:00:00Z', 5);
     const b = survey('2026-03-01T10:20:00Z', 2);
-    const rec = recorded();
+    const rec = recorded(logic);
     const r = runLogic(rec.logic, [[a, b, { ...a }], [{ ...b }]]);
-    expect(rec.results).toEqual([{ kind: 'ok' }, { kind: 'ok' }, { kind: 'drop', why: 'duplicate' }, { kind: 'drop', why: 'duplicate' }]);
+    expect(rec.sequence).toEqual([{ kind: 'ok' }, { kind: 'ok' }, { kind: 'drop', why: 'duplicate' }, { kind: 'drop', why: 'duplicate' }]);
     expect(get(r, 'day', '2026-03-01T00:00:00Z', 'satisfaction_top_box')).toEqual([1, 2]);
     // A replay pauses: the idle flush's horizon is the wall clock, a month ahead; the redelivery is
     // still on time by stream time, so it must still be recognised.
-    let batch = 0;
-    const idleFirst: TopicLogic = {
-      ...logic,
-      closeWindows(ctx) {
-        if (batch++ === 0) ctx.horizon = at('2026-04-01T00:00:00Z');
-        logic.closeWindows(ctx);
-      },
-    };
-    const rec2 = recorded(idleFirst);
+    const rec2 = recorded(withIdle(logic, { 0: at('2026-04-01T00:00:00Z') }));
     const r2 = runLogic(rec2.logic, [[a, b], [{ ...a }]]);
-    expect(rec2.results.map((x) => x.kind)).toEqual(['ok', 'ok', 'drop']);
+    expect(rec2.sequence.map((x) => x.kind)).toEqual(['ok', 'ok', 'drop']);
     expect(figures(r2)).toEqual(figures(r));
   });
 
@@ -121,9 +98,9 @@ describe('surveys logic', () => {
       if (rand() < 0.1) events.push({ ...e });
     }
     const inOrder = [...events].sort((a, b) => a.event_time - b.event_time);
-    const shuffled = events.map((e) => ({ e, k: e.event_time + rand() * 0.9 * L })).sort((a, b) => a.k - b.k).map((x) => x.e);
+    const shuffled = shuffleWithinLateness(events, 0.9 * L, rand);
     const base = runLogic(logic, [inOrder]);
-    for (const r of [runLogic(logic, [shuffled]), runLogic(logic, shuffled.map((e) => [e])), runLogic(logic, randomBatches(shuffled, rand))]) {
+    for (const r of [runLogic(logic, [shuffled]), runLogic(logic, shuffled.map((e) => [e])), runLogic(logic, randomBatches(shuffled, rand, 30))]) {
       expect(r.deadLetters).toEqual([]);
       expect(figures(r)).toEqual(figures(base));
     }
@@ -136,23 +113,3 @@ describe('surveys logic', () => {
     expect(sum('self_service_satisfaction')).toEqual([self.filter((e) => e.score === 5).length, self.length]);
   });
 });
-
-function randomBatches(events: AnyEvent[], rand: () => number): AnyEvent[][] {
-  const out: AnyEvent[][] = [];
-  for (let i = 0; i < events.length; ) {
-    const size = 1 + Math.floor(rand() * 30);
-    out.push(events.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
