@@ -53,6 +53,11 @@ export class LogStore {
     const chunks = [...state.chunks(SNAPSHOT_CHUNK_KEYS)];
     const rows = chunks.map((data, chunk) => ({ processor: p.processor, topic: p.topic, partition: p.partition, seq, chunk, chunks: chunks.length, data: JSON.stringify(data) }));
     await insertRows(this.client, `${this.db}.processor_snapshots`, rows, { dedupToken: this.token(p, seq, 'snapshot') });
+    // The new snapshot is complete: older ones are never read again.
+    await this.client.command({
+      query: `DELETE FROM ${this.db}.processor_snapshots WHERE processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32} AND seq < {seq:UInt64}`,
+      query_params: { processor: p.processor, topic: p.topic, partition: p.partition, seq },
+    });
   }
 
   /** The intent written for `seq`, if any (another instance may have started that flush). */

@@ -153,12 +153,32 @@ export class PartitionTask {
     await this.deps.log.writeDone(this.ref, intent, this.state.takeDelta());
     this.pending = null;
     flushes.inc({ topic: this.ref.topic, kind: intent.idle ? 'idle' : 'batch' });
-    if (++this.flushesSinceSnapshot >= this.deps.snapshotEvery) {
-      await this.deps.log.writeSnapshot(this.ref, intent.seq, this.state);
-      this.flushesSinceSnapshot = 0;
-    }
+    if (++this.flushesSinceSnapshot >= this.deps.snapshotEvery) await this.writeSnapshot(intent.seq);
     if (idle) this.lastIdleFlushAt = Date.now();
     return intent.to;
+  }
+
+  private async writeSnapshot(seq: number): Promise<void> {
+    await this.deps.log.writeSnapshot(this.ref, seq, this.state);
+    this.flushesSinceSnapshot = 0;
+  }
+
+  /**
+   * Snapshots a partition that went quiet with flushes since its last snapshot, so its restore
+   * never depends on log rows old enough to have expired (processor_log keeps 3 days).
+   */
+  snapshotIfBehind(): Promise<void> {
+    if (this.flushesSinceSnapshot === 0 || this.flushing || this.pending) return Promise.resolve();
+    const seq = this.meta().seq;
+    const run = this.writeSnapshot(seq).then(() => null);
+    this.flushing = run.finally(() => {
+      this.flushing = null;
+    });
+    return run.then(() => undefined);
+  }
+
+  get hasUnsnapshottedFlushes(): boolean {
+    return this.flushesSinceSnapshot > 0;
   }
 
   private process(messages: ConsumedMessage[], intent: FlushIntent): FlushOutputs {

@@ -110,8 +110,9 @@ export class StreamProcessor {
         const now = Date.now();
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
           await this.flush(task, false);
-        } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs && now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now)) {
-          await this.flush(task, true);
+        } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
+          if (now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now)) await this.flush(task, true);
+          else if (task.hasUnsnapshottedFlushes) await task.snapshotIfBehind();
         }
       }
     } catch (err) {
