@@ -2,59 +2,42 @@
  * The correctness suite with the processor SIGKILLed at random points (its own process owns the
  * embedded store) and restarted: every metric at day and hour grain still equals the reference.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { actualRows, compareRows } from '../correctness/compare.ts';
 import { buildEventSet, TZ } from '../correctness/event-set.ts';
 import { COMPARED_GRAINS, COMPARED_METRICS, expectConverges, produce, reference } from '../correctness/run.ts';
-import { endpointUrl, sqlRows, startChild, type Child } from '../support/child.ts';
-import { createTopics, openTestStore, processorEnv, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
+import { createTopics, openTestStore, uniquePrefix, waitFor } from '../support/pipeline.ts';
 
 it('metrics equal the reference with the processor SIGKILLed at random points and restarted', async () => {
   const events = buildEventSet();
   const prefix = uniquePrefix('exact-kill');
   await createTopics(prefix, 3);
   const dir = mkdtempSync(join(tmpdir(), 'cs-kill-'));
-  const endpointFile = join(dir, 'endpoint.json');
-  const env = {
-    ...processorEnv(prefix, TZ, { PROCESSOR_FLUSH_MAX_MESSAGES: '700', PROCESSOR_FLUSH_INTERVAL: '100ms', PROCESSOR_SNAPSHOT_EVERY: '5' }),
-    KAFKA_BROKERS: inject('kafkaBrokers').join(','),
-    CS_DATA_DIR: join(dir, 'chdb'),
-    CS_SQL_ENDPOINT_FILE: endpointFile,
-    SQL_PORT: '0',
-    PROCESSOR_HTTP_PORT: '0',
-  };
-  let child: Child | undefined;
-  const start = async () => {
-    rmSync(endpointFile, { force: true });
-    child = startChild('services/processor/src/main.ts', env);
-    await waitFor('the processor SQL endpoint', async () => endpointUrl(endpointFile) !== undefined, 60_000);
-    return endpointUrl(endpointFile)!;
-  };
+  const processor = new ChildProcessor(childProcessorEnv(prefix, TZ, dir, { PROCESSOR_FLUSH_MAX_MESSAGES: '700', PROCESSOR_FLUSH_INTERVAL: '100ms', PROCESSOR_SNAPSHOT_EVERY: '5' }));
   const flushes = async (url: string) => Number((await sqlRows<{ n: string }>(url, `SELECT count() AS n FROM cs.processor_log WHERE kind = 'done'`))[0]?.n ?? 0);
 
   const kills: number[] = [];
   try {
     await produce(prefix, events);
-    let url = await start();
+    let url = await processor.start();
     // Kill at random points: after a random number of further completed flushes each time.
     for (let k = 0; k < 3; k++) {
       const target = (await flushes(url)) + 2 + Math.floor(Math.random() * 12);
       await waitFor(`${target} flushes`, async () => (await flushes(url)) >= target, 60_000, 10);
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
-      child!.proc.kill('SIGKILL');
-      await child!.exited;
+      await processor.kill();
       kills.push(target);
-      url = await start();
+      url = await processor.start();
     }
     const expected = await reference(prefix, events.length);
     await expectConverges(expected, async () => (await sqlRows<Record<string, unknown>>(url, `SELECT grain, toUnixTimestamp(bucket) * 1000 AS bucket, metric, business_unit, product, channel, numerator, denominator, value FROM cs.metrics WHERE grain IN ('hour', 'day')`)).map((r) => ({ ...r, bucket: Number(r.bucket) }) as never));
-    child!.proc.kill('SIGTERM');
-    expect(await child!.exited).toBe(0);
+    expect(await processor.stop()).toBe(0);
     // Read once more from the store itself, after a clean stop.
-    const store = await openTestStore(TZ, join(dir, 'chdb'));
+    const store = await openTestStore(TZ, processor.dataDir);
     try {
       expect(compareRows(expected, await actualRows(store.client, store.db, [...COMPARED_GRAINS]), COMPARED_METRICS, COMPARED_GRAINS)).toEqual([]);
     } finally {
@@ -62,8 +45,8 @@ it('metrics equal the reference with the processor SIGKILLed at random points an
     }
     expect(kills).toHaveLength(3);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n(kills after flushes ${kills.join(', ')})\n--- processor output ---\n${child?.output().slice(-4000)}`);
+    throw new Error(`${(err as Error).message}\n(kills after flushes ${kills.join(', ')})\n--- processor output ---\n${processor.child?.output().slice(-4000)}`);
   } finally {
-    if (child && child.proc.exitCode === null) child.proc.kill('SIGKILL');
+    await processor.kill();
   }
 });

@@ -3,16 +3,16 @@
  * `contacts` figures must still equal an independent count from the raw events — nothing lost,
  * nothing counted twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProducer, type KafkaClientKind } from '@cs/kafka';
 import { wrapProducer } from '@cs/producer';
 import type { SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
-import { endpointUrl, sqlRows, startChild, type Child } from '../support/child.ts';
-import { createTopics, kafkaOptions, openTestStore, processorEnv, query, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
+import { createTopics, kafkaOptions, openTestStore, query, uniquePrefix, waitFor } from '../support/pipeline.ts';
 
 const TZ = 'Asia/Shanghai';
 
@@ -35,15 +35,9 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
     const prefix = uniquePrefix(`crash-${kafkaClient}`);
     await createTopics(prefix, 3);
     const dir = mkdtempSync(join(tmpdir(), 'cs-crash-'));
-    const endpointFile = join(dir, 'endpoint.json');
-    const env = {
-      ...processorEnv(prefix, TZ, { PROCESSOR_FLUSH_MAX_MESSAGES: '1500', PROCESSOR_FLUSH_INTERVAL: '150ms', PROCESSOR_SNAPSHOT_EVERY: '7' }),
-      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
-      CS_DATA_DIR: join(dir, 'chdb'),
-      CS_SQL_ENDPOINT_FILE: endpointFile,
-      SQL_PORT: '0',
-      PROCESSOR_HTTP_PORT: '0',
-    };
+    const processor = new ChildProcessor(
+      childProcessorEnv(prefix, TZ, dir, { PROCESSOR_FLUSH_MAX_MESSAGES: '1500', PROCESSOR_FLUSH_INTERVAL: '150ms', PROCESSOR_SNAPSHOT_EVERY: '7', KAFKA_CLIENT: kafkaClient }),
+    );
 
     const start = Date.parse('2026-03-01T14:00:00Z');
     const generator = createTrafficGenerator({ seed: 7, start, end: start + 4 * 3_600_000, contactsPerDay: 120_000, timeZone: TZ, duplicateRate: 0.01 });
@@ -63,52 +57,37 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
       return Number(row?.n ?? 0);
     };
 
-    let child: Child | undefined;
-    const outputs: string[] = [];
-    const run = async () => {
-      if (child) outputs.push(child.output());
-      rmSync(endpointFile, { force: true });
-      child = startChild('services/processor/src/main.ts', { ...env, KAFKA_CLIENT: kafkaClient });
-      await waitFor('the processor SQL endpoint', async () => endpointUrl(endpointFile) !== undefined, 60_000);
-      return endpointUrl(endpointFile)!;
-    };
-    const kill = async () => {
-      child!.proc.kill('SIGKILL');
-      await child!.exited;
-    };
-
     try {
       await send(0, Math.floor(events.length / 2));
-      let url = await run();
+      let url = await processor.start();
       // First kill: as soon as some, but not all, of the first half is counted.
       await waitFor('first flushes', async () => (await contactsCounted(url)) > total * 0.1, 60_000, 20);
-      await kill();
-      url = await run();
+      await processor.kill();
+      url = await processor.start();
       await send(Math.floor(events.length / 2), events.length);
       await waitFor('more flushes', async () => (await contactsCounted(url)) > total * 0.6, 60_000, 20);
-      await kill();
-      url = await run();
+      await processor.kill();
+      url = await processor.start();
       await waitFor('every contact counted and closed', async () => {
         const [row] = await sqlRows<{ counted: number; closed: string }>(url, `SELECT (SELECT sum(numerator) FROM cs.metrics WHERE grain = 'day' AND metric = 'contacts') AS counted, (SELECT count() FROM cs.contacts) AS closed`);
         return Number(row?.counted) >= total && Number(row?.closed) >= total;
       }, 120_000);
-      child!.proc.kill('SIGTERM');
-      expect(await child!.exited).toBe(0);
+      expect(await processor.stop()).toBe(0);
       // The restarted processors resumed from state written before the kill, not from scratch.
-      expect(outputs).toHaveLength(2);
-      for (const out of outputs.slice(1).concat(child!.output())) {
+      expect(processor.earlierOutputs).toHaveLength(2);
+      for (const out of processor.earlierOutputs.slice(1).concat(processor.child!.output())) {
         const restored = out.split('\n').filter((l) => l.includes('cs.sessions') && l.includes('partition restored'));
         // Either a completed flush was restored or an interrupted one is redone exactly.
         expect(restored.some((l) => /"seq":[1-9]|"redo":\{/.test(l)), restored.join('\n')).toBe(true);
       }
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- processor output ---\n${child?.output()}`);
+      throw new Error(`${(err as Error).message}\n--- processor output ---\n${processor.child?.output()}`);
     } finally {
-      if (child && child.proc.exitCode === null) await kill();
+      await processor.kill();
       await sdk.close();
     }
 
-    const store = await openTestStore(TZ, join(dir, 'chdb'));
+    const store = await openTestStore(TZ, processor.dataDir);
     try {
       const rows = await query<{ day: string; business_unit: string; product: string; channel: string; value: number }>(
         store.client,

@@ -1,8 +1,11 @@
 /** Runs a service entry point (TypeScript via tsx) as a child process the test can SIGKILL. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import { processorEnv, waitFor } from './pipeline.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -27,6 +30,61 @@ export function startChild(entry: string, env: Record<string, string>): Child {
   proc.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return { proc, exited, output: () => out };
+}
+
+/**
+ * The environment of a processor child process: the shared broker, its embedded store in
+ * `dir`/chdb and its SQL endpoint written to `dir`/endpoint.json, on free ports.
+ */
+export function childProcessorEnv(prefix: string, timeZone: string, dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...processorEnv(prefix, timeZone, extra),
+    KAFKA_BROKERS: inject('kafkaBrokers').join(','),
+    CS_DATA_DIR: join(dir, 'chdb'),
+    CS_SQL_ENDPOINT_FILE: join(dir, 'endpoint.json'),
+    SQL_PORT: '0',
+    PROCESSOR_HTTP_PORT: '0',
+  };
+}
+
+/** The processor (services/processor/src/main.ts) as a child process a test starts, SIGKILLs and restarts. */
+export class ChildProcessor {
+  /** The running (or last) child; undefined before the first start. */
+  child: Child | undefined;
+  /** The output of each earlier child, in start order. */
+  readonly earlierOutputs: string[] = [];
+
+  /** `env` as from childProcessorEnv. */
+  constructor(private readonly env: Record<string, string>) {}
+
+  /** The embedded store's data directory (CS_DATA_DIR). */
+  get dataDir(): string {
+    return this.env['CS_DATA_DIR']!;
+  }
+
+  /** Starts a new child and waits for its SQL endpoint; resolves to the endpoint's URL. */
+  async start(): Promise<string> {
+    const endpointFile = this.env['CS_SQL_ENDPOINT_FILE']!;
+    if (this.child) this.earlierOutputs.push(this.child.output());
+    rmSync(endpointFile, { force: true });
+    this.child = startChild('services/processor/src/main.ts', this.env);
+    await waitFor('the processor SQL endpoint', async () => endpointUrl(endpointFile) !== undefined, 60_000);
+    return endpointUrl(endpointFile)!;
+  }
+
+  /** SIGKILLs the child, unless there is none or it has exited, and waits until it has exited. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+    child.proc.kill('SIGKILL');
+    await child.exited;
+  }
+
+  /** SIGTERMs the child (a clean stop); resolves to its exit code. */
+  async stop(): Promise<number | null> {
+    this.child!.proc.kill('SIGTERM');
+    return this.child!.exited;
+  }
 }
 
 /** Reads the SQL endpoint file a child wrote (CS_SQL_ENDPOINT_FILE). */

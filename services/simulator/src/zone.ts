@@ -2,9 +2,10 @@
  * Local time in an IANA zone, fast enough to be asked for every simulated arrival: the UTC
  * offset is cached per 15-minute slot (every real-world offset transition falls on one).
  */
+import { ZoneOffsets } from '@cs/runtime';
+
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
-const SLOT = 900_000;
 
 export interface LocalDate {
   year: number;
@@ -15,39 +16,17 @@ export interface LocalDate {
 
 export class ZoneClock {
   readonly timeZone: string;
-  private readonly fmt: Intl.DateTimeFormat | null;
-  private readonly cache = new Map<number, number>();
+  private readonly offsets: ZoneOffsets;
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
     // Throws RangeError for an unknown zone, which is what callers want.
-    const fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    this.fmt = timeZone === 'UTC' || timeZone === 'Etc/UTC' ? null : fmt;
+    this.offsets = new ZoneOffsets(timeZone);
   }
 
   /** Local time minus UTC, in ms, at instant t. */
   offset(t: number): number {
-    if (this.fmt === null) return 0;
-    const slot = Math.floor(t / SLOT);
-    let off = this.cache.get(slot);
-    if (off === undefined) {
-      const at = slot * SLOT;
-      const p: Record<string, number> = {};
-      for (const part of this.fmt.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-      off = Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!, p['second']!) - at;
-      if (this.cache.size > 4096) this.cache.clear();
-      this.cache.set(slot, off);
-    }
-    return off;
+    return this.offsets.offsetAt(t);
   }
 
   /** Milliseconds since the Unix epoch on the local wall clock ("local epoch"). */
