@@ -22,7 +22,7 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
   await processor.start();
   return {
     processor,
-    stopped: consumer.stopped(),
+    stopped: Promise.race([consumer.stopped(), processor.failed]),
     async stop(stopOpts) {
       await processor.stop(stopOpts);
       await deadLetterProducer.disconnect();

@@ -33,9 +33,15 @@ export class StreamProcessor {
   private ticking = false;
   private running = false;
   private failure: Error | null = null;
+  private onFailure: (err: Error) => void = () => {};
+  /** Rejects when a flush outside the consumer's loop failed (the processor then stopped). */
+  readonly failed = new Promise<never>((_, reject) => {
+    this.onFailure = reject;
+  });
 
   constructor(private readonly deps: ProcessorDeps) {
     this.log = new LogStore(deps.client, deps.db);
+    this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
   }
 
@@ -118,7 +124,7 @@ export class StreamProcessor {
     } catch (err) {
       this.failure = err as Error;
       this.deps.logger.error({ err }, 'flush failed; the processor stops and will resume from its log on restart');
-      void this.stop();
+      void this.stop().finally(() => this.onFailure(err as Error));
     } finally {
       this.ticking = false;
     }
