@@ -25,9 +25,13 @@ if (stale) {
   // Scripts are run below, one by one, so the native build can come from the cache.
   run('npm ci --ignore-scripts --no-audit --no-fund');
   run('npm rebuild esbuild --no-audit --no-fund');
+}
+
+// node-rdkafka's addon: also restored when a plain `npm install` replaced the package.
+const build = join(root, 'node_modules/node-rdkafka/build');
+if (!existsSync(join(build, 'Release', 'node-librdkafka.node'))) {
   const version = JSON.parse(readFileSync(join(root, 'node_modules/node-rdkafka/package.json'), 'utf8')).version;
   const cache = join(homedir(), '.cache', 'cs-analytics', `node-rdkafka-${version}-abi${process.versions.modules}-${process.platform}-${process.arch}`);
-  const build = join(root, 'node_modules/node-rdkafka/build');
   if (existsSync(join(cache, 'Release', 'node-librdkafka.node'))) {
     log(`node-rdkafka ${version}: using cached native build (${cache})`);
     cpSync(cache, build, { recursive: true });

@@ -1,0 +1,139 @@
+/**
+ * Grafana alert rules (file provisioning, apiVersion 1) generated from the catalog's targets: one
+ * rule per metric with a target and a direction, firing per business unit when the metric over the
+ * 15 minutes that ended 5 minutes ago has been on the wrong side of its target for 15 minutes.
+ *
+ * The window ends 5 minutes ago because recent buckets are still filling in: a call counts as
+ * offered at once but as answered only when an agent picks up, a contact's figures arrive when it
+ * ends. A minimum volume per business unit keeps small samples from alerting.
+ */
+import { METRICS, type MetricDefinition } from '@cs/catalog';
+import { panelOfMetric, uidOf, type BoardSpec } from './board.ts';
+import { DATASOURCE } from './grafana.ts';
+import { sqlString } from './sql.ts';
+import { formatTarget } from './text.ts';
+import type { Yaml } from './yaml.ts';
+
+export const ALERT_FOLDER = 'CS analytics';
+export const ALERT_GROUP = 'cs-metric-targets';
+/** Evaluation window in seconds before now: [now − 20 min, now − 5 min]. */
+export const ALERT_WINDOW = { from: 1200, to: 300 } as const;
+export const ALERT_FOR = '15m';
+
+/** Fewest denominator units in the window for a business unit to be judged. */
+export function minimumVolume(m: MetricDefinition): number {
+  return m.unit === 'per_10k' ? 1000 : 20;
+}
+
+export interface AlertRule {
+  uid: string;
+  title: string;
+  condition: string;
+  data: AlertQuery[];
+  dashboardUid?: string;
+  panelId?: number;
+  noDataState: 'OK' | 'NoData' | 'Alerting' | 'KeepLast';
+  execErrState: 'OK' | 'Error' | 'Alerting' | 'KeepLast';
+  for: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  isPaused: boolean;
+}
+
+export interface AlertQuery {
+  refId: string;
+  relativeTimeRange: { from: number; to: number };
+  datasourceUid: string;
+  model: { [key: string]: Yaml };
+}
+
+export interface AlertRuleFile {
+  apiVersion: 1;
+  groups: { orgId: number; name: string; folder: string; interval: string; rules: AlertRule[] }[];
+}
+
+export function alertSql(db: string, m: MetricDefinition): string {
+  const scale = m.scale === 1 ? '' : ` * ${m.scale}`;
+  return [
+    'SELECT',
+    '  business_unit,',
+    `  sum(numerator) / sum(denominator)${scale} AS value`,
+    `FROM ${db}.metrics`,
+    "WHERE grain = 'minute'",
+    `  AND metric = ${sqlString(m.id)}`,
+    '  AND $__timeFilter(bucket)',
+    'GROUP BY business_unit',
+    `HAVING sum(denominator) >= ${minimumVolume(m)}`,
+    'ORDER BY business_unit',
+  ].join('\n');
+}
+
+function valueTemplate(m: MetricDefinition): string {
+  switch (m.unit) {
+    case 'ratio':
+      return '{{ humanizePercentage $values.A.Value }}';
+    case 'seconds':
+      return '{{ printf "%.0f" $values.A.Value }} s';
+    default:
+      return '{{ printf "%.2f" $values.A.Value }}';
+  }
+}
+
+/** Metrics that get a rule: a target and a better direction. */
+export function alertedMetrics(targets: Readonly<Record<string, number>>): MetricDefinition[] {
+  return METRICS.filter((m) => targets[m.id] !== undefined && m.direction !== 'neutral' && m.kind === 'ratio');
+}
+
+export function alertRules(opts: { db: string; targets: Readonly<Record<string, number>>; boards: readonly BoardSpec[] }): AlertRuleFile {
+  const rules = alertedMetrics(opts.targets).map((m): AlertRule => {
+    const target = opts.targets[m.id]!;
+    const higher = m.direction === 'higher_is_better';
+    const where = opts.boards.map((b) => ({ board: b, panelId: panelOfMetric(b, m.id) })).find((x) => x.panelId !== undefined);
+    const window = `${(ALERT_WINDOW.from - ALERT_WINDOW.to) / 60} min ending ${ALERT_WINDOW.to / 60} min ago`;
+    return {
+      uid: `cs-target-${m.id.replace(/_/g, '-')}`.slice(0, 40),
+      title: `${m.name.en} ${higher ? 'below' : 'above'} target`,
+      condition: 'C',
+      data: [
+        {
+          refId: 'A',
+          relativeTimeRange: { ...ALERT_WINDOW },
+          datasourceUid: DATASOURCE.uid,
+          model: {
+            refId: 'A',
+            datasource: { ...DATASOURCE },
+            editorType: 'sql',
+            format: 1,
+            queryType: 'table',
+            rawSql: alertSql(opts.db, m),
+            intervalMs: 60000,
+            maxDataPoints: 43200,
+          },
+        },
+        {
+          refId: 'C',
+          relativeTimeRange: { from: 0, to: 0 },
+          datasourceUid: '__expr__',
+          model: {
+            refId: 'C',
+            datasource: { type: '__expr__', uid: '__expr__' },
+            type: 'threshold',
+            expression: 'A',
+            conditions: [{ evaluator: { type: higher ? 'lt' : 'gt', params: [target] } }],
+          },
+        },
+      ],
+      ...(where ? { dashboardUid: uidOf(where.board, 'en'), panelId: where.panelId! } : {}),
+      noDataState: 'OK',
+      execErrState: 'Error',
+      for: ALERT_FOR,
+      annotations: {
+        summary: `${m.name.en} is ${valueTemplate(m)} in business unit {{ $labels.business_unit }} (target ${formatTarget(m, target, 'en')}, ${window}).`,
+        description: `${m.name.zh}：业务单元 {{ $labels.business_unit }} 为 ${valueTemplate(m)}，目标 ${formatTarget(m, target, 'zh')}（统计窗口：${(ALERT_WINDOW.from - ALERT_WINDOW.to) / 60} 分钟，截至 ${ALERT_WINDOW.to / 60} 分钟前）。`,
+      },
+      labels: { team: 'contact-centre', metric: m.id, severity: 'warning' },
+      isPaused: false,
+    };
+  });
+  return { apiVersion: 1, groups: [{ orgId: 1, name: ALERT_GROUP, folder: ALERT_FOLDER, interval: '1m', rules }] };
+}

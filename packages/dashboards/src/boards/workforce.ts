@@ -1,0 +1,197 @@
+/**
+ * Workforce and cost: staffed hours and headcount, in-house vs outsourced. Agent metrics keep the
+ * site type in the product column. Staffed hours add up; headcount (distinct agents per bucket and
+ * business unit) never does: it is shown per bucket of one grain and per business unit.
+ */
+import type { BoardSpec } from '../board.ts';
+import { field, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, timeseriesOptions, type Ctx } from '../panels.ts';
+import { BU_FILTER, FROM, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, TO, WORKFORCE_FILTERS, varConditions } from '../sql.ts';
+import { L, t, type Lang, type Text } from '../text.ts';
+import { workforceVariables } from './common.ts';
+
+const SPAN = `dateDiff('second', ${FROM}, ${TO})`;
+/** Headcount's own grain: minute buckets up to 6 hours, hour buckets up to 31 days, then days. */
+export const HEADCOUNT_GRAIN = `multiIf(${SPAN} <= ${6 * 3600}, 'minute', ${SPAN} <= ${31 * 86400}, 'hour', 'day')`;
+
+const siteLabel = (lang: Lang) => `transform(product, ['IN_HOUSE', 'OUTSOURCED'], ['${L.inHouse[lang]}', '${L.outsourced[lang]}'], product)`;
+const perLang = (f: (lang: Lang) => string): Text => ({ en: f('en'), zh: f('zh') });
+
+export function workforceBoard(ctx: Ctx): BoardSpec {
+  const wf = varConditions(WORKFORCE_FILTERS).map((c) => `\n  AND ${c}`).join('');
+  const bu = varConditions(BU_FILTER).map((c) => `\n  AND ${c}`).join('');
+  const staffed = (grain: string) => `FROM ${ctx.db}.metrics\nWHERE grain = ${grain}\n  AND metric = 'staffed_hours'\n  AND $__timeFilter(bucket)${wf}`;
+  /** Σ numerator of a metric per staffed hour (contacts; human_answer_rate's numerator = answered calls). */
+  const perStaffedHour = (metricId: string, alias: string) =>
+    `SELECT\n  sumIf(numerator, metric = '${metricId}') / nullIf(sumIf(numerator, metric = 'staffed_hours'), 0) AS ${alias}\nFROM ${ctx.db}.metrics\nWHERE grain = ${RANGE_GRAIN}\n  AND $__timeFilter(bucket)\n` +
+    `  AND metric IN ('staffed_hours', '${metricId}')${bu}`;
+  const productivity = t(
+    'Over the selected range and business units, all site types: the figure divided by Σ staffed hours.',
+    '所选时间范围与业务单元内（全部站点类型）：该数值除以 Σ 在岗工时。',
+  );
+  return {
+    key: 'workforce',
+    file: 'workforce-and-cost',
+    title: t('Workforce and cost', '人力与成本'),
+    description: t(
+      'Staffed hours and headcount of agents, in-house vs outsourced, and contacts and answered calls per staffed hour. Headcount counts distinct agents per bucket and business unit and is never added across buckets or business units.',
+      '坐席在岗工时与在岗人数（自有 vs 外包），以及每在岗工时的进线量与接通来电数。在岗人数为每个时间段、每个业务单元的不同坐席数，不跨时间段或业务单元相加。',
+    ),
+    tags: ['workforce'],
+    time: { from: 'now-7d', to: 'now' },
+    refresh: '5m',
+    variables: workforceVariables(ctx.db),
+    items: [
+      row(t('Staffed hours', '在岗工时')),
+      sqlPanel({
+        type: 'stat',
+        title: t('Staffed hours: in-house vs outsourced', '在岗工时：自有 vs 外包'),
+        description: t('Σ logged-in agent hours in the selected range per site type.', '所选时间范围内按站点类型的坐席登录工时之和。'),
+        w: 8,
+        h: 4,
+        metrics: ['staffed_hours'],
+        queries: [
+          {
+            refId: 'A',
+            sql: `SELECT\n  sumIf(numerator, product = 'IN_HOUSE') AS in_house,\n  sumIf(numerator, product = 'OUTSOURCED') AS outsourced\n${staffed(RANGE_GRAIN)}`,
+            format: 'table',
+            columns: ['in_house', 'outsourced'],
+            requiresData: true,
+            nonNull: ['in_house', 'outsourced'],
+          },
+        ],
+        defaults: () => ({ unit: 'h', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' } }),
+        overrides: (lang) => [field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]), field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }])],
+        options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
+      }),
+      sqlPanel({
+        type: 'stat',
+        title: t('Outsourced share of staffed hours', '外包工时占比'),
+        description: t('Σ outsourced staffed hours / Σ staffed hours over the selected range.', '所选时间范围内外包在岗工时之和 / 全部在岗工时之和。'),
+        w: 4,
+        h: 4,
+        queries: [
+          {
+            refId: 'A',
+            sql: `SELECT\n  sumIf(numerator, product = 'OUTSOURCED') / nullIf(sum(numerator), 0) AS outsourced_share\n${staffed(RANGE_GRAIN)}`,
+            format: 'table',
+            columns: ['outsourced_share'],
+            requiresData: true,
+            nonNull: ['outsourced_share'],
+          },
+        ],
+        defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'fixed', fixedColor: 'blue' } }),
+        options: () => statPanelOptions('value'),
+      }),
+      sqlPanel({
+        type: 'stat',
+        title: t('Contacts per staffed hour', '每在岗工时进线量'),
+        description: productivity,
+        w: 6,
+        h: 4,
+        queries: [{ refId: 'A', sql: perStaffedHour('contacts', 'contacts_per_staffed_hour'), format: 'table', columns: ['contacts_per_staffed_hour'], requiresData: true, nonNull: ['contacts_per_staffed_hour'] }],
+        defaults: () => ({ unit: 'none', decimals: 2, color: { mode: 'fixed', fixedColor: 'blue' } }),
+        options: () => statPanelOptions('value'),
+      }),
+      sqlPanel({
+        type: 'stat',
+        title: t('Answered calls per staffed hour', '每在岗工时接通来电'),
+        description: productivity,
+        w: 6,
+        h: 4,
+        queries: [
+          {
+            refId: 'A',
+            sql: perStaffedHour('human_answer_rate', 'answered_per_staffed_hour'),
+            format: 'table',
+            columns: ['answered_per_staffed_hour'],
+            requiresData: true,
+            nonNull: ['answered_per_staffed_hour'],
+          },
+        ],
+        defaults: () => ({ unit: 'none', decimals: 2, color: { mode: 'fixed', fixedColor: 'blue' } }),
+        options: () => statPanelOptions('value'),
+      }),
+      sqlPanel({
+        type: 'timeseries',
+        title: t('Staffed hours by site type', '按站点类型的在岗工时'),
+        description: t('Σ staffed hours per panel interval, stacked by site type.', '每个时间间隔内的在岗工时之和，按站点类型堆叠。'),
+        w: 24,
+        h: 8,
+        interval: '1m',
+        queries: [
+          {
+            refId: 'A',
+            sql: perLang(
+              (lang) =>
+                `SELECT\n  ${SERIES_TIME} AS time,\n  ${siteLabel(lang)} AS site_type,\n  sum(numerator) AS staffed_hours\n${staffed(INTERVAL_GRAIN)}\nGROUP BY time, site_type\nORDER BY time, site_type`,
+            ),
+            format: 'timeSeries',
+            columns: ['time', 'site_type', 'staffed_hours'],
+            requiresData: true,
+          },
+        ],
+        defaults: () => ({ unit: 'h', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('bars', true) }),
+        options: () => timeseriesOptions(),
+      }),
+      row(t('Headcount', '在岗人数')),
+      sqlPanel({
+        type: 'timeseries',
+        title: t('Headcount per bucket by site type and business unit', '各时间段在岗人数（按站点类型与业务单元）'),
+        description: t(
+          'Distinct agents logged in during each bucket (minute buckets for ranges up to 6 h, hours up to 31 days, then days), per site type and business unit. Headcount is never added across buckets or business units.',
+          '每个时间段内登录过的不同坐席数（6 小时以内按分钟，31 天以内按小时，否则按天），按站点类型与业务单元。在岗人数不跨时间段或业务单元相加。',
+        ),
+        w: 24,
+        h: 9,
+        queries: [
+          {
+            refId: 'A',
+            sql: perLang(
+              (lang) =>
+                `SELECT\n  bucket AS time,\n  concat(${siteLabel(lang)}, ' · ', business_unit) AS series,\n  max(numerator) AS headcount\nFROM ${ctx.db}.metrics\n` +
+                `WHERE metric = 'headcount'\n  AND grain = ${HEADCOUNT_GRAIN}\n  AND $__timeFilter(bucket)${wf}\nGROUP BY time, series\nORDER BY time, series`,
+            ),
+            format: 'timeSeries',
+            columns: ['time', 'series', 'headcount'],
+            requiresData: true,
+          },
+        ],
+        defaults: () => ({ unit: 'none', decimals: 0, color: { mode: 'palette-classic' }, custom: { ...seriesCustom('line'), lineInterpolation: 'stepAfter' } }),
+        options: () => timeseriesOptions(),
+      }),
+      sqlPanel({
+        type: 'table',
+        title: t('Daily headcount and staffed hours', '每日在岗人数与工时'),
+        description: t(
+          'Per day (day buckets overlapping the selected range), business unit and site type: distinct agents, staffed hours and hours per head.',
+          '按日（与所选时间范围重叠的日期）、业务单元与站点类型：不同坐席数、在岗工时与人均工时。',
+        ),
+        w: 24,
+        h: 10,
+        queries: [
+          {
+            refId: 'A',
+            sql: perLang(
+              (lang) =>
+                `SELECT\n  bucket AS day,\n  business_unit,\n  ${siteLabel(lang)} AS site_type,\n  sumIf(numerator, metric = 'headcount') AS headcount,\n  sumIf(numerator, metric = 'staffed_hours') AS staffed_hours,\n` +
+                `  staffed_hours / nullIf(headcount, 0) AS hours_per_head\nFROM ${ctx.db}.metrics\nWHERE grain = 'day'\n  AND metric IN ('headcount', 'staffed_hours')\n` +
+                `  AND bucket > ${FROM} - INTERVAL 1 DAY AND bucket <= ${TO}${wf}\nGROUP BY day, business_unit, product\nORDER BY day DESC, business_unit, site_type`,
+            ),
+            format: 'table',
+            columns: ['day', 'business_unit', 'site_type', 'headcount', 'staffed_hours', 'hours_per_head'],
+            requiresData: true,
+          },
+        ],
+        overrides: (lang) => [
+          field('day', [{ id: 'displayName', value: L.day[lang] }, { id: 'unit', value: 'time:YYYY-MM-DD' }]),
+          field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+          field('site_type', [{ id: 'displayName', value: L.siteType[lang] }]),
+          field('headcount', [{ id: 'displayName', value: lang === 'zh' ? '在岗人数' : 'Headcount' }, { id: 'decimals', value: 0 }]),
+          field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+          field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+        ],
+        options: tableOptions,
+      }),
+    ],
+  };
+}
