@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from '@cs/runtime';
-import type { ConsumerHooks, KafkaOptions, TopicPartition } from './types.ts';
+import type { CommitOffset, ConsumerHooks, KafkaOptions, TopicPartition } from './types.ts';
 
 /** The caller's pino logger (child), or a stderr logger at LOG_LEVEL (default warn) so errors are never silent. */
 let fallback: Logger | undefined;
@@ -96,6 +96,21 @@ export class ConsumerState {
 
   assignment(): TopicPartition[] {
     return sortAssignment([...this.owned.values()]);
+  }
+
+  /**
+   * The offsets of a commit() call that may be committed: throws once the consumer has stopped,
+   * and drops (with a log line) partitions this member no longer owns.
+   */
+  committable(offsets: CommitOffset[]): CommitOffset[] {
+    if (this.stopped) {
+      throw new ConsumerStoppedError(`consumer has stopped${this.failure ? ` (${this.failure.message})` : ''}; offsets not committed`);
+    }
+    const owned = offsets.filter((o) => this.owns(o.topic, o.partition));
+    if (owned.length < offsets.length) {
+      this.log.info({ dropped: offsets.filter((o) => !owned.includes(o)) }, 'not committing offsets of partitions this member no longer owns');
+    }
+    return owned;
   }
 
   /**

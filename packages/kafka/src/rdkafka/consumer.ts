@@ -209,16 +209,7 @@ export class RdkafkaConsumer implements Consumer {
   }
 
   async commit(offsets: CommitOffset[]): Promise<void> {
-    if (this.state.stopped) {
-      throw new ConsumerStoppedError(`consumer has stopped${this.state.failure ? ` (${this.state.failure.message})` : ''}; offsets not committed`);
-    }
-    const owned = offsets.filter((o) => this.state.owns(o.topic, o.partition));
-    if (owned.length < offsets.length) {
-      this.log.info(
-        { dropped: offsets.filter((o) => !owned.includes(o)) },
-        'not committing offsets of partitions this member no longer owns',
-      );
-    }
+    const owned = this.state.committable(offsets);
     if (owned.length === 0) return;
     try {
       this.consumer.commitSync(owned.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) })));
