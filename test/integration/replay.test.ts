@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject, describe, expect, it } from 'vitest';
 import { decodeEvent } from '@cs/schemas';
-import { createTopics, uniquePrefix } from '../support/pipeline.ts';
+import { createTopics, openTestStore, query, startTestProcessor, uniquePrefix, waitFor } from '../support/pipeline.ts';
 import { readMessages } from '../support/read-topic.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,5 +46,20 @@ describe('replay', () => {
     const letter = JSON.parse(dead[0]!.value!.toString()) as { line: number; detail: string; payload_base64: string };
     expect(letter.line).toBe(3);
     expect(Buffer.from(letter.payload_base64, 'base64').toString()).toBe(lines[2]);
+
+    // The pipeline puts it in cs.dead_letters too, with the original line as its payload.
+    const store = await openTestStore('UTC');
+    const processor = await startTestProcessor(store, prefix, 'UTC', 'kafkajs');
+    try {
+      let rows: { reason: string; detail: string; payload: string }[] = [];
+      await waitFor('the replay dead letter in cs.dead_letters', async () => (rows = await query(store.client, `SELECT reason, detail, payload FROM cs.dead_letters FINAL WHERE topic = '${prefix}cs.dead_letters'`)).length > 0);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.reason).toBe('invalid');
+      expect(rows[0]!.detail).toMatch(/export\.jsonl:3: .*score/);
+      expect(rows[0]!.payload).toBe(lines[2]);
+    } finally {
+      await processor.stop();
+      await store.client.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createConsumer, createProducer, type KafkaOptions } from '@cs/kafka';
 import type { Logger } from '@cs/runtime';
 import type { ProcessorConfig } from './config.ts';
+import { startDeadLetterSink } from './dead-letter-sink.ts';
 import { StreamProcessor } from './engine/processor.ts';
 
 export interface RunningProcessor {
@@ -20,11 +21,13 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
   await deadLetterProducer.connect();
   const processor = new StreamProcessor({ config, consumer, deadLetterProducer, client, db, logger });
   await processor.start();
+  const sink = await startDeadLetterSink({ kafka, topic: config.topicPrefix + config.deadLetterTopic, groupId: `${config.groupId}-dead-letters`, client, db, logger });
   return {
     processor,
-    stopped: Promise.race([consumer.stopped(), processor.failed]),
+    stopped: Promise.race([consumer.stopped(), processor.failed, sink.stopped]),
     async stop(stopOpts) {
       await processor.stop(stopOpts);
+      await sink.stop();
       await deadLetterProducer.disconnect();
     },
   };
