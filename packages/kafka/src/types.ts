@@ -127,5 +127,7 @@ export interface Admin {
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Committed offset, high watermark and lag per partition of `topics` for `groupId`. */
   lag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
+  /** The offset the next message of one partition will get (its log end). */
+  highWatermark(topic: string, partition: number): Promise<string>;
   disconnect(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createConsumer, createProducer, type KafkaOptions } from '@cs/kafka';
+import { createAdmin, createConsumer, createProducer, type KafkaOptions } from '@cs/kafka';
 import type { Logger } from '@cs/runtime';
 import type { ProcessorConfig } from './config.ts';
 import { startDeadLetterSink } from './dead-letter-sink.ts';
@@ -19,7 +19,9 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
   const consumer = createConsumer({ ...kafka, logger }, { groupId: config.groupId, topics: config.topics.map((t) => config.topicPrefix + t), fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs });
   const deadLetterProducer = createProducer({ ...kafka, clientId: `${kafka.clientId}-dlq`, logger });
   await deadLetterProducer.connect();
-  const processor = new StreamProcessor({ config, consumer, deadLetterProducer, client, db, logger });
+  const admin = createAdmin({ ...kafka, clientId: `${kafka.clientId}-admin`, logger });
+  await admin.connect();
+  const processor = new StreamProcessor({ config, consumer, admin, deadLetterProducer, client, db, logger });
   await processor.start();
   const sink = await startDeadLetterSink({ kafka, topic: config.topicPrefix + config.deadLetterTopic, groupId: `${config.groupId}-dead-letters`, client, db, logger });
   return {
@@ -29,6 +31,7 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
       await processor.stop(stopOpts);
       await sink.stop();
       await deadLetterProducer.disconnect();
+      await admin.disconnect();
     },
   };
 }

@@ -44,6 +44,12 @@ export class KafkajsAdmin implements Admin {
     return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
+  async highWatermark(topic: string, partition: number): Promise<string> {
+    const mark = (await this.admin.fetchTopicOffsets(topic)).find((m) => m.partition === partition);
+    if (!mark) throw new Error(`no partition ${partition} in topic ${topic}`);
+    return mark.high;
+  }
+
   async disconnect(): Promise<void> {
     await this.admin.disconnect();
   }

@@ -74,6 +74,14 @@ export class RdkafkaAdmin implements Admin {
     }
   }
 
+  async highWatermark(topic: string, partition: number): Promise<string> {
+    const { meta } = this.connected();
+    const marks = await new Promise<RdKafka.WatermarkOffsets>((resolve, reject) => {
+      meta.queryWatermarkOffsets(topic, partition, TIMEOUT_MS, (err, w) => (err ? reject(asError(err)) : resolve(w)));
+    });
+    return String(marks.highOffset);
+  }
+
   async lag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
     const { meta } = this.connected();
     const tps: { topic: string; partition: number }[] = [];

@@ -70,6 +70,11 @@ export class PartitionTask {
     return this.state.get<Meta>(META) ?? { seq: 0, nextOffset: 0, streamTime: null };
   }
 
+  /** The next offset to process (everything below is in ClickHouse). */
+  get nextOffset(): number {
+    return this.meta().nextOffset;
+  }
+
   get bufferedCount(): number {
     return this.buffer.length;
   }

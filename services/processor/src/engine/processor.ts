@@ -3,7 +3,7 @@
  * partition, flushes on size/time/idleness, offsets committed only after ClickHouse acknowledged.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Consumer, PartitionBatch, Producer, TopicPartition } from '@cs/kafka';
+import type { Admin, Consumer, PartitionBatch, Producer, TopicPartition } from '@cs/kafka';
 import { gauge, type Logger } from '@cs/runtime';
 import type { Topic } from '@cs/schemas';
 import { Buckets } from '../buckets.ts';
@@ -17,6 +17,8 @@ const buffered = gauge('cs_processor_buffered_messages', 'Messages buffered and 
 export interface ProcessorDeps {
   config: ProcessorConfig;
   consumer: Consumer;
+  /** Reads high watermarks: an idle flush needs the partition to be caught up. */
+  admin: Admin;
   deadLetterProducer: Producer | null;
   client: ClickHouseClient;
   db: string;
@@ -117,7 +119,7 @@ export class StreamProcessor {
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
           await this.flush(task, false);
         } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
-          if (now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now)) await this.flush(task, true);
+          if (now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now) && (await this.caughtUp(task))) await this.flush(task, true);
           else if (task.hasUnsnapshottedFlushes) await task.snapshotIfBehind();
         }
       }
@@ -128,6 +130,16 @@ export class StreamProcessor {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * Idle means nothing left to read, not a consumer that is stalled (e.g. by a rebalance): windows
+   * close on the wall clock only once the partition's log end is reached.
+   */
+  private async caughtUp(task: PartitionTask): Promise<boolean> {
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000).unref());
+    const high = await Promise.race([this.deps.admin.highWatermark(task.ref.topic, task.ref.partition).catch(() => null), timeout]);
+    return high !== null && task.nextOffset >= Number(high);
   }
 
   /**
