@@ -5,7 +5,8 @@ import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
 import { TrackedState } from '../src/engine/state.ts';
 import type { StepContext, TopicLogic } from '../src/engine/types.ts';
-import { callKey, callsLogic, DueIndex, type CallState } from '../src/logic/calls.ts';
+import { callKey, callsLogic, type CallState } from '../src/logic/calls.ts';
+import { DueIndex } from '../src/logic/due-index.ts';
 import { deadLetterLines, figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
 import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 

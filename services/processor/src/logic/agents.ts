@@ -23,10 +23,11 @@
  */
 import { GRAINS, type Grain } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
-import { encodeEvent, type AgentEvent } from '@cs/schemas';
+import type { AgentEvent } from '@cs/schemas';
 import { Buckets } from '../buckets.ts';
 import type { Dimensions, KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
+import { deadLetterKept } from './kept.ts';
 
 export const MAX_SHIFT_MS = 12 * 3_600_000;
 export const AGENT_PREFIX = 'a:';
@@ -147,9 +148,7 @@ function pruneCounted(s: AgentState, buckets: Buckets, from: number): void {
 }
 
 function deadLetterOrphan(ctx: StepContext, p: PendingAgentEvent): void {
-  const e = p.event;
-  const msg: ConsumedMessage = { topic: ctx.kafkaTopic, partition: ctx.partition, offset: String(p.offset), key: Buffer.from(e.agent_id), value: encodeEvent('cs.agents', e), timestamp: e.event_time };
-  ctx.emit.deadLetter(msg, 'orphan', `LOGGED_OUT of agent ${e.agent_id} without a LOGGED_IN before it`, e);
+  deadLetterKept(ctx, 'cs.agents', p, 'orphan', `LOGGED_OUT of agent ${p.event.agent_id} without a LOGGED_IN before it`);
 }
 
 /** Finalises an agent's events up to the horizon, in order. Mutates `s`. */

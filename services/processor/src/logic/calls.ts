@@ -36,8 +36,10 @@
  * minute buckets keep the per-flush state delta small (a bucket holds the calls of one minute).
  */
 import type { ConsumedMessage } from '@cs/kafka';
-import { encodeEvent, messageKey, type AnyEvent, type CallEvent, type EventByTopic, type Topic } from '@cs/schemas';
-import type { DeadLetterReason, Dimensions, KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import type { CallEvent } from '@cs/schemas';
+import type { KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { DueIndex } from './due-index.ts';
+import { byMark, deadLetterKept, emitChange, markOf, precedes, safeHorizon, type Contribution, type Mark, type Waiting } from './kept.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -49,156 +51,6 @@ export const SERVICE_LEVEL_MS = 20_000;
 
 const OK: StepResult = { kind: 'ok' };
 const DUPLICATE: StepResult = { kind: 'drop', why: 'duplicate' };
-
-// ---- shared helpers (also used by complaints.ts) --------------------------------------------------
-
-/** An accepted event kept in state until it is decided, with the offset it was read at. */
-export interface Waiting<E> {
-  event: E;
-  offset: number;
-}
-
-/** Identity and order of a counted event: earliest event_time first, ties by event_id. */
-export interface Mark {
-  time: number;
-  id: string;
-}
-
-export function precedes(a: Mark, b: Mark): boolean {
-  return a.time < b.time || (a.time === b.time && a.id < b.id);
-}
-
-export const markOf = (e: { event_time: number; event_id: string }): Mark => ({ time: e.event_time, id: e.event_id });
-
-export const byMark = <E extends { event_time: number; event_id: string }>(a: Waiting<E>, b: Waiting<E>): number =>
-  a.event.event_time - b.event.event_time || (a.event.event_id < b.event.event_id ? -1 : a.event.event_id > b.event.event_id ? 1 : 0);
-
-/** The stream-time horizon: nothing older than this can still be accepted (an idle horizon may be ahead of it). */
-export const safeHorizon = (ctx: StepContext): number => ctx.streamTime - ctx.rules.allowedLatenessMs;
-
-/**
- * Dead-letters an event kept in state, rebuilding its message: same topic, partition and offset,
- * the event re-encoded (it was valid Avro, so this gives its bytes back) and its key.
- */
-export function deadLetterKept<T extends Topic>(ctx: StepContext, topic: T, kept: Waiting<EventByTopic[T]>, reason: DeadLetterReason, detail: string): void {
-  const event = kept.event;
-  let value: Buffer;
-  try {
-    value = encodeEvent(topic, event);
-  } catch {
-    value = Buffer.from(JSON.stringify(event));
-  }
-  let key: Buffer | null;
-  try {
-    key = Buffer.from(messageKey(topic, event));
-  } catch {
-    key = null;
-  }
-  const msg: ConsumedMessage = { topic: ctx.kafkaTopic, partition: ctx.partition, offset: String(kept.offset), key, value, timestamp: event.event_time };
-  ctx.emit.deadLetter(msg, reason, detail, event as AnyEvent);
-}
-
-/** What an entity adds to the metric sums: per metric [numerator, denominator] at one time and dims. */
-export interface Contribution {
-  time: number;
-  dims: Dimensions;
-  values: Record<string, [number, number]>;
-}
-
-const sameDims = (a: Dimensions, b: Dimensions) => a.business_unit === b.business_unit && a.product === b.product && a.channel === b.channel;
-
-/**
- * Emits what changes the sums from `before` to `after`: per-metric differences when both are
- * attributed to the same time and dims, else `before` retracted and `after` added. With no
- * `before`, `after` is emitted whole (zero entries included, so their rows exist).
- */
-export function emitChange(ctx: StepContext, before: Contribution | null, after: Contribution | null): void {
-  if (before && after && before.time === after.time && sameDims(before.dims, after.dims)) {
-    const metrics = new Set([...Object.keys(before.values), ...Object.keys(after.values)]);
-    for (const m of metrics) {
-      const [n0, d0] = before.values[m] ?? [0, 0];
-      const [n1, d1] = after.values[m] ?? [0, 0];
-      if (n1 !== n0 || d1 !== d0) ctx.emit.metric(m, after.time, after.dims, n1 - n0, d1 - d0);
-    }
-    return;
-  }
-  if (before) for (const [m, [n, d]] of Object.entries(before.values)) ctx.emit.metric(m, before.time, before.dims, -n, -d);
-  if (after) for (const [m, [n, d]] of Object.entries(after.values)) ctx.emit.metric(m, after.time, after.dims, n, d);
-}
-
-/**
- * Timers kept in keyed state, so that closing windows costs what is due rather than a scan of every
- * key. An entity id is filed under the bucket (`widthMs` wide) of its due instant; the bucket
- * numbers in use are one sorted list under `name`, the ids of bucket b under `name:b`.
- *
- * Filing is lazy: the entity keeps the bucket it is filed under (its timer field) and is re-filed
- * only when its due instant moves to an earlier bucket. When a bucket is taken the caller checks
- * each id: an entry whose entity names another bucket is stale and skipped; an entity not due yet
- * is filed again. Invariant: an entity's due instant is never before the start of its bucket.
- */
-export class DueIndex {
-  constructor(
-    readonly name: string,
-    readonly widthMs: number,
-  ) {}
-
-  private bucketKey(bucket: number): string {
-    return `${this.name}:${bucket}`;
-  }
-
-  /** Files `id` for `due` unless already filed (`current`) no later; returns the bucket it is filed under. */
-  schedule(state: KeyedState, id: string, due: number, current: number | null): number {
-    const bucket = Math.floor(due / this.widthMs);
-    if (current !== null && current <= bucket) return current;
-    const k = this.bucketKey(bucket);
-    const ids = state.get<string[]>(k);
-    if (ids) {
-      ids.push(id);
-      state.set(k, ids);
-    } else {
-      state.set(k, [id]);
-      const list = state.get<number[]>(this.name) ?? [];
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid]! < bucket) lo = mid + 1;
-        else hi = mid;
-      }
-      list.splice(lo, 0, bucket);
-      state.set(this.name, list);
-    }
-    return bucket;
-  }
-
-  /** Removes and returns, earliest first, the buckets that start before `horizon`. */
-  take(state: KeyedState, horizon: number): { bucket: number; ids: string[] }[] {
-    const list = state.get<number[]>(this.name);
-    if (!list) return [];
-    let n = 0;
-    while (n < list.length && list[n]! * this.widthMs < horizon) n++;
-    if (n === 0) return [];
-    // An id can be listed twice in a bucket (filed again after its entity was forgotten): once is enough.
-    const taken = list.slice(0, n).map((bucket) => ({ bucket, ids: [...new Set(state.get<string[]>(this.bucketKey(bucket)) ?? [])] }));
-    for (const { bucket } of taken) state.delete(this.bucketKey(bucket));
-    if (n === list.length) state.delete(this.name);
-    else state.set(this.name, list.slice(n));
-    return taken;
-  }
-
-  /** The earliest due instant of a validly filed entity; `dueOf` returns null for a stale entry. */
-  earliest(state: KeyedState, dueOf: (id: string, bucket: number) => number | null): number | null {
-    let best: number | null = null;
-    for (const bucket of state.get<number[]>(this.name) ?? []) {
-      if (best !== null && bucket * this.widthMs >= best) break;
-      for (const id of state.get<string[]>(this.bucketKey(bucket)) ?? []) {
-        const due = dueOf(id, bucket);
-        if (due !== null && (best === null || due < best)) best = due;
-      }
-    }
-    return best;
-  }
-}
 
 // ---- calls ---------------------------------------------------------------------------------------
 

@@ -29,7 +29,8 @@
 import type { ConsumedMessage } from '@cs/kafka';
 import type { ComplaintEvent } from '@cs/schemas';
 import type { KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
-import { byMark, deadLetterKept, DueIndex, emitChange, markOf, precedes, safeHorizon, type Contribution, type Waiting } from './calls.ts';
+import { DueIndex } from './due-index.ts';
+import { byMark, deadLetterKept, emitChange, markOf, precedes, safeHorizon, type Contribution, type Waiting } from './kept.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -8,7 +8,7 @@
  */
 import type { QaEvent } from '@cs/schemas';
 import type { StepContext, StepResult, TopicLogic } from '../engine/types.ts';
-import { safeHorizon } from './calls.ts';
+import { safeHorizon } from './kept.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
 
 export const qaLogic: TopicLogic<QaEvent> = {

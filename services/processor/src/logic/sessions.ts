@@ -4,10 +4,11 @@
  * contact row and its metrics are emitted once and a tombstone marks late arrivals.
  */
 import type { ConsumedMessage } from '@cs/kafka';
-import { encodeEvent, type SessionEvent } from '@cs/schemas';
+import type { SessionEvent } from '@cs/schemas';
 import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
 import { awaitDecision, decideDue, earliestDecision, registerStart } from './fcr.ts';
+import { deadLetterKept } from './kept.ts';
 
 interface OpenSession {
   events: SessionEvent[];
@@ -97,12 +98,7 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
 };
 
 function deadLetterEvents(ctx: StepContext, s: OpenSession, events: SessionEvent[], reason: 'late' | 'orphan', detail: string): void {
-  for (const e of events) {
-    const offset = s.offsets[s.events.indexOf(e)] ?? -1;
-    // The original message was valid Avro; re-encoding it with the same writer schema gives its bytes back.
-    const msg: ConsumedMessage = { topic: ctx.kafkaTopic, partition: ctx.partition, offset: String(offset), key: Buffer.from(e.user_id), value: encodeEvent('cs.sessions', e), timestamp: e.event_time };
-    ctx.emit.deadLetter(msg, reason, detail, e);
-  }
+  for (const event of events) deadLetterKept(ctx, 'cs.sessions', { event, offset: s.offsets[s.events.indexOf(event)] ?? -1 }, reason, detail);
 }
 
 function emitClosed(ctx: StepContext, c: Contact, s: OpenSession): void {

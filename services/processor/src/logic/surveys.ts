@@ -12,7 +12,7 @@
  */
 import type { SurveyEvent } from '@cs/schemas';
 import type { StepContext, StepResult, TopicLogic } from '../engine/types.ts';
-import { safeHorizon } from './calls.ts';
+import { safeHorizon } from './kept.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
 
 export const surveysLogic: TopicLogic<SurveyEvent> = {
