@@ -4,10 +4,11 @@
  * once the horizon passes end + window, when no such start can still arrive.
  *
  * State: `f:<user>\0<product>` holds the starts of that pair's contacts and the closed contacts
- * awaiting their decision; `fq:<minute>` indexes the pairs by the minute their next decision is
- * due, so a flush visits only the pairs with something to decide.
+ * awaiting their decision; a DueIndex (`fcr-due`, minute buckets) files each pair under the minutes
+ * its decisions are due, so a flush visits only the pairs with something to decide.
  */
 import type { Dimensions, KeyedState, StepContext } from '../engine/types.ts';
+import { DueIndex } from './due-index.ts';
 
 interface Start {
   session: string;
@@ -31,8 +32,8 @@ interface Pair {
 }
 
 const MINUTE = 60_000;
+const DUE = new DueIndex('fcr-due', MINUTE);
 const pairKey = (user: string, product: string) => `f:${user}\u0000${product}`;
-const dueKey = (due: number) => `fq:${Math.floor(due / MINUTE)}`;
 
 export function registerStart(state: KeyedState, user: string, product: string, session: string, start: number): void {
   const k = pairKey(user, product);
@@ -45,49 +46,40 @@ export function awaitDecision(ctx: StepContext, user: string, product: string, p
   const k = pairKey(user, product);
   const pair = ctx.state.get<Pair>(k) ?? { starts: [], pending: [] };
   ctx.state.set(k, { ...pair, pending: [...pair.pending, p] });
-  const due = dueKey(p.end + ctx.rules.fcrWindowMs);
-  ctx.state.set(due, [...(ctx.state.get<string[]>(due) ?? []), k]);
+  DUE.schedule(ctx.state, k, p.end + ctx.rules.fcrWindowMs, null);
 }
 
+/** The start of the earliest minute in which a decision is due (null when none is pending). */
 export function earliestDecision(s: KeyedState): number | null {
-  let earliest: number | null = null;
-  for (const [k] of s.entries('fq:')) {
-    const at = Number(k.slice(3)) * MINUTE;
-    if (earliest === null || at < earliest) earliest = at;
-  }
-  return earliest;
+  return DUE.earliest(s, (_k, bucket) => bucket * MINUTE);
 }
 
 /** Decides every contact whose FCR window ended before the horizon. */
 export function decideDue(ctx: StepContext, decided: (p: Pending, resolved: boolean) => void): void {
   const window = ctx.rules.fcrWindowMs;
-  for (const [dk, keys] of [...ctx.state.entries('fq:')]) {
-    // The index is by minute: a pair in it may hold decisions due later in that minute.
-    if (Number(dk.slice(3)) * MINUTE >= ctx.horizon) continue;
-    const later: string[] = [];
-    for (const k of new Set(keys as string[])) {
-      const pair = ctx.state.get<Pair>(k);
-      if (!pair) continue;
-      const stillPending: Pending[] = [];
-      const decidedNow = new Set<string>();
-      for (const p of pair.pending) {
-        if (p.end + window >= ctx.horizon) {
-          stillPending.push(p);
-          continue;
-        }
-        const repeat = pair.starts.some((s) => s.session !== p.session && s.start > p.start && s.start <= p.end + window);
-        decided(p, !repeat);
-        decidedNow.add(p.session);
+  // Pairs of the buckets now due, with those buckets: a pair's later decisions in one of them are filed again.
+  const due = new Map<string, Set<number>>();
+  for (const { bucket, ids } of DUE.take(ctx.state, ctx.horizon)) for (const k of ids) due.set(k, (due.get(k) ?? new Set()).add(bucket));
+  for (const [k, buckets] of due) {
+    const pair = ctx.state.get<Pair>(k);
+    if (!pair) continue;
+    const stillPending: Pending[] = [];
+    const decidedNow = new Set<string>();
+    for (const p of pair.pending) {
+      if (p.end + window >= ctx.horizon) {
+        stillPending.push(p);
+        continue;
       }
-      if (stillPending.some((p) => dueKey(p.end + window) === dk)) later.push(k);
-      const starts = pair.starts.map((s) => (decidedNow.has(s.session) ? { ...s, done: true } : s));
-      // A start still matters while an undecided contact of the pair began before it, or while it is recent.
-      const keepFrom = Math.min(ctx.horizon, ...starts.filter((s) => !s.done).map((s) => s.start), ...stillPending.map((p) => p.start));
-      const kept = starts.filter((s) => !s.done || s.start >= keepFrom);
-      if (kept.length === 0 && stillPending.length === 0) ctx.state.delete(k);
-      else ctx.state.set(k, { starts: kept, pending: stillPending });
+      const repeat = pair.starts.some((s) => s.session !== p.session && s.start > p.start && s.start <= p.end + window);
+      decided(p, !repeat);
+      decidedNow.add(p.session);
     }
-    if (later.length) ctx.state.set(dk, later);
-    else ctx.state.delete(dk);
+    for (const p of stillPending) if (buckets.has(Math.floor((p.end + window) / MINUTE))) DUE.schedule(ctx.state, k, p.end + window, null);
+    const starts = pair.starts.map((s) => (decidedNow.has(s.session) ? { ...s, done: true } : s));
+    // A start still matters while an undecided contact of the pair began before it, or while it is recent.
+    const keepFrom = Math.min(ctx.horizon, ...starts.filter((s) => !s.done).map((s) => s.start), ...stillPending.map((p) => p.start));
+    const kept = starts.filter((s) => !s.done || s.start >= keepFrom);
+    if (kept.length === 0 && stillPending.length === 0) ctx.state.delete(k);
+    else ctx.state.set(k, { starts: kept, pending: stillPending });
   }
 }
