@@ -7,6 +7,7 @@ import type { ConsumedMessage } from '@cs/kafka';
 import type { SessionEvent } from '@cs/schemas';
 import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
+import { DueIndex } from './due-index.ts';
 import { awaitDecision, decideDue, earliestDecision, registerStart } from './fcr.ts';
 import { deadLetterKept } from './kept.ts';
 
@@ -14,17 +15,24 @@ interface OpenSession {
   events: SessionEvent[];
   offsets: number[];
   windowEnd: number;
+  /** The WINDOWS bucket the session is filed under. */
+  filed: number;
 }
 
 interface ClosedSession {
   closed: true;
   started: boolean;
   windowEnd: number;
+  filed: number;
 }
 
 type SessionState = OpenSession | ClosedSession;
 
+/** Sessions filed by when something is due: an open window's end, or a tombstone's expiry. */
+const WINDOWS = new DueIndex('session-due', 60_000);
 const key = (sessionId: string) => `s:${sessionId}`;
+/** Past this, in stream-time horizon terms, any event of a closed session is late by stream time alone. */
+const tombstoneExpiry = (s: ClosedSession, ctx: StepContext) => s.windowEnd + INACTIVITY_MS + ctx.rules.allowedLatenessMs;
 const isClosed = (s: SessionState): s is ClosedSession => 'closed' in s;
 
 export const ONLINE = (channel: string) => channel !== 'HOTLINE';
@@ -53,7 +61,8 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
     const events = [...(s?.events ?? []), event];
     const offsets = [...(s?.offsets ?? []), Number(msg.offset)];
     const contact = contactOf(events);
-    ctx.state.set(k, { events, offsets, windowEnd: contact.windowEnd } satisfies OpenSession);
+    const filed = WINDOWS.schedule(ctx.state, event.session_id, contact.windowEnd, s ? s.filed : null);
+    ctx.state.set(k, { events, offsets, windowEnd: contact.windowEnd, filed } satisfies OpenSession);
     // A provisional row as soon as the contact ended, so cs.contacts is fresh; the final row replaces it.
     if (event.type === 'ENDED' && contact.endedBy === 'ENDED' && contact.start) ctx.emit.row('contacts_local', contactRow(contact, contact.start, false));
     if (event.type === 'STARTED') {
@@ -68,26 +77,38 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
   },
 
   earliestWindowEnd(state): number | null {
-    let earliest = earliestDecision(state);
-    for (const [, value] of state.entries('s:')) {
-      const s = value as SessionState;
-      if (!isClosed(s) && (earliest === null || s.windowEnd < earliest)) earliest = s.windowEnd;
-    }
-    return earliest;
+    const session = WINDOWS.earliest(state, (id, bucket) => {
+      const s = state.get<SessionState>(key(id));
+      return s && !isClosed(s) && s.filed === bucket ? s.windowEnd : null;
+    });
+    const decision = earliestDecision(state);
+    return session === null ? decision : decision === null ? session : Math.min(session, decision);
   },
 
   closeWindows(ctx: StepContext): void {
-    for (const [k, value] of ctx.state.entries('s:')) {
-      const s = value as SessionState;
-      if (isClosed(s)) {
-        // Past this, any event of the session is late by stream time alone.
-        if (s.windowEnd + INACTIVITY_MS < ctx.streamTime - 2 * ctx.rules.allowedLatenessMs) ctx.state.delete(k);
-        continue;
+    const streamHorizon = ctx.streamTime - ctx.rules.allowedLatenessMs;
+    for (const { bucket, ids } of WINDOWS.take(ctx.state, ctx.horizon)) {
+      for (const id of ids) {
+        const k = key(id);
+        const s = ctx.state.get<SessionState>(k);
+        // Filed again elsewhere since (its window end moved earlier): this entry is stale.
+        if (!s || s.filed !== bucket) continue;
+        if (isClosed(s)) {
+          const expiry = tombstoneExpiry(s, ctx);
+          if (expiry < streamHorizon) ctx.state.delete(k);
+          else ctx.state.set(k, { ...s, filed: WINDOWS.schedule(ctx.state, id, expiry, null) });
+          continue;
+        }
+        if (s.windowEnd >= ctx.horizon) {
+          ctx.state.set(k, { ...s, filed: WINDOWS.schedule(ctx.state, id, s.windowEnd, null) });
+          continue;
+        }
+        const contact = contactOf(s.events);
+        emitClosed(ctx, contact, s);
+        const closed: ClosedSession = { closed: true, started: contact.start !== null, windowEnd: contact.windowEnd, filed: 0 };
+        closed.filed = WINDOWS.schedule(ctx.state, id, tombstoneExpiry(closed, ctx), null);
+        ctx.state.set(k, closed);
       }
-      if (s.windowEnd >= ctx.horizon) continue;
-      const contact = contactOf(s.events);
-      emitClosed(ctx, contact, s);
-      ctx.state.set(k, { closed: true, started: contact.start !== null, windowEnd: contact.windowEnd } satisfies ClosedSession);
     }
     decideDue(ctx, (p, resolved) => {
       ctx.emit.metric('fcr_rate', p.start, p.dims, Number(resolved), 1);
