@@ -6,12 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadClickHouseConfig, openClickHouse, removeEndpointFile, startSqlEndpoint, writeEndpointFile } from '@cs/clickhouse';
 import { loadIngestConfig, startIngest } from '@cs/ingest';
 import { createAdmin, loadKafkaConfig } from '@cs/kafka';
-import { ensureEventTopics, loadProcessorConfig, prepareStorage, startProcessor } from '@cs/processor';
+import { runProcessorService } from '@cs/processor';
 import { createEventProducer } from '@cs/producer';
-import { createLogger, envReader, gracefulShutdown, startDefaultMetrics, startServiceHttp } from '@cs/runtime';
+import { createLogger, envReader, gracefulShutdown, startDefaultMetrics } from '@cs/runtime';
 import { TOPICS } from '@cs/schemas';
 import { startLiveSimulator } from '@cs/simulator';
 import { localKafka } from './local-kafka.ts';
@@ -47,31 +46,9 @@ if (usesLocalKafka) {
 const admin = createAdmin({ ...kafka, logger });
 await admin.connect();
 shutdown.add('kafka admin', () => admin.disconnect());
-await ensureEventTopics(admin, env.int('KAFKA_PARTITIONS', 4), process.env.CS_TOPIC_PREFIX ?? '');
 
-const ch = loadClickHouseConfig();
-process.stdout.write(`Opening ClickHouse (${ch.mode === 'embedded' ? `embedded, ${ch.dataDir}` : ch.url})…\n`);
-const client = openClickHouse(ch);
-shutdown.add('clickhouse', () => client.close());
-const processorConfig = loadProcessorConfig();
-await prepareStorage(client, { database: ch.database, timeZone: processorConfig.rules.timeZone, logger });
-
-const sql = await startSqlEndpoint(client, { port: env.int('SQL_PORT', 8124), database: ch.database });
-writeEndpointFile({ url: `http://127.0.0.1:${sql.port}`, dataDir: ch.dataDir, database: ch.database }, process.env.CS_SQL_ENDPOINT_FILE || undefined);
-shutdown.add('sql endpoint', async () => {
-  removeEndpointFile(process.env.CS_SQL_ENDPOINT_FILE || undefined);
-  await sql.close();
-});
-
-const processor = await startProcessor({ config: processorConfig, kafka: { ...kafka, client: (process.env.KAFKA_CLIENT as 'kafkajs' | 'rdkafka' | undefined) ?? 'kafkajs' }, client, db: ch.database, logger });
-shutdown.add('processor', () => processor.stop());
-processor.stopped.catch((err: Error) => {
-  logger.error({ err }, 'processor stopped on an error');
-  process.stderr.write(`processor stopped: ${err.message}\n`);
-  void shutdown.stop('processor error').then(() => process.exit(1));
-});
-const health = await startServiceHttp({ host: processorConfig.httpHost, port: processorConfig.httpPort, ready: () => processor.processor.ready });
-shutdown.add('health', () => health.close());
+process.stdout.write(`Opening ClickHouse (${process.env.CLICKHOUSE_URL ?? 'embedded'}) and starting the processor…\n`);
+const { config: processorConfig, ch, client, sqlUrl, http: health } = await runProcessorService({ kafka, logger, shutdown });
 
 const ingest = await startIngest({ config: loadIngestConfig(), kafka, logger });
 shutdown.add('ingest', () => ingest.stop());
@@ -93,7 +70,7 @@ const summary = startSummary({
   topics: TOPICS.map((t) => processorConfig.topicPrefix + t),
   urls: {
     'ingest API': `http://127.0.0.1:${ingest.http.port}/v1/events/<topic>`,
-    'SQL (read-only)': `http://127.0.0.1:${sql.port}  or  npm run sql -- "SELECT …"`,
+    'SQL (read-only)': `${sqlUrl ?? ch.url}  or  npm run sql -- "SELECT …"`,
     'health / metrics': `http://127.0.0.1:${health.port}/readyz  /metrics`,
     'logs': process.env.LOG_FILE ?? '',
   },

@@ -1,0 +1,66 @@
+/**
+ * Everything a process that runs the processor sets up, for `services/processor` on its own and
+ * for `npm start`: storage migrated, topics present, the read-only SQL endpoint when it owns the
+ * embedded store, health/readiness/metrics, and an exit when the processor fails.
+ */
+import { loadClickHouseConfig, openClickHouse, removeEndpointFile, startSqlEndpoint, writeEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createAdmin, type KafkaOptions } from '@cs/kafka';
+import { envReader, startServiceHttp, type gracefulShutdown, type Logger, type ServiceHttp } from '@cs/runtime';
+import { loadProcessorConfig, type ProcessorConfig } from './config.ts';
+import { startProcessor, type RunningProcessor } from './service.ts';
+import { prepareStorage } from './storage.ts';
+import { ensureEventTopics } from './topics.ts';
+
+export interface ProcessorService {
+  config: ProcessorConfig;
+  ch: ClickHouseConfig;
+  client: ClickHouseClient;
+  /** The read-only SQL endpoint (embedded store only). */
+  sqlUrl: string | undefined;
+  http: ServiceHttp;
+  running: RunningProcessor;
+}
+
+export async function runProcessorService(opts: { kafka: KafkaOptions; logger: Logger; shutdown: ReturnType<typeof gracefulShutdown> }): Promise<ProcessorService> {
+  const { kafka, logger, shutdown } = opts;
+  const env = envReader();
+  const config = loadProcessorConfig();
+  const ch = loadClickHouseConfig();
+  const client = openClickHouse(ch);
+  shutdown.add('clickhouse', () => client.close());
+  await prepareStorage(client, { database: ch.database, timeZone: config.rules.timeZone, logger });
+
+  const admin = createAdmin({ ...kafka, logger });
+  await admin.connect();
+  try {
+    await ensureEventTopics(admin, env.int('KAFKA_PARTITIONS', 4), config.topicPrefix);
+  } finally {
+    await admin.disconnect();
+  }
+
+  let sqlUrl: string | undefined;
+  if (ch.mode === 'embedded') {
+    const endpointFile = process.env.CS_SQL_ENDPOINT_FILE || undefined;
+    const sql = await startSqlEndpoint(client, { port: env.int('SQL_PORT', 8124), database: ch.database });
+    sqlUrl = `http://127.0.0.1:${sql.port}`;
+    writeEndpointFile({ url: sqlUrl, dataDir: ch.dataDir, database: ch.database }, endpointFile);
+    shutdown.add('sql endpoint', async () => {
+      removeEndpointFile(endpointFile);
+      await sql.close();
+    });
+    logger.info({ port: sql.port }, 'read-only SQL endpoint listening');
+  }
+
+  const running = await startProcessor({ config, kafka, client, db: ch.database, logger });
+  shutdown.add('processor', () => running.stop());
+  running.stopped.catch((err: Error) => {
+    logger.error({ err }, 'processor stopped on an error; exiting so a supervisor restarts it');
+    process.stderr.write(`processor stopped: ${err.message}\n`);
+    void shutdown.stop('processor error').then(() => process.exit(1));
+  });
+  const http = await startServiceHttp({ host: config.httpHost, port: config.httpPort, ready: () => running.processor.ready });
+  shutdown.add('http', () => http.close());
+  logger.info({ groupId: config.groupId, client: kafka.client, topics: config.topics }, 'processor running');
+  return { config, ch, client, sqlUrl, http, running };
+}
