@@ -104,4 +104,21 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
       await store.client.close();
     }
   });
+
+  it('stops cleanly when SIGTERMed while still starting', async () => {
+    const prefix = uniquePrefix(`early-stop-${kafkaClient}`);
+    await createTopics(prefix, 3);
+    const dir = mkdtempSync(join(tmpdir(), 'cs-early-stop-'));
+    const processor = new ChildProcessor(childProcessorEnv(prefix, TZ, dir, { KAFKA_CLIENT: kafkaClient }));
+    try {
+      // The SQL endpoint is up before the consumer has joined its group: the stop lands mid-start.
+      await processor.start();
+      const code = await processor.stop();
+      const out = processor.child!.output();
+      expect(code, out).toBe(0);
+      expect(out).toMatch(/"step":"processor","msg":"stopped"/);
+    } finally {
+      await processor.kill();
+    }
+  });
 });

@@ -8,6 +8,9 @@ const shutdown = gracefulShutdown(logger);
 shutdown.onSignals();
 startDefaultMetrics();
 const config = loadIngestConfig();
-const ingest = await startIngest({ config, kafka: loadKafkaConfig(process.env, 'kafkajs', 'cs-ingest'), logger });
-shutdown.add('ingest', () => ingest.stop());
+const ingest = await shutdown.startup(async () => {
+  const started = await startIngest({ config, kafka: loadKafkaConfig(process.env, 'kafkajs', 'cs-ingest'), logger });
+  shutdown.add('ingest', () => started.stop());
+  return started;
+});
 logger.info({ port: ingest.http.port }, 'ingest API listening');

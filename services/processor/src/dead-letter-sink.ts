@@ -20,8 +20,9 @@ interface ExternalDeadLetter {
   dead_lettered_at?: number;
 }
 
-export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: string; groupId: string; client: ClickHouseClient; db: string; logger: Logger }) {
-  const consumer = createConsumer({ ...opts.kafka, logger: opts.logger }, { groupId: opts.groupId, topics: [opts.topic], fromBeginning: true });
+export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: string; groupId: string; sessionTimeoutMs: number; client: ClickHouseClient; db: string; logger: Logger }) {
+  // The processor's session timeout: after a crash, joining waits for the dead member to expire.
+  const consumer = createConsumer({ ...opts.kafka, logger: opts.logger }, { groupId: opts.groupId, topics: [opts.topic], fromBeginning: true, sessionTimeoutMs: opts.sessionTimeoutMs });
   await consumer.connect();
   await consumer.run(async (batch) => {
     const rows = [];

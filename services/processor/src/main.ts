@@ -7,7 +7,8 @@ import { createLogger, gracefulShutdown, startDefaultMetrics } from '@cs/runtime
 import { runProcessorService } from './run.ts';
 
 const logger = createLogger('processor');
-const shutdown = gracefulShutdown(logger);
+// Under compose's 45 s grace period; room for a start that waits out a crashed member's session.
+const shutdown = gracefulShutdown(logger, 40_000);
 shutdown.onSignals();
 startDefaultMetrics();
-await runProcessorService({ kafka: loadKafkaConfig(process.env, 'kafkajs', 'cs-processor'), logger, shutdown });
+await shutdown.startup(() => runProcessorService({ kafka: loadKafkaConfig(process.env, 'kafkajs', 'cs-processor'), logger, shutdown }));

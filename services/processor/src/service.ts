@@ -23,7 +23,7 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
   await admin.connect();
   const processor = new StreamProcessor({ config, consumer, admin, deadLetterProducer, client, db, logger });
   await processor.start();
-  const sink = await startDeadLetterSink({ kafka, topic: config.topicPrefix + config.deadLetterTopic, groupId: `${config.groupId}-dead-letters`, client, db, logger });
+  const sink = await startDeadLetterSink({ kafka, topic: config.topicPrefix + config.deadLetterTopic, groupId: `${config.groupId}-dead-letters`, sessionTimeoutMs: config.sessionTimeoutMs, client, db, logger });
   return {
     processor,
     stopped: Promise.race([consumer.stopped(), processor.failed, sink.stopped]),

@@ -31,48 +31,51 @@ const shutdown = gracefulShutdown(logger, 60_000);
 shutdown.onSignals();
 startDefaultMetrics();
 
-const kafka = loadKafkaConfig(process.env, 'kafkajs', 'cs-stack');
-const usesLocalKafka = !process.env.KAFKA_BROKERS;
-if (usesLocalKafka) {
-  process.stdout.write('Starting Kafka (first run fetches ~43 MB of jars)…\n');
-  const wasRunning = localKafka('status', true);
-  if (!localKafka('start')) {
-    process.stderr.write('Kafka did not start; see .stack/kafka/logs\n');
-    process.exit(1);
+// A Ctrl-C while starting waits for the start to finish, then stops everything it started.
+await shutdown.startup(async () => {
+  const kafka = loadKafkaConfig(process.env, 'kafkajs', 'cs-stack');
+  const usesLocalKafka = !process.env.KAFKA_BROKERS;
+  if (usesLocalKafka) {
+    process.stdout.write('Starting Kafka (first run fetches ~43 MB of jars)…\n');
+    const wasRunning = localKafka('status', true);
+    if (!localKafka('start')) {
+      process.stderr.write('Kafka did not start; see .stack/kafka/logs\n');
+      process.exit(1);
+    }
+    if (!wasRunning && env.bool('STACK_STOP_KAFKA', true)) shutdown.add('kafka', async () => void localKafka('stop', true));
   }
-  if (!wasRunning && env.bool('STACK_STOP_KAFKA', true)) shutdown.add('kafka', async () => void localKafka('stop', true));
-}
 
-const admin = createAdmin({ ...kafka, logger });
-await admin.connect();
-shutdown.add('kafka admin', () => admin.disconnect());
+  const admin = createAdmin({ ...kafka, logger });
+  await admin.connect();
+  shutdown.add('kafka admin', () => admin.disconnect());
 
-process.stdout.write(`Opening ClickHouse (${process.env.CLICKHOUSE_URL ?? 'embedded'}) and starting the processor…\n`);
-const { config: processorConfig, ch, client, sqlUrl, http: health } = await runProcessorService({ kafka, logger, shutdown });
+  process.stdout.write(`Opening ClickHouse (${process.env.CLICKHOUSE_URL ?? 'embedded'}) and starting the processor…\n`);
+  const { config: processorConfig, ch, client, sqlUrl, http: health } = await runProcessorService({ kafka, logger, shutdown });
 
-const ingest = await startIngest({ config: loadIngestConfig(), kafka, logger });
-shutdown.add('ingest', () => ingest.stop());
+  const ingest = await startIngest({ config: loadIngestConfig(), kafka, logger });
+  shutdown.add('ingest', () => ingest.stop());
 
-if (!args['no-simulator']) {
-  const producer = await createEventProducer({ kafka });
-  const simulator = startLiveSimulator({ timeZone: processorConfig.rules.timeZone }, producer);
-  shutdown.add('simulator', async () => {
-    await simulator.stop();
-    await producer.close();
+  if (!args['no-simulator']) {
+    const producer = await createEventProducer({ kafka });
+    const simulator = startLiveSimulator({ timeZone: processorConfig.rules.timeZone }, producer);
+    shutdown.add('simulator', async () => {
+      await simulator.stop();
+      await producer.close();
+    });
+  }
+
+  const summary = startSummary({
+    client,
+    db: ch.database,
+    admin,
+    groupId: processorConfig.groupId,
+    topics: TOPICS.map((t) => processorConfig.topicPrefix + t),
+    urls: {
+      'ingest API': `http://127.0.0.1:${ingest.http.port}/v1/events/<topic>`,
+      'SQL (read-only)': `${sqlUrl ?? ch.url}  or  npm run sql -- "SELECT …"`,
+      'health / metrics': `http://127.0.0.1:${health.port}/readyz  /metrics`,
+      'logs': process.env.LOG_FILE ?? '',
+    },
   });
-}
-
-const summary = startSummary({
-  client,
-  db: ch.database,
-  admin,
-  groupId: processorConfig.groupId,
-  topics: TOPICS.map((t) => processorConfig.topicPrefix + t),
-  urls: {
-    'ingest API': `http://127.0.0.1:${ingest.http.port}/v1/events/<topic>`,
-    'SQL (read-only)': `${sqlUrl ?? ch.url}  or  npm run sql -- "SELECT …"`,
-    'health / metrics': `http://127.0.0.1:${health.port}/readyz  /metrics`,
-    'logs': process.env.LOG_FILE ?? '',
-  },
+  shutdown.add('summary', async () => summary.stop());
 });
-shutdown.add('summary', async () => summary.stop());
