@@ -7,22 +7,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Producer, ProduceRecord } from '@cs/kafka';
 import { toRecord } from '@cs/producer';
 import { counter, readBody, sendJson, type Handler, type Logger } from '@cs/runtime';
-import { TOPICS, type Topic, type ValidationIssue } from '@cs/schemas';
+import { isTopic, TOPICS, type Topic, type ValidationIssue } from '@cs/schemas';
 import type { IngestConfig } from './config.ts';
 
 const requests = counter('cs_ingest_requests_total', 'Ingest API requests by status', ['status']);
 const events = counter('cs_ingest_events_total', 'Events received by topic and result', ['topic', 'result']);
 
-export interface EventError {
+interface EventError {
   index: number;
   topic: string | null;
   issues: ValidationIssue[];
 }
 
-const isTopic = (t: unknown): t is Topic => typeof t === 'string' && (TOPICS as readonly string[]).includes(t);
-
 /** Validates and encodes a batch; returns the records, or the errors of every invalid event. */
-export function prepareBatch(items: unknown[], topicOfPath: Topic | null, nowMs: number, topicPrefix = ''): { records: ProduceRecord[]; errors: EventError[] } {
+function prepareBatch(items: unknown[], topicOfPath: Topic | null, nowMs: number, topicPrefix = ''): { records: ProduceRecord[]; errors: EventError[] } {
   const records: ProduceRecord[] = [];
   const errors: EventError[] = [];
   items.forEach((item, index) => {

@@ -1,3 +1,2 @@
 export { loadIngestConfig, type IngestConfig } from './config.ts';
 export { startIngest, type RunningIngest } from './service.ts';
-export { prepareBatch } from './handler.ts';
