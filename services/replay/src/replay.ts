@@ -8,7 +8,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Producer, ProduceRecord } from '@cs/kafka';
 import { toRecord } from '@cs/producer';
-import { TOPICS, type Topic, type ValidationIssue } from '@cs/schemas';
+import { formatIssues, isTopic, TOPICS, type Topic } from '@cs/schemas';
 import { progressBar } from './progress.ts';
 
 export interface InvalidLine {
@@ -35,8 +35,6 @@ export interface ReplayOptions {
   onInvalid?: (line: InvalidLine) => void;
 }
 
-const describe = (issues: ValidationIssue[]) => issues.map((i) => `${i.field}: ${i.reason}`).join('; ');
-
 function parseLine(text: string, topicPrefix: string): { topic: Topic; record: ProduceRecord } | { reason: string } {
   let obj: unknown;
   try {
@@ -46,13 +44,13 @@ function parseLine(text: string, topicPrefix: string): { topic: Topic; record: P
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { reason: 'not a JSON object' };
   const { topic, ...fields } = obj as Record<string, unknown>;
-  if (typeof topic !== 'string' || !(TOPICS as readonly string[]).includes(topic)) return { reason: `topic: must be one of ${TOPICS.join(', ')}` };
-  const record = toRecord(topic as Topic, fields, { topicPrefix });
-  return Array.isArray(record) ? { reason: describe(record) } : { topic: topic as Topic, record };
+  if (!isTopic(topic)) return { reason: `topic: must be one of ${TOPICS.join(', ')}` };
+  const record = toRecord(topic, fields, { topicPrefix });
+  return Array.isArray(record) ? { reason: formatIssues(record) } : { topic, record };
 }
 
 export async function replayFile(opts: ReplayOptions): Promise<ReplayResult> {
-  const { file, producer, deadLetterTopic, batchSize = 5000 } = opts;
+  const { file, producer, deadLetterTopic, topicPrefix = '', batchSize = 5000 } = opts;
   const size = statSync(file).size;
   const bar = opts.progress ? progressBar(size, 'replay ') : null;
   const result: ReplayResult = { lines: 0, published: 0, invalid: [], byTopic: {} };
@@ -68,13 +66,13 @@ export async function replayFile(opts: ReplayOptions): Promise<ReplayResult> {
     result.lines++;
     bytes += Buffer.byteLength(text) + 1;
     if (text.trim() === '') continue;
-    const parsed = parseLine(text, opts.topicPrefix ?? '');
+    const parsed = parseLine(text, topicPrefix);
     if ('reason' in parsed) {
       const invalid = { line: result.lines, reason: parsed.reason };
       result.invalid.push(invalid);
       opts.onInvalid?.(invalid);
       batch.push({
-        topic: (opts.topicPrefix ?? '') + deadLetterTopic,
+        topic: topicPrefix + deadLetterTopic,
         key: null,
         value: Buffer.from(JSON.stringify({ topic: 'replay', source: file, line: invalid.line, reason: 'invalid', detail: invalid.reason, payload_base64: Buffer.from(text).toString('base64'), dead_lettered_at: Date.now() })),
       });
