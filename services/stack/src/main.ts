@@ -4,8 +4,8 @@
  * unless --no-simulator, a live traffic simulator; then a refreshing summary until Ctrl-C.
  */
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { stackDir } from '@cs/clickhouse';
 import { loadIngestConfig, startIngest } from '@cs/ingest';
 import { createAdmin, loadKafkaConfig } from '@cs/kafka';
 import { runProcessorService } from '@cs/processor';
@@ -22,9 +22,9 @@ if (args.help) {
   process.exit(0);
 }
 
-const stackDir = fileURLToPath(new URL('../../../.stack', import.meta.url));
-mkdirSync(`${stackDir}/logs`, { recursive: true });
-process.env.LOG_FILE ??= `${stackDir}/logs/pipeline.log`;
+const logDir = `${stackDir()}/logs`;
+mkdirSync(logDir, { recursive: true });
+process.env.LOG_FILE ??= `${logDir}/pipeline.log`;
 const logger = createLogger('stack');
 const env = envReader();
 const shutdown = gracefulShutdown(logger, 60_000);
