@@ -401,15 +401,23 @@ class Simulation {
     return diurnal(this.zone.hourOfDay(t)) * weekly(this.zone.weekday(t));
   }
 
-  private scheduleArrival(from: number): void {
+  /**
+   * The next arrival after `from` of a Poisson process with intensity rate × load(t), by thinning
+   * a process of intensity rateMax (≥ rate × load everywhere); null once past the window end.
+   */
+  private nextArrival(from: number, rate: number, rateMax: number, load: (t: number) => number): number | null {
     const rng = this.rng;
     let t = from;
     for (;;) {
-      t += rng.exp(1 / this.contactRateMax);
-      if (t >= this.o.end) return;
-      if (rng.next() * this.contactRateMax < this.contactRate * this.load(t)) break;
+      t += rng.exp(1 / rateMax);
+      if (t >= this.o.end) return null;
+      if (rng.next() * rateMax < rate * load(t)) return Math.floor(t);
     }
-    this.push(Math.floor(t), this.onArrival);
+  }
+
+  private scheduleArrival(from: number): void {
+    const t = this.nextArrival(from, this.contactRate, this.contactRateMax, (at) => this.load(at));
+    if (t !== null) this.push(t, this.onArrival);
   }
 
   private readonly onArrival: Action = (t) => {
@@ -426,14 +434,8 @@ class Simulation {
 
   private scheduleOutreach(from: number): void {
     if (!(this.outreachRate > 0)) return;
-    const rng = this.rng;
-    let t = from;
-    for (;;) {
-      t += rng.exp(1 / this.outreachRateMax);
-      if (t >= this.o.end) return;
-      if (rng.next() * this.outreachRateMax < this.outreachRate * this.outreachLoad(t)) break;
-    }
-    this.push(Math.floor(t), this.onOutreach);
+    const t = this.nextArrival(from, this.outreachRate, this.outreachRateMax, (at) => this.outreachLoad(at));
+    if (t !== null) this.push(t, this.onOutreach);
   }
 
   private readonly onOutreach: Action = (t) => {
