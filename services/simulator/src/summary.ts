@@ -14,7 +14,6 @@ interface ContactRec {
   start: number;
   last: number;
   endedAt: number | null;
-  online: boolean;
   hotline: boolean;
   selfServiceEntry: boolean;
   transferred: boolean;
@@ -132,7 +131,6 @@ export class Summarizer {
             start: t,
             last: t,
             endedAt: null,
-            online: e.channel !== 'HOTLINE',
             hotline: e.channel === 'HOTLINE',
             selfServiceEntry: e.entry === 'SELF_SERVICE',
             transferred: false,
@@ -230,7 +228,6 @@ export class Summarizer {
   result(): TrafficSummary {
     const ratio = (a: number, b: number): number => (b > 0 ? a / b : NaN);
     const windowEnd = this.last;
-    let ended = 0;
     let ss = 0;
     let ssEntry = 0;
     let ssEntryTransferred = 0;
@@ -249,14 +246,13 @@ export class Summarizer {
     for (const c of this.contacts.values()) {
       const end = c.endedAt ?? c.last;
       if (c.endedAt === null) noEnded++;
-      ended++;
       const selfService = c.selfServiceEntry && !c.transferred;
       if (selfService) ss++;
       if (c.selfServiceEntry) {
         ssEntry++;
         if (c.transferred) ssEntryTransferred++;
       }
-      if (c.online) {
+      if (!c.hotline) {
         onlineN++;
         onlineSum += end - c.start;
       }
@@ -338,8 +334,9 @@ export class Summarizer {
       eventsPerContact: ratio(this.events, n),
       sessionsWithoutEnded: ratio(noEnded, n),
       channelShare,
-      selfServiceEntryShare: ratio(ssEntry, ended),
-      selfServiceShare: ratio(ss, ended),
+      // Every contact ends here (ENDED or inactivity), so the ended contacts are all n.
+      selfServiceEntryShare: ratio(ssEntry, n),
+      selfServiceShare: ratio(ss, n),
       selfServiceTransferRate: ratio(ssEntryTransferred, ssEntry),
       fcrRate: ratio(fcrOk, fcrClosed),
       selfServiceResolutionRate: ratio(ssFcrOk, ssFcrClosed),
