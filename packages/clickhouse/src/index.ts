@@ -8,5 +8,5 @@ export { BatchWriter, type BatchWriterOptions } from './batch-writer.ts';
 export { runEmbeddedQuery, type EmbeddedQuery, type EmbeddedQueryResult } from './readonly-query.ts';
 export { startSqlEndpoint, clickhouseErrorText, type SqlEndpoint, type SqlEndpointOptions } from './sql-endpoint.ts';
 export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpointFile, type EndpointInfo } from './endpoint-file.ts';
-export { formatClause, isMultiStatement, maskSql, stripTrailingSemicolons } from './sql-text.ts';
+export { formatClause, isMultiStatement, maskSql } from './sql-text.ts';
 export { isClickHouseError, type ClickHouseErrorLike } from './errors.ts';

@@ -58,10 +58,3 @@ export function formatClause(sql: string): string | undefined {
 export function isMultiStatement(sql: string): boolean {
   return maskSql(sql).replace(/[\s;]+$/, '').includes(';');
 }
-
-/** `sql` without trailing semicolons and whitespace. */
-export function stripTrailingSemicolons(sql: string): string {
-  const masked = maskSql(sql);
-  const keep = masked.replace(/[\s;]+$/, '').length;
-  return sql.slice(0, keep);
-}
