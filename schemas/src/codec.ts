@@ -139,10 +139,9 @@ function locate(l: Lookup, topic: Topic, buf: Buffer): Located {
  */
 export function createCodec(schemas: ReadonlyMap<Topic, TopicSchemas>): Codec {
   const l = buildLookup(schemas);
-  const schemasOf = (topic: Topic): TopicSchemas | undefined => schemas.get(topic);
 
   function encode<T extends Topic>(topic: T, event: EventByTopic[T], opts: EncodeOptions = {}): Buffer {
-    const t = schemasOf(topic);
+    const t = schemas.get(topic);
     if (!t) throw new Error(`unknown topic "${String(topic)}"; expected one of ${TOPICS.join(', ')}`);
     const framing = opts.framing ?? 'single-object';
     const header = (framing === 'confluent' ? l.confluentHeader : l.singleObjectHeader).get(topic);
@@ -160,7 +159,7 @@ export function createCodec(schemas: ReadonlyMap<Topic, TopicSchemas>): Codec {
   }
 
   function decode<T extends Topic>(topic: T, bytes: Uint8Array): Decoded<EventByTopic[T]> {
-    const t = schemasOf(topic);
+    const t = schemas.get(topic);
     if (!t) return { ok: false, reason: 'decode', detail: `unknown topic "${String(topic)}"; expected one of ${TOPICS.join(', ')}` };
     // avsc reads strings with Buffer methods, so a plain Uint8Array is viewed (not copied) as a Buffer.
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
