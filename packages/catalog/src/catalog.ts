@@ -52,8 +52,6 @@ export const METRICS: readonly MetricDefinition[] = [
   count({ id: 'headcount', name: { en: 'Headcount', zh: '在岗人数' }, unit: 'agents', numerator: 'distinct agents logged in during the bucket, per site_type', attribution: 'agent_logged_in', direction: 'neutral', definition: 'Distinct agents logged in during the bucket; does not add up across buckets or business units.' }),
 ];
 
-export type MetricId = (typeof METRICS)[number]['id'];
-
 const BY_ID = new Map(METRICS.map((m) => [m.id, m]));
 
 export function metric(id: string): MetricDefinition {

@@ -3,7 +3,8 @@ import { METRICS } from './catalog.ts';
 export const GRAINS = ['minute', 'hour', 'day'] as const;
 export type Grain = (typeof GRAINS)[number];
 
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** A ClickHouse string literal. */
+export const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /**
  * The cs.metrics view (SPEC §7): final figures per grain from the partial sums. Count metrics
@@ -11,13 +12,13 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
  * NULL when the denominator is 0.
  */
 export function metricsViewSql(db: string): string {
-  const counts = METRICS.filter((m) => m.kind === 'count').map((m) => quote(m.id));
+  const counts = METRICS.filter((m) => m.kind === 'count').map((m) => sqlString(m.id));
   const scaled = METRICS.filter((m) => m.scale !== 1);
   const scale = scaled.length
-    ? `transform(metric, [${scaled.map((m) => quote(m.id)).join(', ')}], [${scaled.map((m) => `${m.scale}.`).join(', ')}], 1.)`
+    ? `transform(metric, [${scaled.map((m) => sqlString(m.id)).join(', ')}], [${scaled.map((m) => `${m.scale}.`).join(', ')}], 1.)`
     : '1.';
   const grain = (g: Grain) => `
-  SELECT ${quote(g)} AS grain, bucket, metric, business_unit, product, channel,
+  SELECT ${sqlString(g)} AS grain, bucket, metric, business_unit, product, channel,
          sum(numerator) AS numerator, sum(denominator) AS denominator
   FROM ${db}.metric_sums_${g}
   GROUP BY bucket, metric, business_unit, product, channel`;

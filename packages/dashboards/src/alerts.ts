@@ -7,10 +7,9 @@
  * offered at once but as answered only when an agent picks up, a contact's figures arrive when it
  * ends. A minimum volume per business unit keeps small samples from alerting.
  */
-import { METRICS, type MetricDefinition } from '@cs/catalog';
+import { METRICS, sqlString, type MetricDefinition } from '@cs/catalog';
 import { panelOfMetric, uidOf, type BoardSpec } from './board.ts';
 import { DATASOURCE } from './grafana.ts';
-import { sqlString } from './sql.ts';
 import { formatTarget } from './text.ts';
 import type { Yaml } from './yaml.ts';
 
@@ -19,6 +18,8 @@ export const ALERT_GROUP = 'cs-metric-targets';
 /** Evaluation window in seconds before now: [now − 20 min, now − 5 min]. */
 export const ALERT_WINDOW = { from: 1200, to: 300 } as const;
 export const ALERT_FOR = '15m';
+const WINDOW_MINUTES = (ALERT_WINDOW.from - ALERT_WINDOW.to) / 60;
+const WINDOW_END_MINUTES_AGO = ALERT_WINDOW.to / 60;
 
 /** Fewest denominator units in the window for a business unit to be judged. */
 export function minimumVolume(m: MetricDefinition): number {
@@ -89,7 +90,7 @@ export function alertRules(opts: { db: string; targets: Readonly<Record<string, 
     const target = opts.targets[m.id]!;
     const higher = m.direction === 'higher_is_better';
     const where = opts.boards.map((b) => ({ board: b, panelId: panelOfMetric(b, m.id) })).find((x) => x.panelId !== undefined);
-    const window = `${(ALERT_WINDOW.from - ALERT_WINDOW.to) / 60} min ending ${ALERT_WINDOW.to / 60} min ago`;
+    const value = valueTemplate(m);
     return {
       uid: `cs-target-${m.id.replace(/_/g, '-')}`.slice(0, 40),
       title: `${m.name.en} ${higher ? 'below' : 'above'} target`,
@@ -128,8 +129,8 @@ export function alertRules(opts: { db: string; targets: Readonly<Record<string, 
       execErrState: 'Error',
       for: ALERT_FOR,
       annotations: {
-        summary: `${m.name.en} is ${valueTemplate(m)} in business unit {{ $labels.business_unit }} (target ${formatTarget(m, target, 'en')}, ${window}).`,
-        description: `${m.name.zh}：业务单元 {{ $labels.business_unit }} 为 ${valueTemplate(m)}，目标 ${formatTarget(m, target, 'zh')}（统计窗口：${(ALERT_WINDOW.from - ALERT_WINDOW.to) / 60} 分钟，截至 ${ALERT_WINDOW.to / 60} 分钟前）。`,
+        summary: `${m.name.en} is ${value} in business unit {{ $labels.business_unit }} (target ${formatTarget(m, target, 'en')}, ${WINDOW_MINUTES} min ending ${WINDOW_END_MINUTES_AGO} min ago).`,
+        description: `${m.name.zh}：业务单元 {{ $labels.business_unit }} 为 ${value}，目标 ${formatTarget(m, target, 'zh')}（统计窗口：${WINDOW_MINUTES} 分钟，截至 ${WINDOW_END_MINUTES_AGO} 分钟前）。`,
       },
       labels: { team: 'contact-centre', metric: m.id, severity: 'warning' },
       isPaused: false,

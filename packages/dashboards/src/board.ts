@@ -73,11 +73,13 @@ export interface BoardSpec {
   items: readonly (PanelSpec | RowSpec)[];
 }
 
-export const uidOf = (board: BoardSpec, lang: Lang) => `cs-${board.key}-${lang}`;
+export const uidOf = (board: Pick<BoardSpec, 'key'>, lang: Lang) => `cs-${board.key}-${lang}`;
 export const pathOf = (board: BoardSpec, lang: Lang) => `${lang}/${board.file}.json`;
 export const sqlOf = (q: QuerySpec, lang: Lang) => (typeof q.sql === 'string' ? q.sql : q.sql[lang]);
 
 const GRID_COLUMNS = 24;
+/** Panel ids follow the order of the board's items, rows included (the same in every language). */
+const panelId = (itemIndex: number) => itemIndex + 1;
 
 function target(q: QuerySpec, lang: Lang): ClickHouseTarget {
   return {
@@ -145,7 +147,6 @@ function links(board: BoardSpec, lang: Lang): DashboardLink[] {
 /** Lays panels out left to right in 24 columns; a row header starts a new line. */
 export function renderBoard(board: BoardSpec, lang: Lang): Dashboard {
   const panels: (Panel | RowPanel)[] = [];
-  let id = 0;
   let x = 0;
   let y = 0;
   let lineHeight = 0;
@@ -154,10 +155,10 @@ export function renderBoard(board: BoardSpec, lang: Lang): Dashboard {
     x = 0;
     lineHeight = 0;
   };
-  for (const item of board.items) {
+  for (const [index, item] of board.items.entries()) {
     if (item.kind === 'row') {
       if (x > 0) newLine();
-      panels.push({ type: 'row', id: ++id, title: item.title[lang], collapsed: false, gridPos: { h: 1, w: GRID_COLUMNS, x: 0, y }, panels: [] });
+      panels.push({ type: 'row', id: panelId(index), title: item.title[lang], collapsed: false, gridPos: { h: 1, w: GRID_COLUMNS, x: 0, y }, panels: [] });
       y += 1;
       continue;
     }
@@ -165,7 +166,7 @@ export function renderBoard(board: BoardSpec, lang: Lang): Dashboard {
     if (x + item.w > GRID_COLUMNS) newLine();
     const panel: Panel = {
       type: item.type,
-      id: ++id,
+      id: panelId(index),
       title: item.title[lang],
       ...(item.description ? { description: item.description[lang] } : {}),
       gridPos: { h: item.h, w: item.w, x, y },
@@ -229,7 +230,6 @@ export function queryChecks(board: BoardSpec, lang: Lang): PanelQueryCheck[] {
 
 /** The panel (en and zh share ids) showing a metric's headline figure, for alert rule links. */
 export function panelOfMetric(board: BoardSpec, metricId: string): number | undefined {
-  const dashboard = renderBoard(board, 'en');
   const index = board.items.findIndex((item) => item.kind === 'panel' && item.type === 'stat' && item.metrics?.length === 1 && item.metrics[0] === metricId);
-  return index < 0 ? undefined : dashboard.panels[index]!.id;
+  return index < 0 ? undefined : panelId(index);
 }

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { targets } from '@cs/catalog';
 import { generatedFiles } from './generate.ts';
+import { LANGS } from './text.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -31,7 +32,7 @@ function main(argv: string[]): number {
   }
   const files = generatedFiles({ ...(db ? { db } : {}), ...(argv.includes('--targets-from-env') ? { targets: targets(process.env) } : {}) });
   // Stale generated dashboards (a board renamed or removed) are reported or deleted too.
-  const stale = ['en', 'zh'].flatMap((lang) => {
+  const stale = LANGS.flatMap((lang) => {
     const dir = join(ROOT, 'dashboards', lang);
     return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => `dashboards/${lang}/${f}`).filter((p) => !(p in files)) : [];
   });

@@ -1,9 +1,9 @@
 /** Panel factories: KPI stats, comparisons, trends, breakdowns, and plain SQL panels. */
 import type { MetricDefinition } from '@cs/catalog';
-import type { PanelSpec, QuerySpec, RowSpec } from './board.ts';
+import { uidOf, type PanelSpec, type QuerySpec, type RowSpec } from './board.ts';
 import type { FieldConfig, FieldConfigOverride, FieldConfigSource, PanelType, ThresholdsConfig } from './grafana.ts';
 import { breakdownSql, comparisonSql, rangeValuesSql, seriesSql, type Dim, type VarFilter } from './sql.ts';
-import { L, formatTarget, grafanaUnit, metricDescription, metricName, t, type Lang, type Text } from './text.ts';
+import { L, formatTarget, grafanaUnit, metricDescription, metricName, type Lang, type Text } from './text.ts';
 
 export interface Ctx {
   db: string;
@@ -25,7 +25,8 @@ export function thresholds(m: MetricDefinition, target: number | undefined): Thr
     : { mode: 'absolute', steps: [{ value: null, color: GREEN }, { value: target, color: RED }] };
 }
 
-const byName = (name: string, properties: { id: string; value?: unknown }[]): FieldConfigOverride => ({ matcher: { id: 'byName', options: name }, properties });
+/** Override properties of the field (column) `name`. */
+export const field = (name: string, properties: { id: string; value?: unknown }[]): FieldConfigOverride => ({ matcher: { id: 'byName', options: name }, properties });
 
 /** Unit, decimals, thresholds and display name of a metric's column, as override properties. */
 function metricFieldProperties(m: MetricDefinition, ctx: Ctx, lang: Lang, opts: { thresholdsStyle?: boolean; cellColor?: boolean } = {}) {
@@ -52,7 +53,7 @@ function unitDefaults(m: MetricDefinition): FieldConfig {
   return decimals === undefined ? { unit } : { unit, decimals };
 }
 
-const statOptions = (textMode: string, extra: Record<string, unknown> = {}) => ({
+export const statPanelOptions = (textMode: string, extra: Record<string, unknown> = {}) => ({
   reduceOptions: { values: false, calcs: ['lastNotNull'], fields: '' },
   orientation: 'auto',
   textMode,
@@ -63,6 +64,23 @@ const statOptions = (textMode: string, extra: Record<string, unknown> = {}) => (
   showPercentChange: false,
   ...extra,
 });
+export const timeseriesOptions = (legend = true, tooltip: 'single' | 'multi' = 'multi') => ({
+  legend: { showLegend: legend, displayMode: 'list', placement: 'bottom', calcs: [] },
+  tooltip: { mode: tooltip, sort: 'none' },
+});
+export const seriesCustom = (drawStyle: 'line' | 'bars', stacked = false) => ({
+  drawStyle,
+  lineWidth: drawStyle === 'bars' ? 1 : 2,
+  fillOpacity: drawStyle === 'bars' ? 80 : 10,
+  gradientMode: 'none',
+  showPoints: 'never',
+  spanNulls: false,
+  axisPlacement: 'auto',
+  axisSoftMin: 0,
+  stacking: { mode: stacked ? 'normal' : 'none', group: 'A' },
+  thresholdsStyle: { mode: 'off' },
+});
+export const tableOptions = () => ({ showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], countRows: false, fields: '' } });
 
 /** A metric over the whole selected range, coloured by its target, the target shown as its label. */
 export function kpiStat(ctx: Ctx, m: MetricDefinition, filters: readonly VarFilter[], size: { w: number; h: number } = { w: 4, h: 4 }): PanelSpec {
@@ -85,7 +103,7 @@ export function kpiStat(ctx: Ctx, m: MetricDefinition, filters: readonly VarFilt
       },
       overrides: [],
     }),
-    options: () => statOptions(target === undefined ? 'value' : 'value_and_name'),
+    options: () => statPanelOptions(target === undefined ? 'value' : 'value_and_name'),
   };
 }
 
@@ -115,12 +133,12 @@ export function comparisonStat(ctx: Ctx, m: MetricDefinition, filters: readonly 
     fieldConfig: (lang) => ({
       defaults: { ...unitDefaults(m), color: { mode: 'thresholds' }, thresholds: thresholds(m, target), noValue: '—' },
       overrides: [
-        byName('today', [{ id: 'displayName', value: L.today[lang] }]),
-        byName('yesterday', [{ id: 'displayName', value: L.yesterday[lang] }]),
-        byName('last_week', [{ id: 'displayName', value: L.lastWeek[lang] }]),
+        field('today', [{ id: 'displayName', value: L.today[lang] }]),
+        field('yesterday', [{ id: 'displayName', value: L.yesterday[lang] }]),
+        field('last_week', [{ id: 'displayName', value: L.lastWeek[lang] }]),
       ],
     }),
-    options: () => statOptions('value_and_name', { orientation: 'vertical' }),
+    options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
   };
 }
 
@@ -171,33 +189,30 @@ export function trend(
           thresholdsStyle: { mode: target !== undefined ? 'dashed' : 'off' },
         },
       },
-      overrides: metrics.map((m) => byName(m.id, metricFieldProperties(m, ctx, lang, { thresholdsStyle: !single }))),
+      overrides: metrics.map((m) => field(m.id, metricFieldProperties(m, ctx, lang, { thresholdsStyle: !single }))),
     }),
-    options: () => ({
-      legend: { showLegend: !opts.sparkline, displayMode: 'list', placement: 'bottom', calcs: [] },
-      tooltip: { mode: single ? 'single' : 'multi', sort: 'none' },
-    }),
+    options: () => timeseriesOptions(!opts.sparkline, single ? 'single' : 'multi'),
   };
 }
 
 const DIM_LABEL: Record<Dim, Text> = { business_unit: L.businessUnit, product: L.product, channel: L.channel };
 
-/** Metrics by business unit, product or channel over the range; the dimension links to a filtered board. */
+/** Metrics by business unit, product or channel over the range; the dimension links to board `drillBoard` (a key), filtered. */
 export function breakdown(
   ctx: Ctx,
   title: Text,
   dim: Dim,
   metrics: readonly MetricDefinition[],
   filters: readonly VarFilter[],
-  opts: { w?: number; h?: number; limit?: number; drillUid?: (lang: Lang) => string; orderBy?: MetricDefinition } = {},
+  opts: { w?: number; h?: number; limit?: number; drillBoard?: string; orderBy?: MetricDefinition } = {},
 ): PanelSpec {
   return {
     kind: 'panel',
     type: 'table',
     title,
     description: {
-      en: `Each metric over the selected range per ${DIM_LABEL[dim].en.toLowerCase()}: Σ numerator / Σ denominator of its buckets.${opts.limit ? ` Top ${opts.limit}.` : ''}${opts.drillUid ? ' Click a value to filter the board.' : ''}`,
-      zh: `所选时间范围内按${DIM_LABEL[dim].zh}汇总的各指标（Σ分子 / Σ分母）。${opts.limit ? `前 ${opts.limit} 名。` : ''}${opts.drillUid ? '点击数值可按其筛选看板。' : ''}`,
+      en: `Each metric over the selected range per ${DIM_LABEL[dim].en.toLowerCase()}: Σ numerator / Σ denominator of its buckets.${opts.limit ? ` Top ${opts.limit}.` : ''}${opts.drillBoard ? ' Click a value to filter the board.' : ''}`,
+      zh: `所选时间范围内按${DIM_LABEL[dim].zh}汇总的各指标（Σ分子 / Σ分母）。${opts.limit ? `前 ${opts.limit} 名。` : ''}${opts.drillBoard ? '点击数值可按其筛选看板。' : ''}`,
     },
     w: opts.w ?? 24,
     h: opts.h ?? 8,
@@ -214,14 +229,14 @@ export function breakdown(
     fieldConfig: (lang) => ({
       defaults: { custom: { align: 'auto', cellOptions: { type: 'auto' } }, noValue: '—' },
       overrides: [
-        byName(dim, [
+        field(dim, [
           { id: 'displayName', value: DIM_LABEL[dim][lang] },
-          ...(opts.drillUid ? [{ id: 'links', value: [{ title: lang === 'zh' ? '按此筛选' : 'Filter the board', url: `/d/${opts.drillUid(lang)}?var-${dim}=\${__value.raw}&\${__url_time_range}` }] }] : []),
+          ...(opts.drillBoard ? [{ id: 'links', value: [{ title: lang === 'zh' ? '按此筛选' : 'Filter the board', url: `/d/${uidOf({ key: opts.drillBoard }, lang)}?var-${dim}=\${__value.raw}&\${__url_time_range}` }] }] : []),
         ]),
-        ...metrics.map((m) => byName(m.id, metricFieldProperties(m, ctx, lang, { cellColor: true }))),
+        ...metrics.map((m) => field(m.id, metricFieldProperties(m, ctx, lang, { cellColor: true }))),
       ],
     }),
-    options: () => ({ showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], countRows: false, fields: '' } }),
+    options: tableOptions,
   };
 }
 
@@ -253,24 +268,3 @@ export function sqlPanel(spec: {
     ...(spec.metrics ? { metrics: spec.metrics } : {}),
   };
 }
-
-export const field = byName;
-export const statPanelOptions = statOptions;
-export const timeseriesOptions = (legend = true) => ({
-  legend: { showLegend: legend, displayMode: 'list', placement: 'bottom', calcs: [] },
-  tooltip: { mode: 'multi', sort: 'none' },
-});
-export const seriesCustom = (drawStyle: 'line' | 'bars', stacked = false) => ({
-  drawStyle,
-  lineWidth: drawStyle === 'bars' ? 1 : 2,
-  fillOpacity: drawStyle === 'bars' ? 80 : 10,
-  gradientMode: 'none',
-  showPoints: 'never',
-  spanNulls: false,
-  axisPlacement: 'auto',
-  axisSoftMin: 0,
-  stacking: { mode: stacked ? 'normal' : 'none', group: 'A' },
-  thresholdsStyle: { mode: 'off' },
-});
-export const tableOptions = () => ({ showHeader: true, cellHeight: 'sm', footer: { show: false, reducer: ['sum'], countRows: false, fields: '' } });
-export { t };

@@ -92,7 +92,8 @@ export function replaceVariables(query: string, variables: Readonly<Record<strin
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
-const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+const intervalSeconds = (c: QueryContext) => Math.max(seconds(c.intervalMs), 1);
+const rfc3339 = (ms: number) => new Date(seconds(ms) * 1000).toISOString().replace('.000Z', 'Z');
 
 type Macro = (args: string[], ctx: QueryContext) => string;
 const need = (name: string, n: number, args: string[]) => {
@@ -105,8 +106,8 @@ export const MACROS: Readonly<Record<string, Macro>> = {
   toTime_ms: (_, c) => `fromUnixTimestamp64Milli(${c.to})`,
   timeFilter: (a, c) => (need('timeFilter', 1, a), `${a[0]} >= toDateTime(${seconds(c.from)}) AND ${a[0]} <= toDateTime(${seconds(c.to)})`),
   timeFilter_ms: (a, c) => (need('timeFilter_ms', 1, a), `${a[0]} >= fromUnixTimestamp64Milli(${c.from}) AND ${a[0]} <= fromUnixTimestamp64Milli(${c.to})`),
-  timeInterval: (a, c) => (need('timeInterval', 1, a), `toStartOfInterval(toDateTime(${a[0]}), INTERVAL ${Math.max(Math.floor(c.intervalMs / 1000), 1)} second)`),
-  interval_s: (_, c) => `${Math.max(Math.floor(c.intervalMs / 1000), 1)}`,
+  timeInterval: (a, c) => (need('timeInterval', 1, a), `toStartOfInterval(toDateTime(${a[0]}), INTERVAL ${intervalSeconds(c)} second)`),
+  interval_s: (_, c) => `${intervalSeconds(c)}`,
   timeFrom: (a, c) => (need('timeFrom', 1, a), `${a[0]} >= '${rfc3339(c.from)}'`),
   timeTo: (a, c) => (need('timeTo', 1, a), `${a[0]} <= '${rfc3339(c.to)}'`),
 };

@@ -16,15 +16,17 @@
  * average of `value`; count metrics sum their numerator, except headcount, which is never added up
  * across buckets or business units.
  */
-import { metric, type MetricDefinition } from '@cs/catalog';
+import { metric, sqlString, type MetricDefinition } from '@cs/catalog';
 
 export const FROM = '($__fromTime)';
 export const TO = '($__toTime)';
 export const INTERVAL_S = '($__interval_s)';
 const SPAN = `dateDiff('second', ${FROM}, ${TO})`;
 
+/** Grain of cs.metrics by the length of the selected range: minute up to `minuteMax` seconds, hour up to `hourMax`, then day. */
+export const rangeGrain = (minuteMax: number, hourMax: number) => `multiIf(${SPAN} <= ${minuteMax}, 'minute', ${SPAN} <= ${hourMax}, 'hour', 'day')`;
 /** Grain of cs.metrics for a figure over the whole range: minute up to 3 days, hour up to 93 days, then day. */
-export const RANGE_GRAIN = `multiIf(${SPAN} <= ${3 * 86400}, 'minute', ${SPAN} <= ${93 * 86400}, 'hour', 'day')`;
+export const RANGE_GRAIN = rangeGrain(3 * 86400, 93 * 86400);
 /** Grain of cs.metrics for a series: the coarsest grain that is not coarser than the panel interval. */
 export const INTERVAL_GRAIN = `multiIf(${INTERVAL_S} < 3600, 'minute', ${INTERVAL_S} < 86400, 'hour', 'day')`;
 /**
@@ -32,8 +34,6 @@ export const INTERVAL_GRAIN = `multiIf(${INTERVAL_S} < 3600, 'minute', ${INTERVA
  * (toStartOfInterval in seconds is aligned on UTC, which would shift a local day).
  */
 export const SERIES_TIME = `if(${INTERVAL_S} >= 86400, bucket, $__timeInterval(bucket))`;
-
-export const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Dashboard variables and the column each one filters. */
 export type Dim = 'business_unit' | 'product' | 'channel';
@@ -56,6 +56,8 @@ export const BU_FILTER: readonly VarFilter[] = [{ variable: 'business_unit', col
 /** `$__conditionalAll(col IN (${var:singlequote}), $var)`: no condition at all when "All" is selected. */
 export const varCondition = (f: VarFilter) => `$__conditionalAll(${f.column} IN (\${${f.variable}:singlequote}), $${f.variable})`;
 export const varConditions = (filters: readonly VarFilter[]) => filters.map(varCondition);
+/** The filters' conditions as `\n  AND …` lines, to follow the last condition of a WHERE. */
+export const andConditions = (filters: readonly VarFilter[]) => varConditions(filters).map((c) => `\n  AND ${c}`).join('');
 
 const ids = (ms: readonly MetricDefinition[]) => ms.map((m) => sqlString(m.id)).join(', ');
 

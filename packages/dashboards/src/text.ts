@@ -8,16 +8,7 @@ export type Text = { readonly en: string; readonly zh: string };
 
 export const t = (en: string, zh: string): Text => ({ en, zh });
 
-/** A Text with the same wording in both languages (ids, numbers). */
-export const same = (s: string): Text => ({ en: s, zh: s });
-
 export const metricName = (m: MetricDefinition): Text => ({ en: m.name.en, zh: m.name.zh });
-
-/** Joins texts language by language. */
-export function join(parts: readonly (Text | string)[], sep = ''): Text {
-  const pick = (lang: Lang) => parts.map((p) => (typeof p === 'string' ? p : p[lang])).join(sep);
-  return { en: pick('en'), zh: pick('zh') };
-}
 
 export const L = {
   businessUnit: t('Business unit', '业务单元'),

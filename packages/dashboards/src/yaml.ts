@@ -140,7 +140,6 @@ export function parseYaml(text: string): Yaml {
       skipBlank();
       const l = lines[pos];
       if (!l || l.indent !== indent) break;
-      if (l.indent < indent) break;
       const m = /^("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$/.exec(l.text);
       if (!m) return fail(`expected "key: value", got ${l.text}`);
       const k = m[1]!.startsWith('"') ? (JSON.parse(m[1]!) as string) : m[1]!;

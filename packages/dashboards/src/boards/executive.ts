@@ -23,10 +23,11 @@ export const EXEC_HEADLINE = [
 export const EXEC_CORE = ['contacts', 'self_service_share', 'fcr_rate', 'human_answer_rate', 'online_aht_seconds', 'satisfaction_top_box', 'complaints_per_10k', 'outreach_retention_rate'] as const;
 
 export function executiveBoard(ctx: Ctx): BoardSpec {
+  const key = 'exec';
   const f = DIM_FILTERS;
   const core = EXEC_CORE.map((id) => m(id));
   return {
-    key: 'exec',
+    key,
     file: 'executive-overview',
     title: t('Executive overview', '管理层总览'),
     description: t(
@@ -45,9 +46,9 @@ export function executiveBoard(ctx: Ctx): BoardSpec {
       row(t('Trends', '趋势')),
       ...core.map((metric) => trend(ctx, metricName(metric), [metric], f, { w: 6, h: 5, sparkline: true })),
       row(t('Drill-down', '下钻')),
-      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', core, f, { h: 9, drillUid: (lang) => `cs-exec-${lang}` }),
-      breakdown(ctx, t('By channel', '按渠道'), 'channel', core, f, { w: 24, h: 6, drillUid: (lang) => `cs-exec-${lang}` }),
-      breakdown(ctx, t('Top products by contacts', '进线量最高的产品'), 'product', core, f, { w: 24, h: 10, limit: 20, drillUid: (lang) => `cs-exec-${lang}` }),
+      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', core, f, { h: 9, drillBoard: key }),
+      breakdown(ctx, t('By channel', '按渠道'), 'channel', core, f, { w: 24, h: 6, drillBoard: key }),
+      breakdown(ctx, t('Top products by contacts', '进线量最高的产品'), 'product', core, f, { w: 24, h: 10, limit: 20, drillBoard: key }),
     ],
   };
 }

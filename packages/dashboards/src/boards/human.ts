@@ -1,25 +1,26 @@
 /** Human service: answer rate, service level, abandons, call volumes, AHT online vs human. */
 import type { BoardSpec } from '../board.ts';
 import { breakdown, field, kpiStat, row, seriesCustom, sqlPanel, statPanelOptions, timeseriesOptions, trend, type Ctx } from '../panels.ts';
-import { DIM_FILTERS, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, m, varConditions } from '../sql.ts';
-import { metricName, t } from '../text.ts';
+import { DIM_FILTERS, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, andConditions, m } from '../sql.ts';
+import { metricName, t, type Lang } from '../text.ts';
 import { dimensionVariables } from './common.ts';
 
 export function humanBoard(ctx: Ctx): BoardSpec {
+  const key = 'human';
   const f = DIM_FILTERS;
-  const cond = varConditions(f).map((c) => `\n  AND ${c}`).join('');
-  const drill = (lang: 'en' | 'zh') => `cs-human-${lang}`;
+  const cond = andConditions(f);
+  const calls = ['human_answer_rate', 'service_level_20s', 'abandon_rate', 'human_aht_seconds', 'online_aht_seconds'].map(m);
   // Calls offered = the denominator of human_answer_rate, answered = its numerator, abandoned = abandon_rate's numerator.
   const volumes = (grain: string) =>
     `  sumIf(denominator, metric = 'human_answer_rate') AS offered,\n  sumIf(numerator, metric = 'human_answer_rate') AS answered,\n  sumIf(numerator, metric = 'abandon_rate') AS abandoned\n` +
     `FROM ${ctx.db}.metrics\nWHERE grain = ${grain}\n  AND $__timeFilter(bucket)\n  AND metric IN ('human_answer_rate', 'abandon_rate')${cond}`;
-  const volumeNames = (lang: 'en' | 'zh') => [
+  const volumeNames = (lang: Lang) => [
     field('offered', [{ id: 'displayName', value: lang === 'zh' ? '进线' : 'Offered' }]),
     field('answered', [{ id: 'displayName', value: lang === 'zh' ? '接通' : 'Answered' }]),
     field('abandoned', [{ id: 'displayName', value: lang === 'zh' ? '放弃' : 'Abandoned' }]),
   ];
   return {
-    key: 'human',
+    key,
     file: 'human-service',
     title: t('Human service', '人工服务'),
     description: t(
@@ -32,7 +33,7 @@ export function humanBoard(ctx: Ctx): BoardSpec {
     variables: dimensionVariables(ctx.db),
     items: [
       row(t('Calls', '来电')),
-      ...['human_answer_rate', 'service_level_20s', 'abandon_rate', 'human_aht_seconds', 'online_aht_seconds'].map((id) => kpiStat(ctx, m(id), f)),
+      ...calls.map((metric) => kpiStat(ctx, metric, f)),
       sqlPanel({
         type: 'stat',
         title: t('Calls offered, answered, abandoned', '进线、接通、放弃来电'),
@@ -73,8 +74,8 @@ export function humanBoard(ctx: Ctx): BoardSpec {
         options: () => timeseriesOptions(),
       }),
       row(t('Breakdown', '细分')),
-      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', ['human_answer_rate', 'service_level_20s', 'abandon_rate', 'human_aht_seconds', 'online_aht_seconds'].map(m), f, { h: 9, drillUid: drill }),
-      breakdown(ctx, t('Average handling time by channel', '按渠道的平均处理时长'), 'channel', [m('online_aht_seconds'), m('human_aht_seconds')], f, { h: 6, drillUid: drill, orderBy: m('online_aht_seconds') }),
+      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', calls, f, { h: 9, drillBoard: key }),
+      breakdown(ctx, t('Average handling time by channel', '按渠道的平均处理时长'), 'channel', [m('online_aht_seconds'), m('human_aht_seconds')], f, { h: 6, drillBoard: key, orderBy: m('online_aht_seconds') }),
     ],
   };
 }

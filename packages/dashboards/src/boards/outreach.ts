@@ -1,19 +1,19 @@
 /** Proactive outreach: retention by campaign (cs.outreach_outcomes) and by business unit (cs.metrics). */
 import type { BoardSpec } from '../board.ts';
 import { breakdown, field, kpiStat, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, thresholds, timeseriesOptions, trend, type Ctx } from '../panels.ts';
-import { DIM_FILTERS, RANGE_GRAIN, m, varConditions } from '../sql.ts';
-import { L, metricName, t } from '../text.ts';
+import { DIM_FILTERS, RANGE_GRAIN, andConditions, m } from '../sql.ts';
+import { L, metricName, t, type Lang } from '../text.ts';
 import { dimensionVariables } from './common.ts';
 
 export function outreachBoard(ctx: Ctx): BoardSpec {
+  const key = 'outreach';
   const f = DIM_FILTERS;
   const rate = m('outreach_retention_rate');
   const target = ctx.targets[rate.id];
-  const cond = varConditions(f).map((c) => `\n  AND ${c}`).join('');
+  const cond = andConditions(f);
   // Table alias `o`: `o.retained` is the column even where the result has a column named `retained`.
   const outcomes = `FROM ${ctx.db}.outreach_outcomes AS o FINAL\nWHERE $__timeFilter(contacted_at)${cond}`;
-  const drill = (lang: 'en' | 'zh') => `cs-outreach-${lang}`;
-  const allNames = (lang: 'en' | 'zh') => [
+  const allNames = (lang: Lang) => [
     field('campaign', [{ id: 'displayName', value: L.campaign[lang] }]),
     field('decided', [{ id: 'displayName', value: lang === 'zh' ? '已有结果' : 'Decided' }]),
     field('retained', [{ id: 'displayName', value: lang === 'zh' ? '挽留成功' : 'Retained' }]),
@@ -27,12 +27,12 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
     ]),
   ];
   /** Display names (and the rate's unit) of the columns a panel returns. */
-  const names = (...columns: string[]) => (lang: 'en' | 'zh') => allNames(lang).filter((o) => columns.includes(o.matcher.options as string));
+  const names = (...columns: string[]) => (lang: Lang) => allNames(lang).filter((o) => columns.includes(o.matcher.options as string));
   const byCampaignSql =
     `SELECT\n  campaign,\n  count() AS decided,\n  countIf(o.retained) AS retained,\n  countIf(outcome = 'CHURNED') AS churned,\n  countIf(outcome = 'NONE') AS no_outcome,\n` +
     `  countIf(o.retained) / count() AS retention_rate\n${outcomes}\nGROUP BY campaign\nORDER BY retention_rate DESC, campaign`;
   return {
-    key: 'outreach',
+    key,
     file: 'proactive-outreach',
     title: t('Proactive outreach', '主动外呼'),
     description: t(
@@ -155,8 +155,8 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
       }),
       trend(ctx, metricName(rate), [rate], f, { w: 12 }),
       row(t('By business unit and channel', '按业务单元与渠道')),
-      breakdown(ctx, t('Retention by business unit', '按业务单元的挽留率'), 'business_unit', [rate], f, { w: 12, h: 8, drillUid: drill }),
-      breakdown(ctx, t('Retention by channel', '按渠道的挽留率'), 'channel', [rate], f, { w: 12, h: 8, drillUid: drill }),
+      breakdown(ctx, t('Retention by business unit', '按业务单元的挽留率'), 'business_unit', [rate], f, { w: 12, h: 8, drillBoard: key }),
+      breakdown(ctx, t('Retention by channel', '按渠道的挽留率'), 'channel', [rate], f, { w: 12, h: 8, drillBoard: key }),
     ],
   };
 }

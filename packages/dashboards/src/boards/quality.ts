@@ -1,17 +1,17 @@
 /** Quality: satisfaction, self-service satisfaction, QA, complaints and upheld complaints per 10k. */
 import type { BoardSpec } from '../board.ts';
 import { breakdown, field, kpiStat, row, sqlPanel, tableOptions, trend, type Ctx } from '../panels.ts';
-import { DIM_FILTERS, m, varConditions } from '../sql.ts';
+import { DIM_FILTERS, andConditions, m } from '../sql.ts';
 import { metricName, t } from '../text.ts';
 import { dimensionVariables } from './common.ts';
 
 export function qualityBoard(ctx: Ctx): BoardSpec {
+  const key = 'quality';
   const f = DIM_FILTERS;
   const ids = ['satisfaction_top_box', 'self_service_satisfaction', 'qa_avg_score', 'qa_pass_rate', 'complaints_per_10k', 'upheld_complaints_per_10k'];
-  const drill = (lang: 'en' | 'zh') => `cs-quality-${lang}`;
-  const cond = varConditions(f).map((c) => `\n  AND ${c}`).join('');
+  const cond = andConditions(f);
   return {
-    key: 'quality',
+    key,
     file: 'quality',
     title: t('Quality', '服务质量'),
     description: t(
@@ -31,8 +31,8 @@ export function qualityBoard(ctx: Ctx): BoardSpec {
       trend(ctx, metricName(m('qa_avg_score')), [m('qa_avg_score')], f),
       trend(ctx, metricName(m('qa_pass_rate')), [m('qa_pass_rate')], f),
       row(t('Breakdown', '细分')),
-      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', ids.map(m), f, { h: 9, drillUid: drill }),
-      breakdown(ctx, t('By channel', '按渠道'), 'channel', ids.map(m), f, { w: 14, h: 7, drillUid: drill }),
+      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', ids.map(m), f, { h: 9, drillBoard: key }),
+      breakdown(ctx, t('By channel', '按渠道'), 'channel', ids.map(m), f, { w: 14, h: 7, drillBoard: key }),
       sqlPanel({
         type: 'table',
         title: t('Complaints filed by category', '按类别的投诉'),

@@ -6,12 +6,14 @@ import { metricName, t } from '../text.ts';
 import { dimensionVariables } from './common.ts';
 
 export function selfServiceBoard(ctx: Ctx): BoardSpec {
+  const key = 'selfservice';
   const f = DIM_FILTERS;
   const selfService = ['self_service_share', 'self_service_transfer_rate', 'self_service_resolution_rate', 'fcr_rate', 'prediction_hit_rate', 'contacts'].map(m);
   const voicebot = ['voicebot_recognition_coverage', 'voicebot_confirmation_rate', 'voicebot_avg_turns'].map(m);
-  const drill = (lang: 'en' | 'zh') => `cs-selfservice-${lang}`;
+  // Breakdowns show the rates: every metric above but contacts.
+  const rates = [...selfService.filter((metric) => metric.id !== 'contacts'), ...voicebot];
   return {
-    key: 'selfservice',
+    key,
     file: 'self-service-and-bots',
     title: t('Self-service and bots', '自助服务与机器人'),
     description: t(
@@ -35,8 +37,8 @@ export function selfServiceBoard(ctx: Ctx): BoardSpec {
       trend(ctx, metricName(m('prediction_hit_rate')), [m('prediction_hit_rate')], f),
       trend(ctx, metricName(m('contacts')), [m('contacts')], f, { bars: true }),
       row(t('Breakdown', '细分')),
-      breakdown(ctx, t('By channel', '按渠道'), 'channel', [...selfService.slice(0, 5), ...voicebot], f, { h: 6, drillUid: drill }),
-      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', [...selfService.slice(0, 5), ...voicebot], f, { h: 9, drillUid: drill }),
+      breakdown(ctx, t('By channel', '按渠道'), 'channel', rates, f, { h: 6, drillBoard: key }),
+      breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', rates, f, { h: 9, drillBoard: key }),
     ],
   };
 }

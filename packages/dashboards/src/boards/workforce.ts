@@ -5,29 +5,43 @@
  */
 import type { BoardSpec } from '../board.ts';
 import { field, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, timeseriesOptions, type Ctx } from '../panels.ts';
-import { BU_FILTER, FROM, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, TO, WORKFORCE_FILTERS, varConditions } from '../sql.ts';
+import { BU_FILTER, FROM, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, TO, WORKFORCE_FILTERS, andConditions, rangeGrain } from '../sql.ts';
 import { L, t, type Lang, type Text } from '../text.ts';
 import { workforceVariables } from './common.ts';
 
-const SPAN = `dateDiff('second', ${FROM}, ${TO})`;
 /** Headcount's own grain: minute buckets up to 6 hours, hour buckets up to 31 days, then days. */
-export const HEADCOUNT_GRAIN = `multiIf(${SPAN} <= ${6 * 3600}, 'minute', ${SPAN} <= ${31 * 86400}, 'hour', 'day')`;
+export const HEADCOUNT_GRAIN = rangeGrain(6 * 3600, 31 * 86400);
 
 const siteLabel = (lang: Lang) => `transform(product, ['IN_HOUSE', 'OUTSOURCED'], ['${L.inHouse[lang]}', '${L.outsourced[lang]}'], product)`;
 const perLang = (f: (lang: Lang) => string): Text => ({ en: f('en'), zh: f('zh') });
 
 export function workforceBoard(ctx: Ctx): BoardSpec {
-  const wf = varConditions(WORKFORCE_FILTERS).map((c) => `\n  AND ${c}`).join('');
-  const bu = varConditions(BU_FILTER).map((c) => `\n  AND ${c}`).join('');
+  const wf = andConditions(WORKFORCE_FILTERS);
+  const bu = andConditions(BU_FILTER);
   const staffed = (grain: string) => `FROM ${ctx.db}.metrics\nWHERE grain = ${grain}\n  AND metric = 'staffed_hours'\n  AND $__timeFilter(bucket)${wf}`;
-  /** Σ numerator of a metric per staffed hour (contacts; human_answer_rate's numerator = answered calls). */
-  const perStaffedHour = (metricId: string, alias: string) =>
-    `SELECT\n  sumIf(numerator, metric = '${metricId}') / nullIf(sumIf(numerator, metric = 'staffed_hours'), 0) AS ${alias}\nFROM ${ctx.db}.metrics\nWHERE grain = ${RANGE_GRAIN}\n  AND $__timeFilter(bucket)\n` +
-    `  AND metric IN ('staffed_hours', '${metricId}')${bu}`;
-  const productivity = t(
-    'Over the selected range and business units, all site types: the figure divided by Σ staffed hours.',
-    '所选时间范围与业务单元内（全部站点类型）：该数值除以 Σ 在岗工时。',
-  );
+  /** A stat of Σ numerator of a metric per staffed hour (contacts; human_answer_rate's numerator = answered calls). */
+  const perStaffedHour = (title: Text, metricId: string, alias: string) =>
+    sqlPanel({
+      type: 'stat',
+      title,
+      description: t('Over the selected range and business units, all site types: the figure divided by Σ staffed hours.', '所选时间范围与业务单元内（全部站点类型）：该数值除以 Σ 在岗工时。'),
+      w: 6,
+      h: 4,
+      queries: [
+        {
+          refId: 'A',
+          sql:
+            `SELECT\n  sumIf(numerator, metric = '${metricId}') / nullIf(sumIf(numerator, metric = 'staffed_hours'), 0) AS ${alias}\nFROM ${ctx.db}.metrics\nWHERE grain = ${RANGE_GRAIN}\n  AND $__timeFilter(bucket)\n` +
+            `  AND metric IN ('staffed_hours', '${metricId}')${bu}`,
+          format: 'table',
+          columns: [alias],
+          requiresData: true,
+          nonNull: [alias],
+        },
+      ],
+      defaults: () => ({ unit: 'none', decimals: 2, color: { mode: 'fixed', fixedColor: 'blue' } }),
+      options: () => statPanelOptions('value'),
+    });
   return {
     key: 'workforce',
     file: 'workforce-and-cost',
@@ -82,35 +96,8 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
         defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'fixed', fixedColor: 'blue' } }),
         options: () => statPanelOptions('value'),
       }),
-      sqlPanel({
-        type: 'stat',
-        title: t('Contacts per staffed hour', '每在岗工时进线量'),
-        description: productivity,
-        w: 6,
-        h: 4,
-        queries: [{ refId: 'A', sql: perStaffedHour('contacts', 'contacts_per_staffed_hour'), format: 'table', columns: ['contacts_per_staffed_hour'], requiresData: true, nonNull: ['contacts_per_staffed_hour'] }],
-        defaults: () => ({ unit: 'none', decimals: 2, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        options: () => statPanelOptions('value'),
-      }),
-      sqlPanel({
-        type: 'stat',
-        title: t('Answered calls per staffed hour', '每在岗工时接通来电'),
-        description: productivity,
-        w: 6,
-        h: 4,
-        queries: [
-          {
-            refId: 'A',
-            sql: perStaffedHour('human_answer_rate', 'answered_per_staffed_hour'),
-            format: 'table',
-            columns: ['answered_per_staffed_hour'],
-            requiresData: true,
-            nonNull: ['answered_per_staffed_hour'],
-          },
-        ],
-        defaults: () => ({ unit: 'none', decimals: 2, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        options: () => statPanelOptions('value'),
-      }),
+      perStaffedHour(t('Contacts per staffed hour', '每在岗工时进线量'), 'contacts', 'contacts_per_staffed_hour'),
+      perStaffedHour(t('Answered calls per staffed hour', '每在岗工时接通来电'), 'human_answer_rate', 'answered_per_staffed_hour'),
       sqlPanel({
         type: 'timeseries',
         title: t('Staffed hours by site type', '按站点类型的在岗工时'),
