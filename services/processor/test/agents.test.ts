@@ -25,9 +25,11 @@ const IN = (time: number | string, extra: Partial<AgentEvent> = {}) => ev('LOGGE
 const OUT = (time: number | string, extra: Partial<AgentEvent> = {}) => ev('LOGGED_OUT', time, extra);
 
 const m = (r: HarnessResult, grain: string, bucket: string, metric: 'staffed_hours' | 'headcount', dims = 'bu|IN_HOUSE|') => r.metrics.get(`${grain}|${bucket}|${metric}|${dims}`);
+/** The sums of a metric over one grain. */
+const sums = (r: HarnessResult, grain: string, metric: string) => [...r.metrics].filter(([k]) => k.startsWith(`${grain}|`) && k.includes(`|${metric}|`)).map(([, v]) => v);
 /** Sum of a metric's numerators over one grain. */
-const total = (r: HarnessResult, grain: string, metric: string) => [...r.metrics].filter(([k]) => k.startsWith(`${grain}|`) && k.includes(`|${metric}|`)).reduce((s, [, v]) => s + v[0], 0);
-const count = (r: HarnessResult, grain: string, metric: string) => [...r.metrics].filter(([k]) => k.startsWith(`${grain}|`) && k.includes(`|${metric}|`)).length;
+const total = (r: HarnessResult, grain: string, metric: string) => sums(r, grain, metric).reduce((s, v) => s + v[0], 0);
+const count = (r: HarnessResult, grain: string, metric: string) => sums(r, grain, metric).length;
 const END = at('2026-03-10T00:00:00Z');
 
 describe('bucket helpers', () => {

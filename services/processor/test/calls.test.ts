@@ -7,7 +7,7 @@ import { TrackedState } from '../src/engine/state.ts';
 import type { StepContext, TopicLogic } from '../src/engine/types.ts';
 import { callKey, callsLogic, type CallState } from '../src/logic/calls.ts';
 import { DueIndex } from '../src/logic/due-index.ts';
-import { deadLetterLines, figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { deadLetterLines, figures, metricKey, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
 import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
@@ -43,7 +43,7 @@ const ROUNDED = { round: true };
 
 /** The summed [numerator, denominator] of a metric (channel HOTLINE unless given). */
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, bu = 'b', product = 'p', channel = 'HOTLINE') =>
-  r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
+  r.metrics.get(metricKey(grain, at(bucket), metric, bu, product, channel));
 
 const calls = (r: HarnessResult) => [...r.state.entries('call:')].map(([k, v]) => [k, v as CallState] as const);
 
@@ -307,7 +307,7 @@ describe('calls logic', () => {
     const start = at('2026-03-01T22:00:00Z');
     const expected = new Map<string, [number, number]>();
     const add = (time: number, product: string, metric: string, num: number, den: number) => {
-      const k = `day|${new Date(Math.floor(time / 86_400_000) * 86_400_000).toISOString()}|${metric}|b|${product}|HOTLINE`;
+      const k = metricKey('day', Math.floor(time / 86_400_000) * 86_400_000, metric, 'b', product, 'HOTLINE');
       const s = expected.get(k) ?? [0, 0];
       expected.set(k, [s[0] + num, s[1] + den]);
     };

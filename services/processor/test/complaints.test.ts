@@ -6,7 +6,7 @@ import { FlushOutputs } from '../src/engine/outputs.ts';
 import { TrackedState } from '../src/engine/state.ts';
 import type { StepContext, TopicLogic } from '../src/engine/types.ts';
 import { complaintKey, complaintsLogic, COMPLAINT_EXPIRY_MS, type ComplaintState } from '../src/logic/complaints.ts';
-import { deadLetterLines, figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { deadLetterLines, figures, metricKey, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
 import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
@@ -35,7 +35,7 @@ function complaint(id: string, type: ComplaintEvent['type'], time: string | numb
 const logic = complaintsLogic as TopicLogic;
 
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, bu = 'b', product = 'p', channel = 'APP') =>
-  r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
+  r.metrics.get(metricKey(grain, at(bucket), metric, bu, product, channel));
 
 /** Events spread over days, each batch moving stream time (so the lateness never rejects them). */
 const byDay = (...batches: ComplaintEvent[][]) => batches;
@@ -176,7 +176,7 @@ describe('complaints logic', () => {
     const earlier = complaint('K', 'FILED', '2026-03-01T10:10:00Z');
     const state = new TrackedState();
     const out = new FlushOutputs(new Buckets('UTC'), 0);
-    const ctx: StepContext = { topic: 'cs.complaints', partition: 2, rules: RULES, state, emit: out, streamTime: later.event_time, horizon: later.event_time - L };
+    const ctx: StepContext = { topic: 'cs.complaints', kafkaTopic: 'cs.complaints', partition: 2, rules: RULES, state, emit: out, streamTime: later.event_time, horizon: later.event_time - L };
     const msg = (e: ComplaintEvent, offset: number): ConsumedMessage => ({ topic: 'cs.complaints', partition: 2, offset: String(offset), key: Buffer.from('K'), value: encodeEvent('cs.complaints', e), timestamp: 0 });
     expect(complaintsLogic.onEvent(ctx, later, msg(later, 77))).toEqual({ kind: 'ok' });
     expect(complaintsLogic.onEvent(ctx, earlier, msg(earlier, 78))).toEqual({ kind: 'ok' });
@@ -213,9 +213,9 @@ describe('complaints logic', () => {
       } else if (r < 0.8) own.push(complaint(id, 'REJECTED', t0 + Math.floor(rand() * 3 * 3_600_000), { channel }));
       if (!noFiled && rand() < 0.05) own.push(complaint(id, 'FILED', t0 + Math.floor(rand() * 600_000), { channel: 'OTHER' })); // a second FILED
       if (!noFiled) {
-        const day = `day|${new Date(Math.floor(t0 / DAY) * DAY).toISOString()}`;
-        add(`${day}|complaints_per_10k|b|p|${channel}`, 1);
-        if (upheld) add(`${day}|upheld_complaints_per_10k|b|p|${channel}`, 1);
+        const day = Math.floor(t0 / DAY) * DAY;
+        add(metricKey('day', day, 'complaints_per_10k', 'b', 'p', channel), 1);
+        if (upheld) add(metricKey('day', day, 'upheld_complaints_per_10k', 'b', 'p', channel), 1);
       }
       for (const e of own) {
         events.push(e);

@@ -20,6 +20,11 @@ export interface HarnessResult {
   state: TrackedState;
 }
 
+/** The key of HarnessResult.metrics: `grain|bucketISO|metric|bu|product|channel` (bucket in epoch ms). */
+export function metricKey(grain: string, bucket: number, metric: string, bu: string, product: string, channel: string): string {
+  return `${grain}|${new Date(bucket).toISOString()}|${metric}|${bu}|${product}|${channel}`;
+}
+
 export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules?: Partial<TimeRules>; idleCloseAt?: number } = {}): HarnessResult {
   const rules = { ...RULES, ...opts.rules };
   const buckets = new Buckets(rules.timeZone);
@@ -31,7 +36,7 @@ export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules
     for (const [table, rows] of out.metricRows()) {
       const grain = table.replace('metric_sums_', '');
       for (const row of rows as { bucket: number; metric: string; business_unit: string; product: string; channel: string; numerator: number; denominator: number }[]) {
-        const key = `${grain}|${new Date(row.bucket * 1000).toISOString()}|${row.metric}|${row.business_unit}|${row.product}|${row.channel}`;
+        const key = metricKey(grain, row.bucket * 1000, row.metric, row.business_unit, row.product, row.channel);
         const sum = result.metrics.get(key) ?? [0, 0];
         result.metrics.set(key, [sum[0] + row.numerator, sum[1] + row.denominator]);
       }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { QaEvent } from '@cs/schemas';
 import type { TopicLogic } from '../src/engine/types.ts';
 import { qaLogic } from '../src/logic/qa.ts';
-import { figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { figures, metricKey, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
 import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
@@ -28,7 +28,7 @@ function review(time: string | number, score: number, passed: boolean, extra: Pa
 
 const logic = qaLogic as TopicLogic;
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, channel = 'HOTLINE', bu = 'b', product = 'p') =>
-  r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
+  r.metrics.get(metricKey(grain, at(bucket), metric, bu, product, channel));
 
 describe('qa logic', () => {
   it('sums scores and passes at minute, hour and day, attributed to REVIEWED and its dims', () => {

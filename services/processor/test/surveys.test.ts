@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SurveyEvent } from '@cs/schemas';
 import type { TopicLogic } from '../src/engine/types.ts';
 import { surveysLogic } from '../src/logic/surveys.ts';
-import { figures, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
+import { figures, metricKey, recorded, RULES, runLogic, withIdle, type HarnessResult } from './harness.ts';
 import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const L = RULES.allowedLatenessMs;
@@ -29,7 +29,7 @@ function survey(time: string | number, score: number, extra: Partial<SurveyEvent
 
 const logic = surveysLogic as TopicLogic;
 const get = (r: HarnessResult, grain: string, bucket: string, metric: string, channel = 'APP', bu = 'b', product = 'p') =>
-  r.metrics.get(`${grain}|${new Date(at(bucket)).toISOString()}|${metric}|${bu}|${product}|${channel}`);
+  r.metrics.get(metricKey(grain, at(bucket), metric, bu, product, channel));
 
 describe('surveys logic', () => {
   it('sums valid responses at minute, hour and day, per business unit, product and channel', () => {
