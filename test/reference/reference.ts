@@ -390,6 +390,13 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Appends `item` to the list under `key`. */
+function pushTo<K, V>(map: Map<K, V[]>, key: K, item: V): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Intake
 
@@ -536,9 +543,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
       }
       case 'cs.calls': {
         const e = event as CallEvent;
-        const list = calls.get(e.call_id) ?? [];
-        list.push({ event: e, arrival });
-        calls.set(e.call_id, list);
+        pushTo(calls, e.call_id, { event: e, arrival });
         break;
       }
       case 'cs.surveys':
@@ -546,9 +551,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
         break;
       case 'cs.complaints': {
         const e = event as ComplaintEvent;
-        const list = complaints.get(e.complaint_id) ?? [];
-        list.push({ event: e, arrival });
-        complaints.set(e.complaint_id, list);
+        pushTo(complaints, e.complaint_id, { event: e, arrival });
         break;
       }
       case 'cs.outreach':
@@ -556,9 +559,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
         break;
       case 'cs.agents': {
         const e = event as AgentEvent;
-        const list = agents.get(e.agent_id) ?? [];
-        list.push({ event: e, arrival });
-        agents.set(e.agent_id, list);
+        pushTo(agents, e.agent_id, { event: e, arrival });
         break;
       }
       case 'cs.qa':
@@ -606,22 +607,10 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
   }
   // C7: FCR over the final contact set.
   const byUserProduct = new Map<string, ContactRow[]>();
+  for (const c of contacts) pushTo(byUserProduct, JSON.stringify([c.user_id, c.product]), c);
   for (const c of contacts) {
-    const k = JSON.stringify([c.user_id, c.product]);
-    const list = byUserProduct.get(k) ?? [];
-    list.push(c);
-    byUserProduct.set(k, list);
-  }
-  for (const c of contacts) {
-    const sameUserProduct = byUserProduct.get(JSON.stringify([c.user_id, c.product])) ?? [];
-    const repeat = sameUserProduct.some(
-      (d) =>
-        d.session_id !== c.session_id &&
-        d.user_id === c.user_id &&
-        d.product === c.product &&
-        d.start > c.start &&
-        d.start <= c.end + fcrWindowMs,
-    );
+    const sameUserProduct = byUserProduct.get(JSON.stringify([c.user_id, c.product]))!;
+    const repeat = sameUserProduct.some((d) => d.session_id !== c.session_id && d.start > c.start && d.start <= c.end + fcrWindowMs);
     c.fcr_resolved = !repeat;
   }
   contacts.sort((a, b) => a.start - b.start || cmp(a.session_id, b.session_id));
@@ -693,12 +682,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
 
   // ---- Outreach ------------------------------------------------------------------------------
   const outcomesByUser = new Map<string, OutreachEvent[]>();
-  for (const { event: e } of outreach) {
-    if (e.type === 'CONTACTED') continue;
-    const list = outcomesByUser.get(e.user_id) ?? [];
-    list.push(e);
-    outcomesByUser.set(e.user_id, list);
-  }
+  for (const { event: e } of outreach) if (e.type !== 'CONTACTED') pushTo(outcomesByUser, e.user_id, e);
   for (const list of outcomesByUser.values()) list.sort((a, b) => a.event_time - b.event_time || cmp(a.event_id, b.event_id));
   for (const { event: c } of outreach) {
     if (c.type !== 'CONTACTED') continue;
@@ -776,20 +760,4 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
     contacts,
     deadLetters: dead.map(({ event_id, reason }) => ({ event_id, reason })),
   };
-}
-
-/** Convenience for tests and comparisons: the row of one metric at one bucket and dims. */
-export function findRow(
-  rows: MetricRow[],
-  q: { grain: Grain; bucket: number; metric: string; business_unit?: string; product?: string; channel?: string },
-): MetricRow | undefined {
-  return rows.find(
-    (r) =>
-      r.grain === q.grain &&
-      r.bucket === q.bucket &&
-      r.metric === q.metric &&
-      (q.business_unit === undefined || r.business_unit === q.business_unit) &&
-      (q.product === undefined || r.product === q.product) &&
-      (q.channel === undefined || r.channel === q.channel),
-  );
 }
