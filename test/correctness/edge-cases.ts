@@ -4,15 +4,11 @@
  * contacts without ENDED, outreach outcomes on day 29/30/31 and at the window's last instant,
  * an agent logged in across midnight, a complaint upheld twice.
  */
-import type { AgentEvent, ComplaintEvent, OutreachEvent, SessionEvent, Topic } from '@cs/schemas';
+import type { TopicEvent } from '@cs/producer';
+import type { AgentEvent, ComplaintEvent, OutreachEvent, SessionEvent } from '@cs/schemas';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
-
-export interface TopicEvent {
-  topic: Topic;
-  event: SessionEvent | OutreachEvent | AgentEvent | ComplaintEvent;
-}
 
 export function edgeCases(dayStartUtc: number, fcrWindowMs: number, retentionWindowMs: number): TopicEvent[] {
   let n = 0;

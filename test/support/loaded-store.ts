@@ -8,7 +8,6 @@ import { createAdmin } from '@cs/kafka';
 import { TOPICS } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
 import { produce } from '../correctness/run.ts';
-import type { TopicEvent } from '../correctness/event-set.ts';
 import { createTopics, kafkaOptions, openTestStore, query, startTestProcessor, uniquePrefix, waitFor, type TestStore } from './pipeline.ts';
 
 export interface LoadedStore extends TestStore {
@@ -25,7 +24,7 @@ export async function loadSimulatedDays(opts: { timeZone?: string; days?: number
   // Whole days ending at yesterday's local midnight, approximately (the simulator follows the zone).
   const from = opts.start ?? Math.floor(Date.now() / 86_400_000 - days - 1) * 86_400_000;
   const to = from + days * 86_400_000;
-  const events = [...createTrafficGenerator({ seed: 11, start: from, end: to, contactsPerDay: opts.contactsPerDay ?? 8_000, timeZone, products: 20 })] as TopicEvent[];
+  const events = [...createTrafficGenerator({ seed: 11, start: from, end: to, contactsPerDay: opts.contactsPerDay ?? 8_000, timeZone, products: 20 })];
   const prefix = uniquePrefix('loaded');
   await createTopics(prefix, 2);
   await produce(prefix, events);
