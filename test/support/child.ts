@@ -1,10 +1,11 @@
 /** Runs a service entry point (TypeScript via tsx) as a child process the test can SIGKILL. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { readEndpointFile } from '@cs/clickhouse';
 import { processorEnv, waitFor } from './pipeline.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,8 +69,9 @@ export class ChildProcessor {
     if (this.child) this.earlierOutputs.push(this.child.output());
     rmSync(endpointFile, { force: true });
     this.child = startChild('services/processor/src/main.ts', this.env);
-    await waitFor('the processor SQL endpoint', async () => endpointUrl(endpointFile) !== undefined, 60_000);
-    return endpointUrl(endpointFile)!;
+    let url: string | undefined;
+    await waitFor('the processor SQL endpoint', async () => (url = readEndpointFile(endpointFile)?.url) !== undefined, 60_000);
+    return url!;
   }
 
   /** SIGKILLs the child, unless there is none or it has exited, and waits until it has exited. */
@@ -85,12 +87,6 @@ export class ChildProcessor {
     this.child!.proc.kill('SIGTERM');
     return this.child!.exited;
   }
-}
-
-/** Reads the SQL endpoint file a child wrote (CS_SQL_ENDPOINT_FILE). */
-export function endpointUrl(file: string): string | undefined {
-  if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, 'utf8')) as { url: string }).url;
 }
 
 /** Runs a read-only query against a child's SQL endpoint. */
