@@ -14,11 +14,12 @@ const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const tsx = (args: string[]) => run(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' } });
+const TWO_DAYS = ['--mode', 'history', '--start', '2025-01-06', '--days', '2', '--tz', 'Asia/Shanghai', '--contacts-per-day', '3000', '--seed', '9'];
 
 describe('simulate CLI', () => {
   it('history --out writes JSONL that replay can read: {"topic":…, …event fields}', async () => {
     const out = join(dir, 'day.jsonl');
-    const { stderr } = await tsx(['--mode', 'history', '--start', '2025-01-06', '--days', '2', '--tz', 'Asia/Shanghai', '--contacts-per-day', '3000', '--seed', '9', '--out', out]);
+    const { stderr } = await tsx([...TWO_DAYS, '--out', out]);
     expect(stderr).toMatch(/done/);
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(30_000);
@@ -34,7 +35,7 @@ describe('simulate CLI', () => {
     expect(prev).toBeLessThan(first + 2 * 86_400_000);
     // Deterministic: the same flags give the same file.
     const again = join(dir, 'again.jsonl');
-    await tsx(['--mode', 'history', '--start', '2025-01-06', '--days', '2', '--tz', 'Asia/Shanghai', '--contacts-per-day', '3000', '--seed', '9', '--out', again]);
+    await tsx([...TWO_DAYS, '--out', again]);
     expect(readFileSync(again, 'utf8')).toBe(readFileSync(out, 'utf8'));
   });
 

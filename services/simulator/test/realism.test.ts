@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrafficGenerator } from '../src/generator.ts';
-import { Summarizer, type TrafficSummary } from '../src/summary.ts';
+import { Summarizer, summarize, type TrafficSummary } from '../src/summary.ts';
 import { DAY0, DAY_MS } from './helpers.ts';
 
 const round = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
@@ -8,9 +8,7 @@ const round = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? M
 describe('one-day aggregate figures (default 100k contacts/day)', () => {
   let s: TrafficSummary;
   beforeAll(() => {
-    const sum = new Summarizer('Asia/Shanghai');
-    for (const e of createTrafficGenerator({ seed: 2024, start: DAY0 - 8 * 3_600_000, end: DAY0 + 16 * 3_600_000, timeZone: 'Asia/Shanghai' })) sum.add(e);
-    s = sum.result();
+    s = summarize(createTrafficGenerator({ seed: 2024, start: DAY0 - 8 * 3_600_000, end: DAY0 + 16 * 3_600_000, timeZone: 'Asia/Shanghai' }), 'Asia/Shanghai');
     const { byType: _t, contactsByHour, ...rest } = s;
     console.log('one-day summary', JSON.stringify(rest, (_k, v: unknown) => round(v)), '\ncontacts by local hour', contactsByHour.join(' '));
   });
@@ -89,9 +87,7 @@ describe('one-day aggregate figures (default 100k contacts/day)', () => {
 
 describe('multi-day figures (FCR, outreach, QA need their windows to close)', () => {
   it('FCR ≈ 0.8–0.9; QA reviews ~2% of answered calls, mean ~85', () => {
-    const sum = new Summarizer('UTC');
-    for (const e of createTrafficGenerator({ seed: 5, start: DAY0, end: DAY0 + 4 * DAY_MS, contactsPerDay: 20_000 })) sum.add(e);
-    const s = sum.result();
+    const s = summarize(createTrafficGenerator({ seed: 5, start: DAY0, end: DAY0 + 4 * DAY_MS, contactsPerDay: 20_000 }));
     console.log('4-day figures', JSON.stringify({ fcr: s.fcrRate, ssResolution: s.selfServiceResolutionRate, qaShare: s.qaShareOfAnswered, qaAvg: s.qaAvgScore, qaPass: s.qaPassRate, upheldShare: s.complaintsUpheldShare, outreach: s.outreachContacted }, (_k, v: unknown) => round(v)));
     expect(s.fcrRate).toBeGreaterThan(0.8);
     expect(s.fcrRate).toBeLessThan(0.92);
