@@ -1,8 +1,7 @@
 /**
  * Raw Kafka throughput (no processing): produces N small records (79-byte values, user-id keys)
  * into a fresh topic per client, then consumes them all with a fresh group, once per client.
- * The logic of packages/kafka/bench/consume.ts, as a module that `bench/run.ts` calls, and still
- * runnable on its own:
+ * A module that `bench/run.ts` calls, and still runnable on its own:
  *
  *   npx tsx bench/consume.ts [N=300000] [partitions=4]
  *   KAFKA_BROKERS=host:9092 BENCH_CLIENTS=rdkafka npx tsx bench/consume.ts

@@ -121,21 +121,14 @@ const config = loadProcessorConfig({
   CS_IDLE_FLUSH: '2s',
 });
 
-const contactsCounted = async () => {
-  const rs = await ch.query({ query: `SELECT sum(numerator) AS n FROM cs.metrics WHERE grain = 'day' AND metric = 'contacts'`, format: 'JSONEachRow' });
-  const [row] = await rs.json<{ n: number | string | null }>();
+/** The number `n` of the query's first row (0 without one). */
+const scalar = async (query: string) => {
+  const [row] = await (await ch.query({ query, format: 'JSONEachRow' })).json<{ n: number | string | null }>();
   return Number(row?.n ?? 0);
 };
-const rawCount = async () => {
-  const rs = await ch.query({ query: `SELECT count() AS n FROM cs.raw_sessions`, format: 'JSONEachRow' });
-  const [row] = await rs.json<{ n: number | string }>();
-  return Number(row?.n ?? 0);
-};
-const contactsClosed = async () => {
-  const rs = await ch.query({ query: `SELECT count() AS n FROM cs.contacts`, format: 'JSONEachRow' });
-  const [row] = await rs.json<{ n: number | string }>();
-  return Number(row?.n ?? 0);
-};
+const contactsCounted = () => scalar(`SELECT sum(numerator) AS n FROM cs.metrics WHERE grain = 'day' AND metric = 'contacts'`);
+const rawCount = () => scalar(`SELECT count() AS n FROM cs.raw_sessions`);
+const contactsClosed = () => scalar(`SELECT count() AS n FROM cs.contacts`);
 
 let gcMs = 0;
 const gcObserver = new PerformanceObserver((list) => {

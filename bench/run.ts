@@ -36,10 +36,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdmin, createProducer, loadKafkaConfig, type KafkaClientKind } from '@cs/kafka';
 import { ensureEventTopics } from '@cs/processor';
-import { wrapProducer } from '@cs/producer';
+import { toRecord, wrapProducer } from '@cs/producer';
 import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
-import { runConsumeBench, type ConsumeBenchResult } from './consume.ts';
+import { runConsumeBench, VALUE_BYTES, type ConsumeBenchResult } from './consume.ts';
 import type { E2eResult } from './e2e-worker.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -148,7 +148,6 @@ async function produceSessions(brokers: string[]): Promise<Produced> {
     await sdk.close();
   }
   const produceMs = performance.now() - tProduce;
-  const { toRecord } = await import('@cs/producer');
   for (let i = 0; i < 2000 && i < events.length; i++) {
     const r = toRecord('cs.sessions', events[i]);
     if (!Array.isArray(r)) bytes += r.value.length;
@@ -255,7 +254,7 @@ let produced!: Produced;
 const runs: E2eResult[] = [];
 const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'cs-bench-prof-')) : undefined;
 try {
-  log(`[1/2] raw consume: ${fmt(RAW_N)} records × 79 B, ${PARTITIONS} partitions, clients ${CLIENTS.join(', ')} (broker ${brokers.join(',')})`);
+  log(`[1/2] raw consume: ${fmt(RAW_N)} records × ${VALUE_BYTES} B, ${PARTITIONS} partitions, clients ${CLIENTS.join(', ')} (broker ${brokers.join(',')})`);
   raw = await runConsumeBench({ kafka: { brokers, clientId: 'cs-bench' }, n: RAW_N, partitions: PARTITIONS, clients: CLIENTS });
   cleanup.push(...raw.topics);
 
@@ -347,7 +346,7 @@ for (const r of runs) {
 const m = machine();
 const s = e2e[0]?.settings;
 const setup = [
-  `raw: ${fmt(RAW_N)} records of 79 B per client, ${PARTITIONS} partitions, one commit per batch; each client consumes the topic the other produced.`,
+  `raw: ${fmt(RAW_N)} records of ${VALUE_BYTES} B per client, ${PARTITIONS} partitions, one commit per batch; each client consumes the topic the other produced.`,
   `e2e: ${fmt(produced.events)} cs.sessions events (${fmt(produced.started)} contacts; simulator seed 42, one day ${TIME_ZONE}, 420 products, ${fmt(produced.contactsPerDay)} contacts/day; Avro values ≈ ${produced.avgValueBytes} B) ` +
     `produced once via the producer SDK at ${fmt(produced.events / (produced.produceMs / 1000))} events/s; ${PARTITIONS} partitions per topic, processor subscribed to ${s?.topics ?? '?'} topics; ` +
     `flush ${fmt(s?.flushMaxMessages ?? 0)} msgs / ${s?.flushIntervalMs ?? '?'} ms, idle flush ${s?.idleFlushMs ?? '?'} ms, snapshot every ${s?.snapshotEvery ?? '?'} flushes; ` +
