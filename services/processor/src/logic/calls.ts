@@ -32,14 +32,16 @@
  *   call:<call_id>        CallState
  *   call-orphans          sorted minute numbers that hold orphan timers; call-orphans:<minute> → call ids
  *   call-expiry           sorted minute numbers that hold expiry timers; call-expiry:<minute> → call ids
- * Timers let closeWindows touch only what is due instead of scanning every call (see DueIndex);
- * minute buckets keep the per-flush state delta small (a bucket holds the calls of one minute).
+ * Timers let closeWindows touch only what is due instead of scanning every call (see DueIndex,
+ * AnchoredEntities); minute buckets keep the per-flush state delta small (a bucket holds the calls
+ * of one minute).
  */
 import type { ConsumedMessage } from '@cs/kafka';
 import type { CallEvent } from '@cs/schemas';
 import type { KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { AnchoredEntities, type Anchored } from './anchored.ts';
 import { DueIndex } from './due-index.ts';
-import { byMark, deadLetterKept, emitChange, markOf, precedes, safeHorizon, type Contribution, type Mark, type Waiting } from './kept.ts';
+import { emitChange, markOf, precedes, type Contribution, type Mark } from './kept.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -54,7 +56,8 @@ const DUPLICATE: StepResult = { kind: 'drop', why: 'duplicate' };
 
 // ---- calls ---------------------------------------------------------------------------------------
 
-export interface CallState {
+/** Anchored: the events waiting for an OFFERED, and the call's timers in call-orphans / call-expiry. */
+export interface CallState extends Anchored<CallEvent> {
   /** The counted OFFERED: attribution time and dims of every metric of the call. */
   offered: (Mark & { business_unit: string; product: string }) | null;
   answered: (Mark & { wait_ms: number | null }) | null;
@@ -63,21 +66,20 @@ export interface CallState {
   ended: (Mark & { handle_ms: number }) | null;
   /** Latest event_time of any event of the call (expiry runs from it). */
   last: number;
-  /** Events waiting for an OFFERED (empty once there is one). */
-  waiting: Waiting<CallEvent>[];
-  /** Buckets this call is filed under in CALL_ORPHANS / CALL_EXPIRY (null: not filed). */
-  orphanTimer: number | null;
-  expiryTimer: number | null;
 }
 
 export const CALL_PREFIX = 'call:';
 export const callKey = (callId: string) => `${CALL_PREFIX}${callId}`;
-const CALL_ORPHANS = new DueIndex('call-orphans', MINUTE);
-const CALL_EXPIRY = new DueIndex('call-expiry', MINUTE);
+const CALLS = new AnchoredEntities({
+  topic: 'cs.calls',
+  key: callKey,
+  orphans: new DueIndex('call-orphans', MINUTE),
+  expiry: new DueIndex('call-expiry', MINUTE),
+  orphanDetail: (id) => `call ${id} has no OFFERED`,
+  expiresAt: (s: CallState) => (s.offered ? s.last + CALL_EXPIRY_MS : null),
+});
 
 const newCall = (last: number): CallState => ({ offered: null, answered: null, abandoned: null, ended: null, last, waiting: [], orphanTimer: null, expiryTimer: null });
-
-const firstWaiting = (s: CallState): number | null => (s.waiting.length ? Math.min(...s.waiting.map((w) => w.event.event_time)) : null);
 
 /** What a call adds to the sums (nothing without an OFFERED). */
 export function callContribution(s: CallState): Contribution | null {
@@ -116,44 +118,19 @@ function count(s: CallState, e: CallEvent): boolean {
   }
 }
 
-/**
- * Applies the horizons to one call: waiting events before `orphanBefore` are dead-lettered
- * `orphan`; the call is forgotten when `expireBefore` is CALL_EXPIRY_MS past its last event.
- * Writes the result; returns null when nothing is left.
- */
-function settle(ctx: StepContext, callId: string, s: CallState, orphanBefore: number, expireBefore: number): CallState | null {
-  const k = callKey(callId);
-  if (s.waiting.some((w) => w.event.event_time < orphanBefore)) {
-    const orphans = s.waiting.filter((w) => w.event.event_time < orphanBefore).sort(byMark);
-    for (const w of orphans) deadLetterKept(ctx, 'cs.calls', w, 'orphan', `call ${callId} has no OFFERED`);
-    s.waiting = s.waiting.filter((w) => w.event.event_time >= orphanBefore);
-    ctx.state.set(k, s);
-  }
-  if ((s.offered && s.last + CALL_EXPIRY_MS < expireBefore) || (!s.offered && !s.waiting.length)) {
-    ctx.state.delete(k);
-    return null;
-  }
-  return s;
-}
-
 export const callsLogic: TopicLogic<CallEvent> = {
   topic: 'cs.calls',
   rawTable: 'raw_calls',
 
   onEvent(ctx: StepContext, event: CallEvent, msg: ConsumedMessage): StepResult {
     const id = event.call_id;
-    const k = callKey(id);
-    const stored = ctx.state.get<CallState>(k);
-    // ctx.horizon is stream time − lateness here: what a closeWindows just before would have applied.
-    let s = stored ? settle(ctx, id, stored, ctx.horizon, ctx.horizon) : null;
+    let s = CALLS.current(ctx, id);
     if (s?.waiting.some((w) => w.event.event_id === event.event_id)) return DUPLICATE;
     s ??= newCall(event.event_time);
     s.last = Math.max(s.last, event.event_time);
 
     if (!s.offered && event.type !== 'OFFERED') {
-      s.waiting.push({ event, offset: Number(msg.offset) });
-      s.orphanTimer = CALL_ORPHANS.schedule(ctx.state, id, firstWaiting(s)!, s.orphanTimer);
-      ctx.state.set(k, s);
+      CALLS.wait(ctx, id, s, { event, offset: Number(msg.offset) });
       return OK;
     }
 
@@ -161,48 +138,19 @@ export const callsLogic: TopicLogic<CallEvent> = {
     const counted = count(s, event);
     if (counted && event.type === 'OFFERED' && s.waiting.length) {
       // The events that waited for this OFFERED: the first of each type counts.
-      for (const w of [...s.waiting].sort(byMark)) count(s, w.event);
-      s.waiting = [];
-      s.orphanTimer = null;
+      for (const e of CALLS.release(s)) count(s, e);
     }
     emitChange(ctx, before, callContribution(s));
-    s.expiryTimer = CALL_EXPIRY.schedule(ctx.state, id, s.last + CALL_EXPIRY_MS, s.expiryTimer);
-    ctx.state.set(k, s);
+    CALLS.fileExpiry(ctx, id, s);
+    ctx.state.set(callKey(id), s);
     return counted ? OK : DUPLICATE;
   },
 
   closeWindows(ctx: StepContext): void {
-    const safe = safeHorizon(ctx);
-    for (const { bucket, ids } of CALL_ORPHANS.take(ctx.state, ctx.horizon)) {
-      for (const id of ids) {
-        const s = ctx.state.get<CallState>(callKey(id));
-        if (!s || s.orphanTimer !== bucket) continue;
-        s.orphanTimer = null;
-        const left = settle(ctx, id, s, ctx.horizon, safe);
-        if (!left) continue;
-        const first = firstWaiting(left);
-        if (first !== null) left.orphanTimer = CALL_ORPHANS.schedule(ctx.state, id, first, null);
-        ctx.state.set(callKey(id), left);
-      }
-    }
-    for (const { bucket, ids } of CALL_EXPIRY.take(ctx.state, safe)) {
-      for (const id of ids) {
-        const s = ctx.state.get<CallState>(callKey(id));
-        if (!s || s.expiryTimer !== bucket) continue;
-        s.expiryTimer = null;
-        const left = settle(ctx, id, s, ctx.horizon, safe);
-        if (!left) continue;
-        if (left.offered) left.expiryTimer = CALL_EXPIRY.schedule(ctx.state, id, left.last + CALL_EXPIRY_MS, null);
-        ctx.state.set(callKey(id), left);
-      }
-    }
+    CALLS.closeWindows(ctx);
   },
 
-  /** The earliest waiting event (it becomes an orphan once a horizon passes it); expiry is not counted, an idle flush does not expire. */
   earliestWindowEnd(state: KeyedState): number | null {
-    return CALL_ORPHANS.earliest(state, (id, bucket) => {
-      const s = state.get<CallState>(callKey(id));
-      return s && s.orphanTimer === bucket ? firstWaiting(s) : null;
-    });
+    return CALLS.earliestOrphan(state);
   },
 };

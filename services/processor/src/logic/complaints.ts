@@ -29,8 +29,9 @@
 import type { ConsumedMessage } from '@cs/kafka';
 import type { ComplaintEvent } from '@cs/schemas';
 import type { KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { AnchoredEntities, type Anchored } from './anchored.ts';
 import { DueIndex } from './due-index.ts';
-import { byMark, deadLetterKept, emitChange, markOf, precedes, safeHorizon, type Contribution, type Waiting } from './kept.ts';
+import { deadLetterKept, emitChange, markOf, precedes, type Contribution, type Waiting } from './kept.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -41,7 +42,8 @@ export const COMPLAINT_EXPIRY_MS = 400 * DAY;
 const OK: StepResult = { kind: 'ok' };
 const DUPLICATE: StepResult = { kind: 'drop', why: 'duplicate' };
 
-export interface ComplaintState {
+/** Anchored: the UPHELD / REJECTED waiting for a FILED, and the complaint's timers in complaint-orphans / complaint-expiry. */
+export interface ComplaintState extends Anchored<ComplaintEvent> {
   /** The counted FILED, whole (its dims and time; rebuilt into a dead letter if an earlier FILED replaces it). */
   filed: Waiting<ComplaintEvent> | null;
   /** event_id of the counted UPHELD / REJECTED (null: none yet). */
@@ -49,21 +51,20 @@ export interface ComplaintState {
   rejected: string | null;
   /** event_ids of the other FILEDs, dead-lettered `invalid` (a redelivery of one is a duplicate). */
   invalidFiled: string[];
-  /** UPHELD / REJECTED waiting for a FILED (empty once there is one). */
-  waiting: Waiting<ComplaintEvent>[];
-  /** Buckets this complaint is filed under in COMPLAINT_ORPHANS / COMPLAINT_EXPIRY (null: not filed). */
-  orphanTimer: number | null;
-  expiryTimer: number | null;
 }
 
 export const COMPLAINT_PREFIX = 'complaint:';
 export const complaintKey = (complaintId: string) => `${COMPLAINT_PREFIX}${complaintId}`;
-const COMPLAINT_ORPHANS = new DueIndex('complaint-orphans', MINUTE);
-const COMPLAINT_EXPIRY = new DueIndex('complaint-expiry', DAY);
+const COMPLAINTS = new AnchoredEntities({
+  topic: 'cs.complaints',
+  key: complaintKey,
+  orphans: new DueIndex('complaint-orphans', MINUTE),
+  expiry: new DueIndex('complaint-expiry', DAY),
+  orphanDetail: (id) => `complaint ${id} has no FILED`,
+  expiresAt: (s: ComplaintState) => (s.filed ? s.filed.event.event_time + COMPLAINT_EXPIRY_MS : null),
+});
 
 const newComplaint = (): ComplaintState => ({ filed: null, upheld: null, rejected: null, invalidFiled: [], waiting: [], orphanTimer: null, expiryTimer: null });
-
-const firstWaiting = (s: ComplaintState): number | null => (s.waiting.length ? Math.min(...s.waiting.map((w) => w.event.event_time)) : null);
 
 /** What a complaint adds to the numerators (nothing without a FILED). */
 export function complaintContribution(s: ComplaintState): Contribution | null {
@@ -91,26 +92,6 @@ function countOutcome(s: ComplaintState, e: ComplaintEvent): boolean {
   return false;
 }
 
-/**
- * Applies the horizons to one complaint: waiting events before `orphanBefore` are dead-lettered
- * `orphan`; a complaint is forgotten when `expireBefore` is COMPLAINT_EXPIRY_MS past its FILED.
- * Writes the result; returns null when nothing is left.
- */
-function settle(ctx: StepContext, id: string, s: ComplaintState, orphanBefore: number, expireBefore: number): ComplaintState | null {
-  const k = complaintKey(id);
-  if (s.waiting.some((w) => w.event.event_time < orphanBefore)) {
-    const orphans = s.waiting.filter((w) => w.event.event_time < orphanBefore).sort(byMark);
-    for (const w of orphans) deadLetterKept(ctx, 'cs.complaints', w, 'orphan', `complaint ${id} has no FILED`);
-    s.waiting = s.waiting.filter((w) => w.event.event_time >= orphanBefore);
-    ctx.state.set(k, s);
-  }
-  if ((s.filed && s.filed.event.event_time + COMPLAINT_EXPIRY_MS < expireBefore) || (!s.filed && !s.waiting.length)) {
-    ctx.state.delete(k);
-    return null;
-  }
-  return s;
-}
-
 export const complaintsLogic: TopicLogic<ComplaintEvent> = {
   topic: 'cs.complaints',
   rawTable: 'raw_complaints',
@@ -118,18 +99,14 @@ export const complaintsLogic: TopicLogic<ComplaintEvent> = {
   onEvent(ctx: StepContext, event: ComplaintEvent, msg: ConsumedMessage): StepResult {
     const id = event.complaint_id;
     const k = complaintKey(id);
-    const stored = ctx.state.get<ComplaintState>(k);
-    // ctx.horizon is stream time − lateness here: what a closeWindows just before would have applied.
-    let s = stored ? settle(ctx, id, stored, ctx.horizon, ctx.horizon) : null;
+    let s = COMPLAINTS.current(ctx, id);
     if (s?.waiting.some((w) => w.event.event_id === event.event_id)) return DUPLICATE;
     s ??= newComplaint();
     const kept: Waiting<ComplaintEvent> = { event, offset: Number(msg.offset) };
 
     if (event.type !== 'FILED') {
       if (!s.filed) {
-        s.waiting.push(kept);
-        s.orphanTimer = COMPLAINT_ORPHANS.schedule(ctx.state, id, firstWaiting(s)!, s.orphanTimer);
-        ctx.state.set(k, s);
+        COMPLAINTS.wait(ctx, id, s, kept);
         return OK;
       }
       const before = complaintContribution(s);
@@ -154,48 +131,19 @@ export const complaintsLogic: TopicLogic<ComplaintEvent> = {
     } else {
       s.filed = kept;
       // The outcomes that waited for this FILED: the first of each type counts.
-      for (const w of [...s.waiting].sort(byMark)) countOutcome(s, w.event);
-      s.waiting = [];
-      s.orphanTimer = null;
+      for (const e of COMPLAINTS.release(s)) countOutcome(s, e);
     }
     emitChange(ctx, before, complaintContribution(s));
-    s.expiryTimer = COMPLAINT_EXPIRY.schedule(ctx.state, id, event.event_time + COMPLAINT_EXPIRY_MS, s.expiryTimer);
+    COMPLAINTS.fileExpiry(ctx, id, s);
     ctx.state.set(k, s);
     return OK;
   },
 
   closeWindows(ctx: StepContext): void {
-    const safe = safeHorizon(ctx);
-    for (const { bucket, ids } of COMPLAINT_ORPHANS.take(ctx.state, ctx.horizon)) {
-      for (const id of ids) {
-        const s = ctx.state.get<ComplaintState>(complaintKey(id));
-        if (!s || s.orphanTimer !== bucket) continue;
-        s.orphanTimer = null;
-        const left = settle(ctx, id, s, ctx.horizon, safe);
-        if (!left) continue;
-        const first = firstWaiting(left);
-        if (first !== null) left.orphanTimer = COMPLAINT_ORPHANS.schedule(ctx.state, id, first, null);
-        ctx.state.set(complaintKey(id), left);
-      }
-    }
-    for (const { bucket, ids } of COMPLAINT_EXPIRY.take(ctx.state, safe)) {
-      for (const id of ids) {
-        const s = ctx.state.get<ComplaintState>(complaintKey(id));
-        if (!s || s.expiryTimer !== bucket) continue;
-        s.expiryTimer = null;
-        const left = settle(ctx, id, s, ctx.horizon, safe);
-        if (!left) continue;
-        if (left.filed) left.expiryTimer = COMPLAINT_EXPIRY.schedule(ctx.state, id, left.filed.event.event_time + COMPLAINT_EXPIRY_MS, null);
-        ctx.state.set(complaintKey(id), left);
-      }
-    }
+    COMPLAINTS.closeWindows(ctx);
   },
 
-  /** The earliest waiting UPHELD / REJECTED (an orphan once a horizon passes it); expiry is not counted, an idle flush does not expire. */
   earliestWindowEnd(state: KeyedState): number | null {
-    return COMPLAINT_ORPHANS.earliest(state, (id, bucket) => {
-      const s = state.get<ComplaintState>(complaintKey(id));
-      return s && s.orphanTimer === bucket ? firstWaiting(s) : null;
-    });
+    return COMPLAINTS.earliestOrphan(state);
   },
 };

@@ -6,9 +6,9 @@ import type { KeyedState } from '../engine/types.ts';
  * numbers in use are one sorted list under `name`, the ids of bucket b under `name:b`.
  *
  * Filing is lazy: the entity keeps the bucket it is filed under (its timer field) and is re-filed
- * only when its due instant moves to an earlier bucket. When a bucket is taken the caller checks
- * each id: an entry whose entity names another bucket is stale and skipped; an entity not due yet
- * is filed again. Invariant: an entity's due instant is never before the start of its bucket.
+ * only when its due instant moves to an earlier bucket. When a bucket is taken (`takeDue`) an entry
+ * whose entity names another bucket is stale and skipped; an entity not due yet is filed again by
+ * the caller. Invariant: an entity's due instant is never before the start of its bucket.
  */
 export class DueIndex {
   constructor(
@@ -58,6 +58,19 @@ export class DueIndex {
     if (n === list.length) state.delete(this.name);
     else state.set(this.name, list.slice(n));
     return taken;
+  }
+
+  /**
+   * Takes the buckets that start before `horizon` and calls `due`, earliest bucket first, for each id
+   * whose entity (`load`) is still filed under that bucket (`filedUnder`); stale entries are skipped.
+   */
+  takeDue<S>(state: KeyedState, horizon: number, load: (id: string) => S | undefined, filedUnder: (s: S) => number | null, due: (id: string, s: S) => void): void {
+    for (const { bucket, ids } of this.take(state, horizon)) {
+      for (const id of ids) {
+        const s = load(id);
+        if (s && filedUnder(s) === bucket) due(id, s);
+      }
+    }
   }
 
   /** The earliest due instant of a validly filed entity; `dueOf` returns null for a stale entry. */

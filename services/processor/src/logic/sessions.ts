@@ -9,7 +9,7 @@ import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/
 import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
 import { DueIndex } from './due-index.ts';
 import { awaitDecision, decideDue, earliestDecision, registerStart } from './fcr.ts';
-import { deadLetterKept } from './kept.ts';
+import { deadLetterKept, safeHorizon } from './kept.ts';
 
 interface OpenSession {
   events: SessionEvent[];
@@ -86,30 +86,26 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
   },
 
   closeWindows(ctx: StepContext): void {
-    const streamHorizon = ctx.streamTime - ctx.rules.allowedLatenessMs;
-    for (const { bucket, ids } of WINDOWS.take(ctx.state, ctx.horizon)) {
-      for (const id of ids) {
-        const k = key(id);
-        const s = ctx.state.get<SessionState>(k);
-        // Filed again elsewhere since (its window end moved earlier): this entry is stale.
-        if (!s || s.filed !== bucket) continue;
-        if (isClosed(s)) {
-          const expiry = tombstoneExpiry(s, ctx);
-          if (expiry < streamHorizon) ctx.state.delete(k);
-          else ctx.state.set(k, { ...s, filed: WINDOWS.schedule(ctx.state, id, expiry, null) });
-          continue;
-        }
-        if (s.windowEnd >= ctx.horizon) {
-          ctx.state.set(k, { ...s, filed: WINDOWS.schedule(ctx.state, id, s.windowEnd, null) });
-          continue;
-        }
-        const contact = contactOf(s.events);
-        emitClosed(ctx, contact, s);
-        const closed: ClosedSession = { closed: true, started: contact.start !== null, windowEnd: contact.windowEnd, filed: 0 };
-        closed.filed = WINDOWS.schedule(ctx.state, id, tombstoneExpiry(closed, ctx), null);
-        ctx.state.set(k, closed);
+    const streamHorizon = safeHorizon(ctx);
+    const load = (id: string) => ctx.state.get<SessionState>(key(id));
+    WINDOWS.takeDue(ctx.state, ctx.horizon, load, (s) => s.filed, (id, s) => {
+      const k = key(id);
+      if (isClosed(s)) {
+        const expiry = tombstoneExpiry(s, ctx);
+        if (expiry < streamHorizon) ctx.state.delete(k);
+        else ctx.state.set(k, { ...s, filed: WINDOWS.schedule(ctx.state, id, expiry, null) });
+        return;
       }
-    }
+      if (s.windowEnd >= ctx.horizon) {
+        ctx.state.set(k, { ...s, filed: WINDOWS.schedule(ctx.state, id, s.windowEnd, null) });
+        return;
+      }
+      const contact = contactOf(s.events);
+      emitClosed(ctx, contact, s);
+      const closed: ClosedSession = { closed: true, started: contact.start !== null, windowEnd: contact.windowEnd, filed: 0 };
+      closed.filed = WINDOWS.schedule(ctx.state, id, tombstoneExpiry(closed, ctx), null);
+      ctx.state.set(k, closed);
+    });
     decideDue(ctx, (p, resolved) => {
       ctx.emit.metric('fcr_rate', p.start, p.dims, Number(resolved), 1);
       if (p.selfService) ctx.emit.metric('self_service_resolution_rate', p.start, p.dims, Number(resolved), 1);
