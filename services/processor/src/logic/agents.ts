@@ -27,17 +27,12 @@ import type { AgentEvent } from '@cs/schemas';
 import { Buckets } from '../buckets.ts';
 import type { Dimensions, KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
-import { deadLetterKept } from './kept.ts';
+import { deadLetterKept, safeHorizon, type Waiting } from './kept.ts';
 
 export const MAX_SHIFT_MS = 12 * 3_600_000;
 export const AGENT_PREFIX = 'a:';
 const HOUR_MS = 3_600_000;
 const QUARTER_MS = 15 * 60_000;
-
-export interface PendingAgentEvent {
-  event: AgentEvent;
-  offset: number;
-}
 
 /** A position in an agent's event order: (event_time, rank: LOGGED_OUT 0 < LOGGED_IN 1, event_id). */
 export interface OrderKey {
@@ -54,7 +49,7 @@ export interface CountedBuckets {
 }
 
 export interface AgentState {
-  pending: PendingAgentEvent[];
+  pending: Waiting<AgentEvent>[];
   last: AgentEvent['type'] | null;
   frozen: OrderKey | null;
   counted: Record<string, CountedBuckets>;
@@ -74,8 +69,6 @@ export const orderKey = (e: AgentEvent): OrderKey => ({ t: e.event_time, rank: e
 export function compareKeys(a: OrderKey, b: OrderKey): number {
   return a.t - b.t || a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
-
-export const byAgentOrder = (a: AgentEvent, b: AgentEvent): number => compareKeys(orderKey(a), orderKey(b));
 
 const bucketsByZone = new Map<string, Buckets>();
 export function bucketsFor(timeZone: string): Buckets {
@@ -105,11 +98,6 @@ export function* overlaps(buckets: Buckets, start: number, end: number, grain: G
     if (ms > 0) yield { bucket, ms };
     bucket = next;
   }
-}
-
-/** Below this nothing can arrive any more (the engine dead-letters it as late). */
-function safeHorizon(ctx: StepContext): number {
-  return Math.min(ctx.horizon, ctx.streamTime - ctx.rules.allowedLatenessMs);
 }
 
 /** When the first pending event of an agent becomes final (horizon strictly past it), or null. */
@@ -147,7 +135,7 @@ function pruneCounted(s: AgentState, buckets: Buckets, from: number): void {
   for (const [k, c] of Object.entries(s.counted)) if (c.day < today) delete s.counted[k];
 }
 
-function deadLetterOrphan(ctx: StepContext, p: PendingAgentEvent): void {
+function deadLetterOrphan(ctx: StepContext, p: Waiting<AgentEvent>): void {
   deadLetterKept(ctx, 'cs.agents', p, 'orphan', `LOGGED_OUT of agent ${p.event.agent_id} without a LOGGED_IN before it`);
 }
 

@@ -20,6 +20,7 @@ import type { ConsumedMessage } from '@cs/kafka';
 import type { OutreachEvent } from '@cs/schemas';
 import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
+import { safeHorizon } from './kept.ts';
 
 export const OUTREACH_METRIC = 'outreach_retention_rate';
 export const OUTREACH_TABLE = 'outreach_outcomes';
@@ -107,11 +108,6 @@ const minOf = (values: Iterable<number>): number | null => {
   for (const v of values) if (min === null || v < min) min = v;
   return min;
 };
-
-/** Below this nothing can arrive any more (the engine dead-letters it as late). */
-function safeHorizon(ctx: StepContext): number {
-  return Math.min(ctx.horizon, ctx.streamTime - ctx.rules.allowedLatenessMs);
-}
 
 type UserLists = Omit<OutreachUserState, 'due' | 'wake'>;
 
