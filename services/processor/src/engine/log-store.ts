@@ -31,50 +31,54 @@ export interface Restored {
 
 const SNAPSHOT_CHUNK_KEYS = 20_000;
 
+/** The insert_deduplication_token of one write of flush `seq` (a table, or the log's intent/done/snapshot). */
+export const flushToken = (p: PartitionRef, seq: number, what: string) => `${p.processor}/${p.topic}/${p.partition}/${seq}/${what}`;
+
+const PARTITION_WHERE = 'processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32}';
+const partitionParams = (p: PartitionRef) => ({ processor: p.processor, topic: p.topic, partition: p.partition });
+
+type IntentRow = { from_offset: string; to_offset: string; wall_time: string; idle: boolean };
+const intentOf = (seq: number, row: IntentRow): FlushIntent => ({ seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), idle: Boolean(row.idle) });
+
 export class LogStore {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly db: string,
   ) {}
 
-  private token(p: PartitionRef, seq: number, what: string): string {
-    return `${p.processor}/${p.topic}/${p.partition}/${seq}/${what}`;
-  }
-
   async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
-    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: this.token(p, intent.seq, 'intent') });
+    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent') });
   }
 
   async writeDone(p: PartitionRef, intent: FlushIntent, delta: StateDelta): Promise<void> {
-    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'done', JSON.stringify(delta))], { dedupToken: this.token(p, intent.seq, 'done') });
+    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'done', JSON.stringify(delta))], { dedupToken: flushToken(p, intent.seq, 'done') });
   }
 
   async writeSnapshot(p: PartitionRef, seq: number, state: TrackedState): Promise<void> {
     const chunks = [...state.chunks(SNAPSHOT_CHUNK_KEYS)];
     const rows = chunks.map((data, chunk) => ({ processor: p.processor, topic: p.topic, partition: p.partition, seq, chunk, chunks: chunks.length, data: JSON.stringify(data) }));
-    await insertRows(this.client, `${this.db}.processor_snapshots`, rows, { dedupToken: this.token(p, seq, 'snapshot') });
+    await insertRows(this.client, `${this.db}.processor_snapshots`, rows, { dedupToken: flushToken(p, seq, 'snapshot') });
     // The new snapshot is complete: older ones are never read again.
     await this.client.command({
-      query: `DELETE FROM ${this.db}.processor_snapshots WHERE processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32} AND seq < {seq:UInt64}`,
-      query_params: { processor: p.processor, topic: p.topic, partition: p.partition, seq },
+      query: `DELETE FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE} AND seq < {seq:UInt64}`,
+      query_params: { ...partitionParams(p), seq },
     });
   }
 
   /** The intent written for `seq`, if any (another instance may have started that flush). */
   async intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
-    const [row] = await this.rows<{ from_offset: string; to_offset: string; wall_time: string; idle: boolean }>(
+    const [row] = await this.rows<IntentRow>(
       `SELECT from_offset, to_offset, wall_time, idle FROM ${this.db}.processor_log
-       WHERE processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32} AND seq = {seq:UInt64} AND kind = 'intent' LIMIT 1`,
-      { processor: p.processor, topic: p.topic, partition: p.partition, seq },
+       WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} AND kind = 'intent' LIMIT 1`,
+      { ...partitionParams(p), seq },
     );
-    return row ? { seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), idle: Boolean(row.idle) } : null;
+    return row ? intentOf(seq, row) : null;
   }
 
   async restore(p: PartitionRef): Promise<Restored> {
-    const where = `processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32}`;
-    const params = { processor: p.processor, topic: p.topic, partition: p.partition };
+    const params = partitionParams(p);
     const snap = await this.rows<{ seq: string }>(
-      `SELECT seq FROM ${this.db}.processor_snapshots WHERE ${where}
+      `SELECT seq FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE}
        GROUP BY seq HAVING uniqExact(chunk) = any(chunks) ORDER BY seq DESC LIMIT 1`,
       params,
     );
@@ -82,14 +86,14 @@ export class LogStore {
     const snapSeq = snap[0] ? Number(snap[0].seq) : 0;
     if (snap[0]) {
       const chunks = await this.rows<{ data: string }>(
-        `SELECT any(data) AS data FROM ${this.db}.processor_snapshots WHERE ${where} AND seq = {seq:UInt64} GROUP BY chunk ORDER BY chunk`,
+        `SELECT any(data) AS data FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} GROUP BY chunk ORDER BY chunk`,
         { ...params, seq: snapSeq },
       );
       for (const c of chunks) state.apply({ set: JSON.parse(c.data) as Record<string, unknown>, del: [] });
     }
-    const log = await this.rows<{ seq: string; kind: 'intent' | 'done'; from_offset: string; to_offset: string; wall_time: string; idle: boolean; state_delta: string }>(
+    const log = await this.rows<IntentRow & { seq: string; kind: 'intent' | 'done'; state_delta: string }>(
       `SELECT seq, kind, any(from_offset) AS from_offset, any(to_offset) AS to_offset, any(wall_time) AS wall_time, any(idle) AS idle, any(state_delta) AS state_delta
-       FROM ${this.db}.processor_log WHERE ${where} AND seq > {seq:UInt64}
+       FROM ${this.db}.processor_log WHERE ${PARTITION_WHERE} AND seq > {seq:UInt64}
        GROUP BY seq, kind ORDER BY seq, kind`,
       { ...params, seq: snapSeq },
     );
@@ -102,7 +106,7 @@ export class LogStore {
         seq = rowSeq;
         pending = null;
       } else if (row.kind === 'intent' && rowSeq === seq + 1) {
-        pending = { seq: rowSeq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), idle: Boolean(row.idle) };
+        pending = intentOf(rowSeq, row);
       }
     }
     state.clearDirty();

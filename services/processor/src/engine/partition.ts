@@ -11,7 +11,7 @@ import { counter, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
 import { rawRow } from './raw-row.ts';
-import type { FlushIntent, LogStore, PartitionRef } from './log-store.ts';
+import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { TrackedState } from './state.ts';
 import type { StepContext, StepResult, TopicLogic } from './types.ts';
@@ -182,10 +182,6 @@ export class PartitionTask {
     return run.then(() => undefined);
   }
 
-  get hasUnsnapshottedFlushes(): boolean {
-    return this.flushesSinceSnapshot > 0;
-  }
-
   private process(messages: ConsumedMessage[], intent: FlushIntent): FlushOutputs {
     const { rules, logic, buckets } = this.deps;
     const out = new FlushOutputs(buckets, intent.wallTime);
@@ -246,10 +242,9 @@ export class PartitionTask {
   /** One insert per table, each with a token naming this flush, so a redo is dropped as a duplicate. */
   private async write(intent: FlushIntent, out: FlushOutputs): Promise<void> {
     const { client, db } = this.deps;
-    const token = (table: string) => `${this.ref.processor}/${this.ref.topic}/${this.ref.partition}/${intent.seq}/${table}`;
     const tables = new Map([...out.rows, ...out.metricRows()]);
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
-    const writes = [...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }));
+    const writes = [...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: flushToken(this.ref, intent.seq, table) }));
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));
     }

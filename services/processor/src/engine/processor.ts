@@ -120,7 +120,7 @@ export class StreamProcessor {
           await this.flush(task, false);
         } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
           if (now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now) && (await this.caughtUp(task))) await this.flush(task, true);
-          else if (task.hasUnsnapshottedFlushes) await task.snapshotIfBehind();
+          else await task.snapshotIfBehind();
         }
       }
     } catch (err) {
