@@ -15,20 +15,15 @@ export class Buckets {
     this.offsets = new ZoneOffsets(timeZone);
   }
 
-  /** The zone's UTC offset (ms) at instant `ms`, cached per quarter hour (offsets change on quarter hours). */
-  offsetAt(ms: number): number {
-    return this.offsets.offsetAt(ms);
-  }
-
   start(ms: number, grain: Grain): number {
     if (grain === 'minute') return Math.floor(ms / MINUTE) * MINUTE;
-    const local = ms + this.offsetAt(ms);
-    if (grain === 'hour') return Math.floor(local / HOUR) * HOUR - this.offsetAt(ms);
+    const offset = this.offsets.offsetAt(ms);
+    const local = ms + offset;
+    if (grain === 'hour') return Math.floor(local / HOUR) * HOUR - offset;
     const day = new Date(local);
     const midnightLocal = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate());
     // The offset at midnight may differ from the offset now (DST change during the day).
-    let guess = midnightLocal - this.offsetAt(ms);
-    guess = midnightLocal - this.offsetAt(guess);
-    return guess > ms ? midnightLocal - this.offsetAt(ms) : guess;
+    const guess = midnightLocal - this.offsets.offsetAt(midnightLocal - offset);
+    return guess > ms ? midnightLocal - offset : guess;
   }
 }
