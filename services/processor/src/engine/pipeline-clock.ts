@@ -12,8 +12,6 @@ import { gauge, type Logger } from '@cs/runtime';
 
 const lagGauge = gauge('cs_processor_consumer_lag', 'Messages of a partition not yet processed and committed by the processor group', ['topic', 'partition']);
 
-const HOUR_MS = 3_600_000;
-
 export interface PipelineClockDeps {
   admin: Admin;
   client: ClickHouseClient;
@@ -24,8 +22,6 @@ export interface PipelineClockDeps {
   topics: string[];
   idleFlushMs: number;
   logger: Logger;
-  /** Start of the day bucket (CS_TIMEZONE) containing an instant. */
-  dayStart(ms: number): number;
 }
 
 export class PipelineClock {
@@ -83,17 +79,6 @@ export class PipelineClock {
     let max = this.othersStreamTime;
     for (const t of own) if (t !== null && (max === null || t > max)) max = t;
     return max;
-  }
-
-  /**
-   * Where every partition's stream time goes once the whole pipeline is idle: everything up to the
-   * wall clock is in (SPEC §4). When the data lies in the past (a finished replay), up to the end of
-   * the day of its latest event only, so that the next day of a replay is still on time.
-   */
-  idleCloseAt(pipelineStreamTime: number, now: number, allowedLatenessMs: number): number {
-    // The next day bucket starts within 26 h of this one's start (DST days have 23 or 25 hours).
-    const dayEnd = this.deps.dayStart(this.deps.dayStart(pipelineStreamTime) + 26 * HOUR_MS);
-    return Math.min(now, dayEnd) + allowedLatenessMs;
   }
 
   private async readOthersStreamTime(): Promise<number | null> {

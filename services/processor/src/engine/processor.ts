@@ -61,7 +61,6 @@ export class StreamProcessor {
       topics: config.topics.map((t) => config.topicPrefix + t),
       idleFlushMs: config.rules.idleFlushMs,
       logger: deps.logger,
-      dayStart: (ms) => this.buckets.start(ms, 'day'),
     });
   }
 
@@ -149,8 +148,8 @@ export class StreamProcessor {
       const now = Date.now();
       const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
       // SPEC §4: an idle partition catches up with the pipeline's stream time; once every partition
-      // is idle, everything up to the wall clock (or the end of the replayed day) is in.
-      const idleTarget = pipelineTime === null ? null : this.clock.allIdle(now) ? this.clock.idleCloseAt(pipelineTime, now, rules.allowedLatenessMs) : pipelineTime;
+      // is idle, windows close up to the wall clock (stream time = now + lateness: horizon = now).
+      const idleTarget = pipelineTime === null ? null : this.clock.allIdle(now) ? now + rules.allowedLatenessMs : pipelineTime;
       for (const task of tasks) {
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
           await this.flush(task, null);
