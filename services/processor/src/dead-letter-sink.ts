@@ -53,7 +53,10 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
     const last = batch.messages[batch.messages.length - 1];
     if (!last) return;
     if (rows.length) await insertRows(opts.client, `${opts.db}.dead_letters`, rows, { dedupToken: `dead-letter-sink/${batch.topic}/${batch.partition}/${batch.messages[0]!.offset}-${last.offset}` });
-    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
+    // A commit refused during a rebalance only means the batch is read again: its rows are keyed by position.
+    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]).catch((err: Error) => {
+      opts.logger.warn({ err: err.message, topic: batch.topic, partition: batch.partition }, 'dead-letter sink offset commit failed');
+    });
   });
   return { stopped: consumer.stopped(), stop: () => consumer.disconnect() };
 }
