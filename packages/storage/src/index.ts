@@ -15,7 +15,8 @@ export type {
   RowByTable,
   RowTable,
 } from './rows.ts';
-export { ROW_COLUMNS, rawColumns, writtenColumns, typeMismatch, describeDrift, type ColumnKind, type ValueKind, type Columns, type ColumnsOf } from './columns.ts';
+export { ROW_COLUMNS, rawColumns, writtenColumns, type ColumnKind, type ValueKind, type Columns, type ColumnsOf } from './columns.ts';
+export { typeMismatch, describeDrift } from './drift.ts';
 export { insertInto } from './insert.ts';
 export { migrationsDir, MIGRATIONS_SUBDIR } from './migrations.ts';
 export { prepareStorage, type PrepareOptions } from './prepare.ts';
