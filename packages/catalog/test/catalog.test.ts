@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { METRICS, metricsViewSql, settledViewSql, sourceTopics, targets } from '../src/index.ts';
+import { METRICS, metric, metricsViewSql, settledViewSql, sourceTopics, targets, type MetricId } from '../src/index.ts';
 import { generatedFiles } from './generated.ts';
 
 describe('metric catalog', () => {
@@ -9,6 +9,14 @@ describe('metric catalog', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(23);
     for (const m of METRICS) expect(m.name.en && m.name.zh && m.definition).toBeTruthy();
+  });
+
+  it('metric ids are a union of the catalog ids: an unknown id is a compile error (checked by typecheck)', () => {
+    const known: MetricId = 'fcr_rate';
+    // @ts-expect-error 'fcr_rat' is not a catalog metric id
+    const typo: MetricId = 'fcr_rat';
+    expect(metric(known).name.en).toBe('First-contact resolution');
+    expect(() => metric(typo)).toThrow(/unknown metric "fcr_rat"/);
   });
 
   it('takes target overrides from the environment', () => {

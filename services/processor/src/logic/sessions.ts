@@ -5,6 +5,7 @@
  * closes when the horizon passes its end (its inactivity end without ENDED): then its facts are
  * final, a contact ended by inactivity is counted, and a tombstone marks later arrivals as late.
  */
+import type { MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { SessionEvent } from '@cs/schemas';
 import type { Dimensions, Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
@@ -144,7 +145,7 @@ function contribution(c: Contact): Contribution {
   const start = c.start!;
   const row = contactRow(c, start, false);
   const values: Contribution['values'] = {};
-  const m = (id: string, num: number | boolean) => (values[id] = [Number(num), 1]);
+  const m = (id: MetricId, num: number | boolean) => (values[id] = [Number(num), 1]);
   m('self_service_share', row.self_service);
   if (row.self_service_entry) m('self_service_transfer_rate', row.transferred);
   if (row.online) m('online_aht_seconds', row.duration_seconds);
