@@ -100,13 +100,12 @@ describe('live figures (SPEC §4 "Live, then exact")', () => {
       // (1) A bucket that can still receive an event (on any feeding partition) is not final.
       expect(finals.filter((r) => !bucketClosed(r, cal, horizons)).map(describeRow)).toEqual([]);
       // (2) Nor a bucket holding a contact whose window is open / whose FCR is undecided, or an undecided outreach.
-      const openContacts = new Set(live.contacts.filter((c) => (c.ended_by === 'ENDED' ? c.end : c.end + INACTIVITY_MS) >= horizonOfContact(c)).flatMap((c) => cellsOf(c.start, c)));
-      const undecidedFcr = new Set(live.contacts.filter((c) => decided.get(c.session_id)!.fcr === 'undecided').flatMap((c) => cellsOf(c.start, c)));
-      const undecidedOutreach = new Set(
-        input.events
-          .filter((e) => e.topic === 'cs.outreach' && outreach('undecided').some((o) => o.event_id === e.event.event_id))
-          .flatMap((e) => cellsOf(e.event.event_time, e.event as unknown as Dimmed)),
-      );
+      const stillOpen = live.contacts.filter((c) => (c.ended_by === 'ENDED' ? c.end : c.end + INACTIVITY_MS) >= horizonOfContact(c));
+      const fcrUndecided = live.contacts.filter((c) => decided.get(c.session_id)!.fcr === 'undecided');
+      const outreachUndecided = input.events.filter((e) => e.topic === 'cs.outreach' && outreach('undecided').some((o) => o.event_id === e.event.event_id));
+      const openContacts = new Set(stillOpen.flatMap((c) => cellsOf(c.start, c)));
+      const undecidedFcr = new Set(fcrUndecided.flatMap((c) => cellsOf(c.start, c)));
+      const undecidedOutreach = new Set(outreachUndecided.flatMap((e) => cellsOf(e.event.event_time, e.event as unknown as Dimmed)));
       const still = (r: FinalityRow, cells: Set<string>) => cells.has(cellKey(r.grain, r.bucket, r));
       expect(finals.filter((r) => (ENDED_CONTACT_METRICS.includes(r.metric) && still(r, openContacts)) || (FCR_METRICS.includes(r.metric) && still(r, undecidedFcr)) || (r.metric === 'outreach_retention_rate' && still(r, undecidedOutreach))).map(describeRow)).toEqual([]);
       // (3) The stateless metrics are final wherever their bucket can receive nothing more.
@@ -115,6 +114,19 @@ describe('live figures (SPEC §4 "Live, then exact")', () => {
       expect(stateless.filter((r) => r.grain === 'hour').length).toBeGreaterThan(20);
       expect([...new Set(stateless.map((r) => r.metric))]).toEqual(expect.arrayContaining(['contacts', 'satisfaction_top_box']));
       expect(stateless.filter((r) => !r.final).map(describeRow)).toEqual([]);
+      // (3b) Contact and outreach figures are final before the earliest contact still open (FCR
+      // undecided) or outreach undecided, and before the horizon: nothing can change them.
+      const earliest = (ts: number[]) => ts.reduce((x, y) => Math.min(x, y), Number.POSITIVE_INFINITY);
+      const settled = [
+        { metrics: ENDED_CONTACT_METRICS, before: Math.min(horizons.get('cs.sessions')!, earliest(stillOpen.map((c) => c.start))) },
+        { metrics: FCR_METRICS, before: Math.min(horizons.get('cs.sessions')!, earliest(fcrUndecided.map((c) => c.start))) },
+        { metrics: ['outreach_retention_rate'], before: Math.min(horizons.get('cs.outreach')!, earliest(outreachUndecided.map((e) => e.event.event_time))) },
+      ];
+      for (const { metrics, before } of settled) {
+        const due = rows.filter((r) => metrics.includes(r.metric) && cal.bucketEnd(r.bucket, r.grain) <= before);
+        expect(due.length, `${metrics.join(', ')} rows before ${new Date(before).toISOString()}`).toBeGreaterThan(0);
+        expect(due.filter((r) => !r.final).map(describeRow)).toEqual([]);
+      }
       // (4) The last hour's ended-contact figures are live, not final.
       const lastHour = cal.bucketStart(horizons.get('cs.sessions')!, 'hour');
       const provisional = rows.filter((r) => r.grain === 'hour' && r.bucket >= lastHour && ENDED_CONTACT_METRICS.includes(r.metric) && r.denominator > 0);
@@ -173,11 +185,12 @@ describe('live figures (SPEC §4 "Live, then exact")', () => {
     });
     const grains = [...REFERENCE_GRAINS];
     const figures = async () => (await actualRows(store.client, store.db, grains)).filter((r) => r.business_unit === 'live-retract');
-    /** Per grain: [self_service_share, self_service_transfer_rate] as numerator/denominator. */
+    /** Per grain: "<grain> <self_service_share> <self_service_transfer_rate>", each as numerator/denominator. */
     const state = async () => {
       const rows = await figures();
-      return grains.map((g) => ['self_service_share', 'self_service_transfer_rate'].map((m) => rows.filter((r) => r.grain === g && r.metric === m).map((r) => `${r.numerator}/${r.denominator}`).join(',')).join(' ')).join(' | ');
+      return grains.map((g) => [g, ...['self_service_share', 'self_service_transfer_rate'].map((m) => rows.filter((r) => r.grain === g && r.metric === m).map((r) => `${r.numerator}/${r.denominator}`).join(','))].join(' '));
     };
+    const at = (figures: string) => grains.map((g) => `${g} ${figures}`);
     /** The reference's live figures over the first `count` delivered events. */
     const liveReference = async (count: number) => referenceOf(await delivered(prefix, count), { live: true }).rows;
     let diffs: unknown[] = [];
@@ -188,15 +201,15 @@ describe('live figures (SPEC §4 "Live, then exact")', () => {
     try {
       await produce(prefix, [session('STARTED', t0), session('ENDED', t0 + 3 * 60_000)]);
       await waitFor('the ended contact counted live', equals(await liveReference(2)), 60_000, 200).catch(explain);
-      const before = await state();
-      expect(before).toBe(grains.map(() => '1/1 0/1').join(' | '));
+      const before = at('1/1 0/1');
+      expect(await state()).toEqual(before);
 
       // A TRANSFERRED_TO_AGENT timed before the ENDED (within the allowed lateness) arrives later.
-      const seen = new Set<string>();
+      const seen = new Set<string>(); // per grain
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
-          seen.add(await state());
+          for (const grain of await state()) seen.add(grain);
           await new Promise((r) => setTimeout(r, 20));
         }
       })();
@@ -207,12 +220,13 @@ describe('live figures (SPEC §4 "Live, then exact")', () => {
         sampling = false;
         await sampler;
       }
-      const now = grains.map(() => '0/1 1/1').join(' | ');
-      expect(await state()).toBe(now);
-      // Every state read in between was the old contribution or the new one: a retraction and its
-      // replacement are visible together, and the denominators never exceed the one contact.
-      expect([...seen].filter((s) => s !== before && s !== now)).toEqual([]);
-      expect(seen.has(now)).toBe(true);
+      const now = at('0/1 1/1');
+      expect(await state()).toEqual(now);
+      // Every state read in between, at each grain, was the old contribution or the new one: a
+      // retraction and its replacement are visible together, and the denominators never exceed
+      // the one contact. (Each grain is its own table and insert: grains may switch a moment apart.)
+      expect([...seen].filter((s) => !before.includes(s) && !now.includes(s))).toEqual([]);
+      expect([...before, ...now].filter((s) => !seen.has(s))).toEqual([]);
       const contacts = await query<{ transferred: number; self_service: number; n: string }>(
         store.client,
         `SELECT any(transferred) AS transferred, any(self_service) AS self_service, count() AS n FROM ${store.db}.contacts WHERE session_id = 'retract-s1'`,
