@@ -4,7 +4,7 @@
  * processor's own watermarks.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { METRICS, type Attribution, type MetricDefinition } from '@cs/catalog';
+import { METRICS, sourceTopics, type MetricDefinition } from '@cs/catalog';
 import type { ComplaintEvent, OutreachEvent, Topic } from '@cs/schemas';
 import { AGENT_SESSION_CAP_MS, INACTIVITY_MS, type ContactRow, type Grain, type LocalCalendar, type MetricRow, type StreamTime } from '../reference/reference.ts';
 import type { Delivered } from './kafka-order.ts';
@@ -22,22 +22,6 @@ export async function rowsWithFinal(client: ClickHouseClient, db: string, grains
     format: 'JSONEachRow',
   });
   return (await result.json<FinalityRow>()).map((r) => ({ ...r, bucket: Number(r.bucket), final: Boolean(r.final) }));
-}
-
-const ATTRIBUTED_TO: Record<Attribution, Topic> = {
-  contact_start: 'cs.sessions',
-  call_offered: 'cs.calls',
-  survey_responded: 'cs.surveys',
-  complaint_filed: 'cs.complaints',
-  outreach_contacted: 'cs.outreach',
-  qa_reviewed: 'cs.qa',
-  agent_logged_in: 'cs.agents',
-};
-
-/** Topics whose events can change a metric: its attribution's, and cs.sessions for the per-10k denominators (contacts started). */
-export function feedingTopics(m: MetricDefinition): Topic[] {
-  const own = ATTRIBUTED_TO[m.attribution];
-  return m.denominator === 'contacts started' && own !== 'cs.sessions' ? [own, 'cs.sessions'] : [own];
 }
 
 /**
@@ -63,7 +47,8 @@ export function bucketClosed(row: MetricRow, cal: LocalCalendar, horizons: Map<T
   const def = METRICS.find((m) => m.id === row.metric);
   if (!def) throw new Error(`unknown metric ${row.metric}`);
   const end = cal.bucketEnd(row.bucket, row.grain);
-  return feedingTopics(def).every((t) => end <= (horizons.get(t) ?? Number.NEGATIVE_INFINITY));
+  // The catalog's topics of a metric: its attribution's, and cs.sessions for the per-10k denominators.
+  return sourceTopics(def).every((t) => end <= (horizons.get(t as Topic) ?? Number.NEGATIVE_INFINITY));
 }
 
 /**
