@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { openClickHouse } from '@cs/clickhouse';
 import type { KafkaClientKind } from '@cs/kafka';
 import { loadProcessorConfig, prepareStorage, startProcessor, type RunningProcessor } from '@cs/processor';
-import { createLogger, registry } from '@cs/runtime';
+import { createLogger } from '@cs/runtime';
+import { insertTotals, sumsBy, total } from './support.ts';
 
 export interface E2eResult {
   client: KafkaClientKind;
@@ -86,17 +87,6 @@ const progress = (line: string) => process.stderr.write(`  [${client}] ${line}\n
 const logger = createLogger('bench-processor', process.env.LOG_LEVEL ?? 'warn');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function counterSums(name: string, label: string): Promise<Record<string, number>> {
-  const metric = registry.getSingleMetric(name);
-  const out: Record<string, number> = {};
-  if (!metric) return out;
-  for (const v of (await metric.get()).values) {
-    const k = String(v.labels[label] ?? '');
-    out[k] = (out[k] ?? 0) + v.value;
-  }
-  return out;
-}
-const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 let peakRss = 0;
 let peakHeap = 0;
@@ -158,7 +148,7 @@ try {
   let lastReport = performance.now();
   // (a) every event stepped, watched in-process on the Prometheus counter.
   while (performance.now() < deadline && !failure) {
-    processed = total(await counterSums('cs_processor_events_total', 'result'));
+    processed = total(await sumsBy('cs_processor_events_total', 'result'));
     const now = since();
     if (processed > 0 && firstEventMs < 0) firstEventMs = now;
     if (processed >= events * 0.1 && t10 < 0) t10 = now;
@@ -175,7 +165,7 @@ try {
   }
   // (b) every flush written: the contacts figure is complete and every accepted event is in its raw
   // table (a flush inserts its tables in parallel; raw_sessions, the largest, tends to land last).
-  const accepted = (await counterSums('cs_processor_events_total', 'result')).ok ?? 0;
+  const accepted = (await sumsBy('cs_processor_events_total', 'result')).ok ?? 0;
   while (steppedMs >= 0 && performance.now() < deadline && !failure) {
     if ((await contactsCounted()) >= started && (await rawCount()) >= accepted) {
       visibleMs = since();
@@ -187,16 +177,8 @@ try {
   const elu = perf.eventLoopUtilization(elu0).utilization;
   const gcTimed = gcMs;
   gcObserver.disconnect();
-  const flushes = await counterSums('cs_processor_flushes_total', 'kind');
-  const inserts: E2eResult['inserts'] = {};
-  const hist = registry.getSingleMetric('cs_clickhouse_insert_duration_seconds');
-  for (const v of hist ? (await hist.get()).values : []) {
-    const table = String(v.labels.table ?? '').replace(/^cs\./, '');
-    const name = (v as { metricName?: string }).metricName ?? '';
-    const entry = (inserts[table] ??= { count: 0, seconds: 0 });
-    if (name.endsWith('_sum')) entry.seconds += v.value;
-    else if (name.endsWith('_count')) entry.count += v.value;
-  }
+  const flushes = await sumsBy('cs_processor_flushes_total', 'kind');
+  const inserts: E2eResult['inserts'] = Object.fromEntries(Object.entries(await insertTotals()).map(([table, v]) => [table, { count: v.calls, seconds: v.seconds }]));
   const cpuPct = visibleMs > 0 ? ((cpu.user + cpu.system) / 1000 / visibleMs) * 100 : -1;
   sampleMemory();
   // Not part of the rate: the idle flush (2 s) closes the contacts still open at the end.
@@ -218,7 +200,7 @@ try {
     events,
     started,
     processed,
-    byResult: await counterSums('cs_processor_events_total', 'result'),
+    byResult: await sumsBy('cs_processor_events_total', 'result'),
     timedOut,
     storeMs,
     startMs,
