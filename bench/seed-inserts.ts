@@ -9,8 +9,10 @@
  * flush writes), `--lanes` rounds at a time. Only the insertRows calls are timed; reading and parsing
  * the spool happens between them.
  *
+ * `--share` below 1 stops after that share of the rounds (the rate is of what was inserted).
+ *
  *   node --import tsx bench/seed-inserts.ts --data-dir FRESH --spool-dir O --plan '{"raw_sessions":{"rows":N,"calls":C},…}'
- *        [--lanes 1] [--time-zone Z]
+ *        [--lanes 1] [--share 1] [--time-zone Z]
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +34,8 @@ export interface InsertsResult {
   calls: number;
   lanes: number;
   perTable: Record<string, { rows: number; calls: number; seconds: number; spooled: number }>;
+  /** Rows of the plan (all rounds); `rows` / `plannedRows` is the share inserted. */
+  plannedRows: number;
   /** Tables of the plan with nothing spooled (skipped). */
   skipped: string[];
 }
@@ -88,12 +92,13 @@ function rowParser(columns: SpoolColumn[]): (line: string) => Record<string, unk
 const batchSize = (rows: number, calls: number, j: number) => Math.floor(((j + 1) * rows) / calls) - Math.floor((j * rows) / calls);
 
 const { values: args } = parseArgs({
-  options: { 'data-dir': { type: 'string' }, 'spool-dir': { type: 'string' }, plan: { type: 'string' }, lanes: { type: 'string', default: '1' }, 'time-zone': { type: 'string', default: 'UTC' } },
+  options: { 'data-dir': { type: 'string' }, 'spool-dir': { type: 'string' }, plan: { type: 'string' }, lanes: { type: 'string', default: '1' }, share: { type: 'string', default: '1' }, 'time-zone': { type: 'string', default: 'UTC' } },
 });
 const dataDir = args['data-dir']!;
 const spoolDir = args['spool-dir']!;
 const plan = JSON.parse(args.plan ?? '{}') as InsertPlan;
 const lanes = Math.max(1, Number(args.lanes));
+const share = Math.min(1, Math.max(0, Number(args.share)));
 if (!dataDir || !spoolDir || !Object.keys(plan).length) throw new Error('usage: seed-inserts --data-dir D --spool-dir O --plan JSON');
 
 const progress = (line: string) => process.stderr.write(`  [inserts] ${line}\n`);
@@ -102,7 +107,7 @@ try {
   await prepareStorage(ch, { database: 'cs', timeZone: args['time-zone']! });
   const columns = JSON.parse(readFileSync(join(spoolDir, 'columns.json'), 'utf8')) as Record<string, SpoolColumn[]>;
   const spooled = JSON.parse(readFileSync(join(spoolDir, 'rows.json'), 'utf8')) as Record<string, number>;
-  const result: InsertsResult = { type: 'inserts-result', ms: 0, rows: 0, calls: 0, lanes, perTable: {}, skipped: [] };
+  const result: InsertsResult = { type: 'inserts-result', ms: 0, rows: 0, calls: 0, lanes, plannedRows: 0, perTable: {}, skipped: [] };
   const tables = Object.entries(plan).filter(([table, p]) => {
     if (p.rows > 0 && p.calls > 0 && (spooled[table] ?? 0) > 0) return true;
     result.skipped.push(table);
@@ -112,11 +117,13 @@ try {
   for (const [table, p] of tables) result.perTable[table] = { rows: 0, calls: 0, seconds: 0, spooled: spooled[table] ?? 0 };
   const rounds = Math.max(...tables.map(([, p]) => p.calls));
   const plannedRows = tables.reduce((a, [, p]) => a + p.rows, 0);
+  result.plannedRows = plannedRows;
+  const lastRound = Math.max(1, Math.ceil(rounds * share));
   let lastProgress = performance.now();
-  for (let first = 0; first < rounds; first += lanes) {
+  for (let first = 0; first < lastRound; first += lanes) {
     // Untimed: read and parse this step's batches.
     const batches: { table: string; j: number; rows: Record<string, unknown>[] }[] = [];
-    for (let i = first; i < Math.min(rounds, first + lanes); i++) {
+    for (let i = first; i < Math.min(lastRound, first + lanes); i++) {
       for (const [table, p] of tables) {
         const j = Math.floor((i * p.calls) / rounds);
         if (Math.floor(((i + 1) * p.calls) / rounds) === j) continue;

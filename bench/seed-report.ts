@@ -109,7 +109,8 @@ export function buildReport(run: SeedRun): string {
   const events = run.produced.events;
   const daySeconds = (run.dayEnd - run.dayStart) / 1000;
   const rate = p.timedOut ? (p.processed / (p.visibleMs > 0 ? p.visibleMs : p.steppedMs > 0 ? p.steppedMs : 1)) * 1000 : (events / p.visibleMs) * 1000;
-  const insertRate = run.inserts ? (events / run.inserts.result.ms) * 1000 : NaN;
+  // The events whose rows were inserted: all of them, or the share of the rows the ceiling ran.
+  const insertRate = run.inserts ? ((events * run.inserts.result.rows) / run.inserts.result.plannedRows / run.inserts.result.ms) * 1000 : NaN;
   const slowerCeiling = Math.min(run.rawConsume.rate, Number.isFinite(insertRate) ? insertRate : Infinity);
   const cpuPer100k = p.cpuMs / 1000 / (p.processed / 100_000);
   const mem = memoryFigures(p.memory, p.firstEventMs, p.visibleMs > 0 ? p.visibleMs : Infinity);
@@ -138,7 +139,7 @@ export function buildReport(run: SeedRun): string {
     const i = run.inserts.result;
     ceilingLines.push(
       `Embedded ClickHouse inserts (insertRows into a fresh store, the rows the processor wrote for the day in as many calls per table, ${i.lanes} flush-round(s) at a time, no processing): ` +
-        `${fmt(insertRate)} events/s, ${fmt((i.rows / i.ms) * 1000)} rows/s (${fmt(i.rows)} rows in ${fmt(i.calls)} inserts, ${s1(i.ms)} of insert time).` +
+        `${fmt(insertRate)} events/s, ${fmt((i.rows / i.ms) * 1000)} rows/s (${fmt(i.rows)} rows in ${fmt(i.calls)} inserts, ${s1(i.ms)} of insert time${i.rows < i.plannedRows ? `; ${((i.rows / i.plannedRows) * 100).toFixed(0)} % of the ${fmt(i.plannedRows)} rows the processor wrote` : ''}).` +
         (i.skipped.length ? ` Skipped (nothing to spool): ${i.skipped.join(', ')}.` : ''),
     );
   }
@@ -196,10 +197,12 @@ export function buildReport(run: SeedRun): string {
     restoreLines.push(
       `SIGKILL of the processor ${s1(run.killedAtMs)} after its start, once every event was visible and before the close of the day's windows (CS_IDLE_FLUSH ${p.settings.idleFlushMs} ms had not passed${p.closeBegun ? '; BUT an idle flush had already moved a partition past the day: the close had begun' : ''}).`,
       `Restore (a new worker on the same store and group, CS_IDLE_FLUSH ${run.restore.idleFlush}): from spawn, partitions assigned at ${s1(rt.assignedMs)} (a killed member holds its partitions until its session times out: PROCESSOR_SESSION_TIMEOUT ${fmt(p.settings.sessionTimeoutMs)} ms), ` +
-        `${rt.partitionsRestored} / ${rt.partitionsExpected} partitions restored at ${s1(rt.restoredMs)} (${fmt(rt.keys)} state keys), startProcessor() resolved at ${s1(rt.startedMs)}, first flush at ${s1(rt.firstFlushMs)}.`,
+        `${rt.partitionsRestored} / ${rt.partitionsExpected} partitions restored at ${s1(rt.restoredMs)} (${fmt(rt.keys)} state keys; ${s1(rt.restoredMs - rt.assignedMs)} after the assignment), startProcessor() resolved at ${s1(rt.startedMs)}, first flush at ${s1(rt.firstFlushMs)}.`,
       `Every figure final: ${rt.allFinalMs >= 0 ? `${s1(rt.allFinalMs)} after the restored worker's spawn, ${s1(rt.allFinalMs - rt.firstFlushMs)} after its first flush (the close of the day's windows, including CS_IDLE_FLUSH and the 2 s pipeline-clock poll)` : 'NOT reached before the deadline'}; ` +
         `time until final as a whole ≈ processing ${s1(p.visibleMs)} + close ${s1(rt.allFinalMs - rt.firstFlushMs)}.`,
     );
+    const lastFinal = r.finality.filter((f) => f.finalAtMs >= 0).sort((a, b) => b.finalAtMs - a.finalAtMs)[0];
+    if (lastFinal) restoreLines.push(`Last metric to become final: ${lastFinal.metric}.`);
     const cannot = r.finality.filter((f) => f.cannot && f.finalAtMs < 0);
     const late = r.finality.filter((f) => !f.cannot && f.finalAtMs < 0);
     if (cannot.length) restoreLines.push(`Cannot be final yet: ${cannot.map((f) => `${f.metric} (settled up to ${new Date(f.settledMs).toISOString()}: ${f.cannot})`).join('; ')}.`);

@@ -26,6 +26,7 @@
  *   BENCH_SEED_TIMEOUT_S         processing deadline (default max(900, events / 3000))
  *   BENCH_SEED_FINAL_TIMEOUT_S   deadline for every figure to be final after the restore (default 1800)
  *   BENCH_SEED_INSERT_LANES      flush rounds inserted at once by the insert ceiling (default 1, as the processor's consumer loop writes)
+ *   BENCH_SEED_INSERT_SHARE      share of those rounds the insert ceiling runs (default 1: all; e.g. 0.25 for a quicker estimate)
  *   BENCH_SEED_LIVE_MINUTES      live check length (default 10); BENCH_SEED_SKIP_LIVE=1 skips it
  *   BENCH_SEED_SKIP_INSERTS=1    skip the insert ceiling
  *   BENCH_SEED_KEEP_TOPICS=1     keep the topics; BENCH_SEED_KEEP_STORE=1 keep the stores and spool (paths printed)
@@ -54,6 +55,7 @@ const PARTITIONS = Number(env.BENCH_SEED_PARTITIONS ?? 4);
 const CLIENT = (env.BENCH_SEED_CLIENT ?? 'kafkajs') as KafkaClientKind;
 const FINAL_TIMEOUT_S = Number(env.BENCH_SEED_FINAL_TIMEOUT_S ?? 1800);
 const INSERT_LANES = Number(env.BENCH_SEED_INSERT_LANES ?? 1);
+const INSERT_SHARE = Number(env.BENCH_SEED_INSERT_SHARE ?? 1);
 const LIVE_MINUTES = Number(env.BENCH_SEED_LIVE_MINUTES ?? 10);
 const TIME_ZONE = 'Asia/Shanghai';
 const PRODUCTS = 420;
@@ -184,7 +186,7 @@ async function insertCeiling(events: number, written: ProcessResult['inserts'][]
   log(`  spooled ${fmt(Object.values(spooled.rows).reduce((a, b) => a + b, 0))} rows of ${Object.keys(plan).length} tables in ${(spooled.ms / 1000).toFixed(1)} s; inserting ${fmt(Object.values(plan).reduce((a, v) => a + v.rows, 0))} rows…`);
   const ins = spawnWorker<InsertsResult | { type: 'error'; message: string }>(
     'bench/seed-inserts.ts',
-    ['--data-dir', join(scratchDir, 'ceiling-store'), '--spool-dir', spoolDir, '--plan', JSON.stringify(plan), '--lanes', String(INSERT_LANES), '--time-zone', TIME_ZONE],
+    ['--data-dir', join(scratchDir, 'ceiling-store'), '--spool-dir', spoolDir, '--plan', JSON.stringify(plan), '--lanes', String(INSERT_LANES), '--share', String(INSERT_SHARE), '--time-zone', TIME_ZONE],
     {},
   );
   const result = await new Promise<InsertsResult>((resolve, reject) => {
@@ -193,7 +195,7 @@ async function insertCeiling(events: number, written: ProcessResult['inserts'][]
   });
   await ins.exited;
   if (env.BENCH_SEED_KEEP_STORE !== '1') rmSync(spoolDir, { recursive: true, force: true });
-  log(`  ${fmt((events / result.ms) * 1000)} events/s, ${fmt((result.rows / result.ms) * 1000)} rows/s of insert time`);
+  log(`  ${fmt(((events * result.rows) / result.plannedRows / result.ms) * 1000)} events/s, ${fmt((result.rows / result.ms) * 1000)} rows/s of insert time`);
   return { result, excluded };
 }
 
