@@ -15,13 +15,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver, performance as perf } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { openClickHouse } from '@cs/clickhouse';
 import type { KafkaClientKind } from '@cs/kafka';
-import { loadProcessorConfig, prepareStorage, startProcessor, type RunningProcessor } from '@cs/processor';
+import { startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
-import { insertTotals, sumsBy, total } from './support.ts';
+import { benchProcessorConfig, insertTotals, startUsageMeter, openBenchStore, sumsBy, total } from './support.ts';
 
 export interface E2eResult {
   client: KafkaClientKind;
@@ -99,17 +97,10 @@ const memTimer = setInterval(sampleMemory, 100);
 
 const dataDir = mkdtempSync(join(tmpdir(), `cs-bench-${client}-`));
 const tStore = performance.now();
-const ch = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone });
-await prepareStorage(ch, { database: 'cs', timeZone });
+const ch = await openBenchStore(dataDir, timeZone);
 const storeMs = performance.now() - tStore;
 
-const config = loadProcessorConfig({
-  ...process.env,
-  CS_TOPIC_PREFIX: prefix,
-  CS_TIMEZONE: timeZone,
-  PROCESSOR_GROUP_ID: group,
-  CS_IDLE_FLUSH: '2s',
-});
+const config = benchProcessorConfig(prefix, timeZone, group, { CS_IDLE_FLUSH: '2s' });
 
 /** The number `n` of the query's first row (0 without one). */
 const scalar = async (query: string) => {
@@ -120,13 +111,7 @@ const contactsCounted = () => scalar(`SELECT sum(numerator) AS n FROM cs.metrics
 const rawCount = () => scalar(`SELECT count() AS n FROM cs.raw_sessions`);
 const contactsClosed = () => scalar(`SELECT count() AS n FROM cs.contacts`);
 
-let gcMs = 0;
-const gcObserver = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcMs += e.duration;
-});
-gcObserver.observe({ entryTypes: ['gc'] });
-const elu0 = perf.eventLoopUtilization();
-const cpu0 = process.cpuUsage();
+const usage = startUsageMeter();
 const t0 = performance.now();
 const since = () => performance.now() - t0;
 const deadline = t0 + timeoutMs;
@@ -173,13 +158,10 @@ try {
     }
     await sleep(50);
   }
-  const cpu = process.cpuUsage(cpu0);
-  const elu = perf.eventLoopUtilization(elu0).utilization;
-  const gcTimed = gcMs;
-  gcObserver.disconnect();
+  const { cpuMs, elu, gcMs } = usage.stop();
   const flushes = await sumsBy('cs_processor_flushes_total', 'kind');
   const inserts: E2eResult['inserts'] = Object.fromEntries(Object.entries(await insertTotals()).map(([table, v]) => [table, { count: v.calls, seconds: v.seconds }]));
-  const cpuPct = visibleMs > 0 ? ((cpu.user + cpu.system) / 1000 / visibleMs) * 100 : -1;
+  const cpuPct = visibleMs > 0 ? (cpuMs / visibleMs) * 100 : -1;
   sampleMemory();
   // Not part of the rate: the idle flush (2 s) closes the contacts still open at the end.
   const closeDeadline = performance.now() + 15_000;
@@ -215,7 +197,7 @@ try {
     peakHeapMB: Math.round(peakHeap / 2 ** 20),
     flushes,
     elu,
-    gcMs: gcTimed,
+    gcMs,
     inserts,
     settings: { flushMaxMessages: config.flushMaxMessages, flushIntervalMs: config.flushIntervalMs, idleFlushMs: config.rules.idleFlushMs, snapshotEvery: config.snapshotEvery, topics: config.topics.length },
   };

@@ -37,15 +37,14 @@ import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAdmin, createProducer, type KafkaClientKind } from '@cs/kafka';
-import { ensureEventTopics } from '@cs/processor';
+import { createProducer, type KafkaClientKind } from '@cs/kafka';
 import { toRecord, wrapProducer } from '@cs/producer';
 import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
 import { runConsumeBench, VALUE_BYTES, type ConsumeBenchResult } from './consume.ts';
 import type { E2eResult } from './e2e-worker.ts';
 import { runFreshnessProbe, type FreshnessResult } from './freshness.ts';
-import { appendBenchmarkEntry, benchBrokers, deleteTopics, ensureBroker, fmt, log, machine, ratio, root, secs, table } from './support.ts';
+import { appendBenchmarkEntry, benchBrokers, createBenchTopics, deleteTopics, ensureBroker, fmt, log, machine, ratio, root, secs, table } from './support.ts';
 
 const env = process.env;
 const RAW_N = Number(env.BENCH_RAW_N ?? 300_000);
@@ -90,13 +89,7 @@ async function produceSessions(brokers: string[]): Promise<Produced> {
   log(`  generated ${fmt(events.length)} session events (${fmt(started)} contacts) in ${secs(genMs)}`);
 
   const kafka = { brokers, clientId: 'cs-bench-e2e', client: 'kafkajs' as const };
-  const admin = createAdmin(kafka);
-  await admin.connect();
-  try {
-    await ensureEventTopics(admin, PARTITIONS, prefix);
-  } finally {
-    await admin.disconnect();
-  }
+  await createBenchTopics(brokers, PARTITIONS, prefix);
   const producer = createProducer(kafka);
   await producer.connect();
   const sdk = wrapProducer(producer, { topicPrefix: prefix });

@@ -17,10 +17,9 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { insertRows, openClickHouse } from '@cs/clickhouse';
-import { prepareStorage } from '@cs/processor';
+import { insertRows } from '@cs/clickhouse';
 import type { SpoolColumn } from './seed-spool.ts';
-import { fmt, report } from './support.ts';
+import { fmt, openBenchStore, report } from './support.ts';
 
 export interface InsertPlan {
   [table: string]: { rows: number; calls: number };
@@ -102,9 +101,8 @@ const share = Math.min(1, Math.max(0, Number(args.share)));
 if (!dataDir || !spoolDir || !Object.keys(plan).length) throw new Error('usage: seed-inserts --data-dir D --spool-dir O --plan JSON');
 
 const progress = (line: string) => process.stderr.write(`  [inserts] ${line}\n`);
-const ch = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone: args['time-zone']! });
+const ch = await openBenchStore(dataDir, args['time-zone']!);
 try {
-  await prepareStorage(ch, { database: 'cs', timeZone: args['time-zone']! });
   const columns = JSON.parse(readFileSync(join(spoolDir, 'columns.json'), 'utf8')) as Record<string, SpoolColumn[]>;
   const spooled = JSON.parse(readFileSync(join(spoolDir, 'rows.json'), 'utf8')) as Record<string, number>;
   const result: InsertsResult = { type: 'inserts-result', ms: 0, rows: 0, calls: 0, lanes, plannedRows: 0, perTable: {}, skipped: [] };

@@ -2,10 +2,8 @@
  * Phase 1 of `npm run bench:seed`: the seed day produced to Kafka by the simulator itself, as a user
  * runs it (`npm run simulate -- --mode history …`, in its own process), into fresh prefixed topics.
  */
-import { createAdmin } from '@cs/kafka';
-import { ensureEventTopics } from '@cs/processor';
 import type { Topic } from '@cs/schemas';
-import { fmt, log, spawnWorker } from './support.ts';
+import { createBenchTopics, fmt, log, spawnWorker } from './support.ts';
 
 export interface SeedDay {
   /** YYYY-MM-DD, local in `timeZone`. */
@@ -37,13 +35,7 @@ export function simulatorArgs(day: SeedDay): string[] {
 /** Creates `prefix`'s event topics with `partitions` partitions each, then runs the simulator into them. */
 export async function produceSeedDay(opts: { day: SeedDay; prefix: string; partitions: number; brokers: string[] }): Promise<Produced> {
   const { day, prefix, partitions, brokers } = opts;
-  const admin = createAdmin({ brokers, clientId: 'cs-bench-seed-admin', client: 'kafkajs' });
-  await admin.connect();
-  try {
-    await ensureEventTopics(admin, partitions, prefix);
-  } finally {
-    await admin.disconnect();
-  }
+  await createBenchTopics(brokers, partitions, prefix);
   const argv = simulatorArgs(day);
   let done: { events: number; contacts: number; byTopic: Record<Topic, number>; seconds: number } | undefined;
   let lastShown = 0;

@@ -12,8 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openClickHouse } from '@cs/clickhouse';
-import { report } from './support.ts';
+import { openBenchStore, report } from './support.ts';
 
 export interface SpoolColumn {
   name: string;
@@ -42,7 +41,7 @@ const tables = (args.tables ?? '').split(',').filter(Boolean);
 if (!dataDir || !outDir || !tables.length) throw new Error('usage: seed-spool --data-dir D --out-dir O --tables a,b');
 
 const t0 = performance.now();
-const ch = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone: 'UTC' });
+const ch = await openBenchStore(dataDir, 'UTC', false);
 const result: SpoolResult = { type: 'spool-result', rows: {}, columns: {}, ms: 0 };
 try {
   for (const table of tables) {

@@ -19,14 +19,12 @@
  * Progress goes to stderr (with the processor's pino lines, which the parent reads for
  * 'partition restored'); results go to the parent over IPC.
  */
-import { PerformanceObserver, performance as perf } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { openClickHouse } from '@cs/clickhouse';
 import type { KafkaClientKind } from '@cs/kafka';
-import { loadProcessorConfig, prepareStorage, startProcessor, type RunningProcessor } from '@cs/processor';
+import { startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
 import { decileMarks, type ProgressStep } from './seed-stats.ts';
-import { fmt, histogramSnapshot, insertTotals, metricValues, MiB, report, sleep, sumsBy, total } from './support.ts';
+import { benchProcessorConfig, fmt, startUsageMeter, histogramSnapshot, insertTotals, metricValues, MiB, openBenchStore, report, sleep, sumsBy, total } from './support.ts';
 
 export interface MemorySample {
   /** ms since the worker's t0. */
@@ -157,16 +155,9 @@ const sampleMemory = (): MemorySample => {
 const memTimer = setInterval(() => memory.push(sampleMemory()), 1000);
 
 const tStore = performance.now();
-const ch = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone });
-await prepareStorage(ch, { database: 'cs', timeZone });
+const ch = await openBenchStore(dataDir, timeZone);
 const storeMs = performance.now() - tStore;
-const config = loadProcessorConfig({
-  ...process.env,
-  CS_TOPIC_PREFIX: prefix,
-  CS_TIMEZONE: timeZone,
-  PROCESSOR_GROUP_ID: args.group,
-  ...(args['idle-flush'] ? { CS_IDLE_FLUSH: args['idle-flush'] } : {}),
-});
+const config = benchProcessorConfig(prefix, timeZone, args.group!, args['idle-flush'] ? { CS_IDLE_FLUSH: args['idle-flush'] } : {});
 
 async function rows<T>(query: string): Promise<T[]> {
   return (await ch.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -197,23 +188,13 @@ const startedAt = async (): Promise<number> => {
 };
 
 async function processBacklog(): Promise<void> {
-  let gcMs = 0;
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcMs += e.duration;
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
-  const elu0 = perf.eventLoopUtilization();
-  const cpu0 = process.cpuUsage();
-  const cpuMs = () => {
-    const c = process.cpuUsage(cpu0);
-    return (c.user + c.system) / 1000;
-  };
+  const usage = startUsageMeter();
   const startMs = await startedAt();
   progress(`store ready in ${Math.round(storeMs)} ms, processor started in ${Math.round(startMs)} ms; ${fmt(events)} events to process`);
   const deadline = performance.now() + timeoutMs;
   const reading = async (processed: number): Promise<ProgressStep> => {
     const m = sampleMemory();
-    return { t: m.t, processed, cpuMs: cpuMs(), rss: m.rss, heapUsed: m.heapUsed, flushes: await histogramSnapshot('cs_processor_flush_duration_seconds') };
+    return { t: m.t, processed, cpuMs: usage.cpuMs(), rss: m.rss, heapUsed: m.heapUsed, flushes: await histogramSnapshot('cs_processor_flush_duration_seconds') };
   };
   const origin = await reading(0);
   const steps: ProgressStep[] = [];
@@ -251,9 +232,7 @@ async function processBacklog(): Promise<void> {
     }
     await sleep(250);
   }
-  const cpu = cpuMs();
-  const elu = perf.eventLoopUtilization(elu0).utilization;
-  gcObserver.disconnect();
+  const { cpuMs, elu, gcMs } = usage.stop();
   if (failure) throw failure;
   const timedOut = visibleMs < 0;
   progress(timedOut ? `TIMED OUT after ${(timeoutMs / 1000).toFixed(0)} s with ${fmt(processed)} / ${fmt(events)} events stepped` : `all ${fmt(events)} events stepped at ${(steppedMs / 1000).toFixed(1)} s and visible at ${(visibleMs / 1000).toFixed(1)} s`);
@@ -270,7 +249,7 @@ async function processBacklog(): Promise<void> {
     firstEventMs,
     steppedMs,
     visibleMs,
-    cpuMs: cpu,
+    cpuMs,
     elu,
     gcMs,
     deciles: decileMarks(origin, steps, events),

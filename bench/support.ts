@@ -6,9 +6,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { PerformanceObserver, performance as perf } from 'node:perf_hooks';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openClickHouse, type ClickHouseClient } from '@cs/clickhouse';
+import { createAdmin } from '@cs/kafka';
+import { ensureEventTopics, loadProcessorConfig, prepareStorage, type ProcessorConfig } from '@cs/processor';
 import { registry } from '@cs/runtime';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,6 +68,32 @@ export async function deleteTopics(brokers: string[], topics: string[], keep = f
   } catch (err) {
     log(`could not delete the bench topics (${(err as Error).message}); they stay on the broker`);
   }
+}
+
+/** Creates the event topics (and dead-letter topic) under `prefix`, `partitions` partitions each. */
+export async function createBenchTopics(brokers: string[], partitions: number, prefix: string): Promise<void> {
+  const admin = createAdmin({ brokers, clientId: 'cs-bench-admin', client: 'kafkajs' });
+  await admin.connect();
+  try {
+    await ensureEventTopics(admin, partitions, prefix);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store and processor
+
+/** The embedded store in `dataDir` (database cs), migrated unless `migrate` is false. */
+export async function openBenchStore(dataDir: string, timeZone: string, migrate = true): Promise<ClickHouseClient> {
+  const ch = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone });
+  if (migrate) await prepareStorage(ch, { database: 'cs', timeZone });
+  return ch;
+}
+
+/** The processor's configuration from the environment, on one topic prefix, zone and group (plus `overrides`). */
+export function benchProcessorConfig(prefix: string, timeZone: string, group: string, overrides: Record<string, string> = {}): ProcessorConfig {
+  return loadProcessorConfig({ ...process.env, CS_TOPIC_PREFIX: prefix, CS_TIMEZONE: timeZone, PROCESSOR_GROUP_ID: group, ...overrides });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,6 +154,29 @@ export function appendBenchmarkEntry(entry: string): string {
   }
   writeFileSync(file, entry, { flag: 'a' });
   return file;
+}
+
+/** Process CPU (user + system, all threads), main-thread event-loop utilisation and GC pauses, from now on. */
+export function startUsageMeter() {
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMs += e.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const elu0 = perf.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const cpuMs = () => {
+    const c = process.cpuUsage(cpu0);
+    return (c.user + c.system) / 1000;
+  };
+  return {
+    cpuMs,
+    /** The readings so far; GC pauses stop being counted. */
+    stop: () => {
+      observer.disconnect();
+      return { cpuMs: cpuMs(), elu: perf.eventLoopUtilization(elu0).utilization, gcMs };
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
