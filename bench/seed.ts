@@ -116,12 +116,17 @@ async function processBacklog(produced: Produced): Promise<{ result: ProcessResu
   return { result, killedAtMs };
 }
 
-async function restoreAndClose(): Promise<{ result: RestoreResult; times: RestoreTimes; idleFlush: string }> {
-  phase(4, `restore: a new worker on the same store and group (CS_IDLE_FLUSH ${CLOSE_IDLE_FLUSH}), then the close of the day's windows`);
+/**
+ * A worker on the day's store and group that restores its partitions: logs at info, from which the
+ * assignment and every 'partition restored' line (with its state keys) are timed from spawn.
+ */
+function spawnRestoring(mode: 'restore' | 'live', extra: string[] = []) {
   const expected = TOPICS.length * PARTITIONS;
   const times: RestoreTimes = { assignedMs: -1, restoredMs: -1, startedMs: -1, firstFlushMs: -1, allFinalMs: -1, partitionsRestored: 0, partitionsExpected: expected, keys: 0 };
   const restored = new Set<string>();
-  const w = spawnWorker<WorkerMessage>('bench/seed-worker.ts', workerArgs('restore', ['--idle-flush', CLOSE_IDLE_FLUSH, '--timeout-ms', String(FINAL_TIMEOUT_S * 1000)]), {
+  let onRestored!: () => void;
+  const allRestored = new Promise<void>((resolve) => (onRestored = resolve));
+  const w = spawnWorker<WorkerMessage>('bench/seed-worker.ts', workerArgs(mode, extra), {
     env: { ...env, LOG_LEVEL: 'info' },
     onLine: (_line, json) => {
       if (!json) return true;
@@ -134,11 +139,18 @@ async function restoreAndClose(): Promise<{ result: RestoreResult; times: Restor
         if (restored.size === expected) {
           times.restoredMs = at;
           log(`  every partition restored ${(at / 1000).toFixed(1)} s after spawn (${fmt(times.keys)} state keys)`);
+          onRestored();
         }
       }
       return Number(json.level) >= 40;
     },
   });
+  return { w, times, allRestored };
+}
+
+async function restoreAndClose(): Promise<{ result: RestoreResult; times: RestoreTimes; idleFlush: string }> {
+  phase(4, `restore: a new worker on the same store and group (CS_IDLE_FLUSH ${CLOSE_IDLE_FLUSH}), then the close of the day's windows`);
+  const { w, times } = spawnRestoring('restore', ['--idle-flush', CLOSE_IDLE_FLUSH, '--timeout-ms', String(FINAL_TIMEOUT_S * 1000)]);
   let t0 = NaN;
   w.onMessage((m) => {
     const at = performance.now() - w.spawnedAt;
@@ -203,7 +215,7 @@ async function liveCheck(produced: Produced): Promise<LiveCheck> {
   const target = (3 * produced.events) / ((dayEnd - dayStart) / 1000);
   const ratePerMinute = (target * 60) / (produced.events / produced.contacts);
   phase(6, `live check: ${LIVE_MINUTES} min at 3 × the day's mean = ${fmt(target)} events/s (${fmt(ratePerMinute)} contacts/min) into a processor on the day's store`);
-  const w = spawnWorker<WorkerMessage>('bench/seed-worker.ts', workerArgs('live'), { env: { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' } });
+  const { w, allRestored } = spawnRestoring('live');
   const samples: LiveSample[] = [];
   let lastShown = 0;
   w.onMessage((m) => {
@@ -214,7 +226,10 @@ async function liveCheck(produced: Produced): Promise<LiveCheck> {
       log(`  live: lag ${fmt(m.lag)} messages, rss ${fmt(m.rss / MiB)} MiB, heap ${fmt(m.heapUsed / MiB)} MiB, ${fmt(m.processed)} events processed`);
     }
   });
+  // The live traffic starts on a restored processor (the restore was measured in phase 4); without
+  // 'partition restored' log lines, 2 minutes after startProcessor() resolved.
   await expect(w, 'started');
+  if ((await Promise.race([allRestored.then(() => true), sleep(120_000).then(() => false)])) === false) log('  no "partition restored" line for every partition within 2 min; starting the live traffic anyway');
   const producer = await createEventProducer({ kafka: { brokers, clientId: `${prefix}live`, client: 'kafkajs' }, topicPrefix: prefix });
   const sim = startLiveSimulator({ ratePerMinute, timeZone: TIME_ZONE, products: PRODUCTS, idPrefix: `live-${runId}` }, producer);
   const firstSample = samples.length;
