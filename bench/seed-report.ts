@@ -108,12 +108,13 @@ export function buildReport(run: SeedRun): string {
   const p = run.process;
   const events = run.produced.events;
   const daySeconds = (run.dayEnd - run.dayStart) / 1000;
-  const rate = p.timedOut ? (p.processed / (p.visibleMs > 0 ? p.visibleMs : p.steppedMs > 0 ? p.steppedMs : 1)) * 1000 : (events / p.visibleMs) * 1000;
+  const rate = ((p.timedOut ? p.processed : events) / p.endMs) * 1000;
   // The events whose rows were inserted: all of them, or the share of the rows the ceiling ran.
   const insertRate = run.inserts ? ((events * run.inserts.result.rows) / run.inserts.result.plannedRows / run.inserts.result.ms) * 1000 : NaN;
   const slowerCeiling = Math.min(run.rawConsume.rate, Number.isFinite(insertRate) ? insertRate : Infinity);
   const cpuPer100k = p.cpuMs / 1000 / (p.processed / 100_000);
-  const mem = memoryFigures(p.memory, p.firstEventMs, p.visibleMs > 0 ? p.visibleMs : Infinity);
+  const killedAfter = `${s1(run.killedAtMs)} after its spawn`;
+  const mem = memoryFigures(p.memory, p.firstEventMs, p.endMs);
   const memB = run.restore ? memoryFigures(run.restore.result.memory, 0, Infinity) : undefined;
   const peakRss = Math.max(mem.peakRss, memB?.peakRss ?? 0);
   const peakHeap = Math.max(mem.peakHeap, memB?.peakHeap ?? 0);
@@ -182,9 +183,9 @@ export function buildReport(run: SeedRun): string {
   const allFlushes = marks.length > 1 ? histogramDelta(marks.at(-1)!.flushes, marks[0]!.flushes) : undefined;
   const processLines = [
     `Processor (\`startProcessor\`, ${run.client}, own process, fresh embedded store, group of its own; flush ${fmt(p.settings.flushMaxMessages)} msgs / ${p.settings.flushIntervalMs} ms, CS_IDLE_FLUSH ${p.settings.idleFlushMs} ms, snapshot every ${p.settings.snapshotEvery} flushes): ` +
-      `${fmt(rate)} events/s overall (${fmt(p.timedOut ? p.processed : events)} events from start to every event visible in ${s1(p.visibleMs)}${p.timedOut ? ' — TIMED OUT' : ''}; ` +
+      `${fmt(rate)} events/s overall (${fmt(p.timedOut ? p.processed : events)} events from startProcessor() to every event visible in ${s1(p.endMs)}${p.timedOut ? ' — TIMED OUT before every event was visible' : ''}; ` +
       `started in ${s1(p.startMs)}, first event stepped at ${s1(p.firstEventMs)}, every event stepped at ${s1(p.steppedMs)}).`,
-    `CPU: ${cpuPer100k.toFixed(2)} CPU-s per 100k events (${fmt((p.cpuMs / Math.max(1, p.visibleMs)) * 100)} % of a core, all threads); main thread busy ${fmt(p.elu * 100)} %, GC pauses ${s1(p.gcMs)}.`,
+    `CPU: ${cpuPer100k.toFixed(2)} CPU-s per 100k events (${fmt((p.cpuMs / p.endMs) * 100)} % of a core, all threads); main thread busy ${fmt(p.elu * 100)} %, GC pauses ${s1(p.gcMs)}.`,
     `Memory (sampled every second): peak RSS ${mb(mem.peakRss)}, steady RSS ${mb(mem.steadyRss)} (median of the last half of the processing); peak JS heap ${mb(mem.peakHeap)}, steady ${mb(mem.steadyHeap)}` +
       (memB ? `; the restored worker (restore and close): peak RSS ${mb(memB.peakRss)}, peak heap ${mb(memB.peakHeap)}.` : '.'),
     `Flushes: ${kv(p.flushesByKind)}; flush duration (intent to done) over the day p50 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.5) : NaN)}, p95 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.95) : NaN)}, p99 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.99) : NaN)} (from cs_processor_flush_duration_seconds; interpolated inside its buckets).`,
@@ -195,7 +196,7 @@ export function buildReport(run: SeedRun): string {
   const restoreLines: string[] = [];
   if (run.restore && rt && r) {
     restoreLines.push(
-      `SIGKILL of the processor ${s1(run.killedAtMs)} after its start, once every event was visible and before the close of the day's windows (CS_IDLE_FLUSH ${p.settings.idleFlushMs} ms had not passed${p.closeBegun ? '; BUT an idle flush had already moved a partition past the day: the close had begun' : ''}).`,
+      `SIGKILL of the processor ${killedAfter}, once every event was visible and before the close of the day's windows (CS_IDLE_FLUSH ${p.settings.idleFlushMs} ms had not passed${p.closeBegun ? '; BUT an idle flush had already moved a partition past the day: the close had begun' : ''}).`,
       `Restore (a new worker on the same store and group, CS_IDLE_FLUSH ${run.restore.idleFlush}): from spawn, partitions assigned at ${s1(rt.assignedMs)} (a killed member holds its partitions until its session times out: PROCESSOR_SESSION_TIMEOUT ${fmt(p.settings.sessionTimeoutMs)} ms), ` +
         `${rt.partitionsRestored} / ${rt.partitionsExpected} partitions restored at ${s1(rt.restoredMs)} (${fmt(rt.keys)} state keys; ${s1(rt.restoredMs - rt.assignedMs)} after the assignment), startProcessor() resolved at ${s1(rt.startedMs)}, first flush at ${s1(rt.firstFlushMs)}.`,
       `Every figure final: ${rt.allFinalMs >= 0 ? `${s1(rt.allFinalMs)} after the restored worker's spawn, ${s1(rt.allFinalMs - rt.firstFlushMs)} after its first flush (the close of the day's windows, including CS_IDLE_FLUSH and the 2 s pipeline-clock poll)` : 'NOT reached before the deadline'}; ` +

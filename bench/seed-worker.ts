@@ -46,11 +46,13 @@ export interface ProcessResult {
   /** Reasons of dead-lettered and dropped events, `result/reason` → count. */
   notOk: Record<string, number>;
   storeMs: number;
-  /** startProcessor() resolved, first event stepped, every event stepped, every event visible (ms since t0). */
+  /** startProcessor() resolved, first event stepped, every event stepped, every event visible: ms since just before startProcessor (as every time of this result). */
   startMs: number;
   firstEventMs: number;
   steppedMs: number;
   visibleMs: number;
+  /** When measuring ended: every event visible, or the deadline. */
+  endMs: number;
   cpuMs: number;
   elu: number;
   gcMs: number;
@@ -188,15 +190,18 @@ const startedAt = async (): Promise<number> => {
 };
 
 async function processBacklog(): Promise<void> {
+  // Times of this phase count from just before startProcessor (the store is open and migrated).
+  const origin = since();
+  const rel = () => since() - origin;
   const usage = startUsageMeter();
-  const startMs = await startedAt();
+  const startMs = (await startedAt()) - origin;
   progress(`store ready in ${Math.round(storeMs)} ms, processor started in ${Math.round(startMs)} ms; ${fmt(events)} events to process`);
   const deadline = performance.now() + timeoutMs;
   const reading = async (processed: number): Promise<ProgressStep> => {
     const m = sampleMemory();
-    return { t: m.t, processed, cpuMs: usage.cpuMs(), rss: m.rss, heapUsed: m.heapUsed, flushes: await histogramSnapshot('cs_processor_flush_duration_seconds') };
+    return { t: m.t - origin, processed, cpuMs: usage.cpuMs(), rss: m.rss, heapUsed: m.heapUsed, flushes: await histogramSnapshot('cs_processor_flush_duration_seconds') };
   };
-  const origin = await reading(0);
+  const atStart = await reading(0);
   const steps: ProgressStep[] = [];
   let processed = 0;
   let firstEventMs = -1;
@@ -207,15 +212,15 @@ async function processBacklog(): Promise<void> {
     const now = total(await sumsBy('cs_processor_events_total', 'result'));
     if (now > processed) steps.push(await reading(now));
     processed = now;
-    if (processed > 0 && firstEventMs < 0) firstEventMs = since();
+    if (processed > 0 && firstEventMs < 0) firstEventMs = rel();
     if (processed >= events) {
-      steppedMs = since();
+      steppedMs = rel();
       break;
     }
     if (since() - last.t >= 5000) {
       const m = sampleMemory();
       progress(
-        `${fmt(processed)} / ${fmt(events)} events (${((processed / events) * 100).toFixed(1)} %) after ${(since() / 1000).toFixed(0)} s, ` +
+        `${fmt(processed)} / ${fmt(events)} events (${((processed / events) * 100).toFixed(1)} %) after ${(rel() / 1000).toFixed(0)} s, ` +
           `${fmt(((processed - last.processed) / (since() - last.t)) * 1000)} events/s (last ${((since() - last.t) / 1000).toFixed(0)} s), rss ${fmt(m.rss / MiB)} MiB, heap ${fmt(m.heapUsed / MiB)} MiB`,
       );
       last = { t: since(), processed };
@@ -227,12 +232,13 @@ async function processBacklog(): Promise<void> {
   const accepted = (await sumsBy('cs_processor_events_total', 'result')).ok ?? 0;
   while (steppedMs >= 0 && performance.now() < deadline && !failure) {
     if (total(await rawCounts()) >= accepted && (contacts <= 0 || (await contactsCounted()) >= contacts)) {
-      visibleMs = since();
+      visibleMs = rel();
       break;
     }
     await sleep(250);
   }
   const { cpuMs, elu, gcMs } = usage.stop();
+  const endMs = visibleMs >= 0 ? visibleMs : rel();
   if (failure) throw failure;
   const timedOut = visibleMs < 0;
   progress(timedOut ? `TIMED OUT after ${(timeoutMs / 1000).toFixed(0)} s with ${fmt(processed)} / ${fmt(events)} events stepped` : `all ${fmt(events)} events stepped at ${(steppedMs / 1000).toFixed(1)} s and visible at ${(visibleMs / 1000).toFixed(1)} s`);
@@ -249,11 +255,12 @@ async function processBacklog(): Promise<void> {
     firstEventMs,
     steppedMs,
     visibleMs,
+    endMs,
     cpuMs,
     elu,
     gcMs,
-    deciles: decileMarks(origin, steps, events),
-    memory,
+    deciles: decileMarks(atStart, steps, events),
+    memory: memory.map((m) => ({ ...m, t: m.t - origin })),
     inserts: await insertTotals(),
     flushesByKind: await sumsBy('cs_processor_flushes_total', 'kind'),
     closeBegun: streamTimes.some((s) => s * 1000 > dayEnd + config.rules.allowedLatenessMs + 3_600_000),
