@@ -101,6 +101,8 @@ export interface LiveSample {
   rss: number;
   heapUsed: number;
   processed: number;
+  /** Events the live simulator had sent when the sample arrived (the parent fills it in). */
+  sent?: number;
 }
 
 export type WorkerMessage = ProcessResult | RestoreResult | { type: 'started'; ms: number } | { type: 'first-flush'; ms: number } | ({ type: 'live-sample' } & LiveSample) | { type: 'live-result'; byResult: Record<string, number>; notOk: Record<string, number> } | { type: 'error'; message: string };

@@ -217,10 +217,11 @@ async function liveCheck(produced: Produced): Promise<LiveCheck> {
   phase(6, `live check: ${LIVE_MINUTES} min at 3 × the day's mean = ${fmt(target)} events/s (${fmt(ratePerMinute)} contacts/min) into a processor on the day's store`);
   const { w, allRestored } = spawnRestoring('live');
   const samples: LiveSample[] = [];
+  let sim: ReturnType<typeof startLiveSimulator> | undefined;
   let lastShown = 0;
   w.onMessage((m) => {
     if (m.type !== 'live-sample') return;
-    samples.push(m);
+    samples.push({ ...m, sent: sim?.stats().sent ?? 0 });
     if (m.t - lastShown >= 30_000) {
       lastShown = m.t;
       log(`  live: lag ${fmt(m.lag)} messages, rss ${fmt(m.rss / MiB)} MiB, heap ${fmt(m.heapUsed / MiB)} MiB, ${fmt(m.processed)} events processed`);
@@ -231,7 +232,7 @@ async function liveCheck(produced: Produced): Promise<LiveCheck> {
   await expect(w, 'started');
   if ((await Promise.race([allRestored.then(() => true), sleep(120_000).then(() => false)])) === false) log('  no "partition restored" line for every partition within 2 min; starting the live traffic anyway');
   const producer = await createEventProducer({ kafka: { brokers, clientId: `${prefix}live`, client: 'kafkajs' }, topicPrefix: prefix });
-  const sim = startLiveSimulator({ ratePerMinute, timeZone: TIME_ZONE, products: PRODUCTS, idPrefix: `live-${runId}` }, producer);
+  sim = startLiveSimulator({ ratePerMinute, timeZone: TIME_ZONE, products: PRODUCTS, idPrefix: `live-${runId}` }, producer);
   const firstSample = samples.length;
   await sleep(LIVE_MINUTES * 60_000);
   const sent = sim.stats();
