@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { readEndpointFile } from '@cs/clickhouse';
-import { processorEnv, waitFor } from './pipeline.ts';
+import { readEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
+import { freshStoreConfig, processorEnv, waitFor } from './pipeline.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -48,12 +48,18 @@ export function childProcessorEnv(prefix: string, timeZone: string, dir: string,
   };
 }
 
-/** The processor (services/processor/src/main.ts) as a child process a test starts, SIGKILLs and restarts. */
+/**
+ * The processor (services/processor/src/main.ts) as a child process a test starts, SIGKILLs and
+ * restarts. It owns its embedded store and serves it on its SQL endpoint; with the container
+ * backend (backends.ts) it writes to its own ClickHouse server container instead.
+ */
 export class ChildProcessor {
   /** The running (or last) child; undefined before the first start. */
   child: Child | undefined;
   /** The output of each earlier child, in start order. */
   readonly earlierOutputs: string[] = [];
+  /** The ClickHouse server the children write to (container backend), made at the first start. */
+  private server: ClickHouseConfig | undefined;
 
   /** `env` as from childProcessorEnv. */
   constructor(private readonly env: Record<string, string>) {}
@@ -63,10 +69,30 @@ export class ChildProcessor {
     return this.env['CS_DATA_DIR']!;
   }
 
-  /** Starts a new child and waits for its SQL endpoint; resolves to the endpoint's URL. */
+  /** The store the children write to, for openTestStore: the embedded data directory or the server. */
+  get store(): string | ClickHouseConfig {
+    return this.server ?? this.dataDir;
+  }
+
+  /**
+   * Starts a new child and waits for its SQL endpoint; resolves to the endpoint's URL. With a server
+   * store, waits until the processor runs and resolves to the server's URL (with its credentials).
+   */
   async start(): Promise<string> {
-    const endpointFile = this.env['CS_SQL_ENDPOINT_FILE']!;
     if (this.child) this.earlierOutputs.push(this.child.output());
+    if (this.server === undefined && inject('clickhouseBackend').kind === 'container') {
+      this.server = await freshStoreConfig(this.env['CS_TIMEZONE'] ?? 'UTC');
+      Object.assign(this.env, { CLICKHOUSE_URL: this.server.url!, CLICKHOUSE_USER: this.server.user, CLICKHOUSE_PASSWORD: this.server.password });
+    }
+    if (this.server) {
+      const child = (this.child = startChild('services/processor/src/main.ts', this.env));
+      await waitFor('the processor to run', async () => /"msg":"processor running"/.test(child.output()), 60_000);
+      const url = new URL(this.server.url!);
+      url.username = this.server.user;
+      url.password = this.server.password;
+      return url.toString().replace(/\/$/, '');
+    }
+    const endpointFile = this.env['CS_SQL_ENDPOINT_FILE']!;
     rmSync(endpointFile, { force: true });
     this.child = startChild('services/processor/src/main.ts', this.env);
     let url: string | undefined;
@@ -89,9 +115,16 @@ export class ChildProcessor {
   }
 }
 
-/** Runs a read-only query against a child's SQL endpoint. */
+/** Runs a read-only query over ClickHouse's HTTP interface (a child's SQL endpoint, or a server: credentials in the URL). */
 export async function sqlRows<T>(url: string, sql: string): Promise<T[]> {
-  const res = await fetch(`${url}/?default_format=JSONEachRow`, { method: 'POST', body: sql });
+  const target = new URL(url);
+  const headers: Record<string, string> = {};
+  if (target.username) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+    target.username = target.password = '';
+  }
+  target.search = 'default_format=JSONEachRow&readonly=1';
+  const res = await fetch(target, { method: 'POST', body: sql, headers });
   const text = await res.text();
   if (!res.ok) throw new Error(`${res.status}: ${text}`);
   return text
