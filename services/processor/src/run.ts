@@ -3,7 +3,7 @@
  * for `npm start`: storage migrated, topics present, the read-only SQL endpoint when it owns the
  * embedded store, health/readiness/metrics, and an exit when the processor fails.
  */
-import { loadClickHouseConfig, openClickHouse, removeEndpointFile, startSqlEndpoint, writeEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
+import { loadClickHouseConfig, openClickHouse, serveEmbeddedStore, type ClickHouseConfig } from '@cs/clickhouse';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createAdmin, type KafkaOptions } from '@cs/kafka';
 import { envReader, startServiceHttp, type gracefulShutdown, type Logger, type ServiceHttp } from '@cs/runtime';
@@ -16,7 +16,7 @@ export interface ProcessorService {
   config: ProcessorConfig;
   ch: ClickHouseConfig;
   client: ClickHouseClient;
-  /** The read-only SQL endpoint (embedded store only). */
+  /** The SQL endpoint (embedded store only): read-only, plus the writer when CS_WRITER_PASSWORD is set. */
   sqlUrl: string | undefined;
   http: ServiceHttp;
   running: RunningProcessor;
@@ -41,15 +41,9 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
 
   let sqlUrl: string | undefined;
   if (ch.mode === 'embedded') {
-    const endpointFile = process.env.CS_SQL_ENDPOINT_FILE || undefined;
-    const sql = await startSqlEndpoint(client, { port: env.int('SQL_PORT', 8124), database: ch.database });
-    sqlUrl = `http://127.0.0.1:${sql.port}`;
-    writeEndpointFile({ url: sqlUrl, dataDir: ch.dataDir, database: ch.database }, endpointFile);
-    shutdown.add('sql endpoint', async () => {
-      removeEndpointFile(endpointFile);
-      await sql.close();
-    });
-    logger.info({ port: sql.port }, 'read-only SQL endpoint listening');
+    const sql = await serveEmbeddedStore(client, { log: logger });
+    sqlUrl = sql.url;
+    shutdown.add('sql endpoint', () => sql.close());
   }
 
   const running = await startProcessor({ config, kafka, client, db: ch.database, logger });
