@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -113,6 +114,18 @@ export class ChildProcessor {
     this.child!.proc.kill('SIGTERM');
     return this.child!.exited;
   }
+}
+
+/** A TCP port free right now on 127.0.0.1 (for a child that must listen where the test can find it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Runs a read-only query over ClickHouse's HTTP interface (a child's SQL endpoint, or a server: credentials in the URL). */
