@@ -9,6 +9,7 @@ import { createAdmin, type KafkaOptions } from '@cs/kafka';
 import { envReader, startServiceHttp, type gracefulShutdown, type Logger, type ServiceHttp } from '@cs/runtime';
 import { loadProcessorConfig, type ProcessorConfig } from './config.ts';
 import { startProcessor, type RunningProcessor } from './service.ts';
+import { loadRawRetention } from './retention.ts';
 import { prepareStorage } from './storage.ts';
 import { ensureEventTopics } from './topics.ts';
 
@@ -29,7 +30,7 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
   const ch = loadClickHouseConfig();
   const client = openClickHouse(ch);
   shutdown.add('clickhouse', () => client.close());
-  await prepareStorage(client, { database: ch.database, timeZone: config.rules.timeZone, logger });
+  await prepareStorage(client, { database: ch.database, timeZone: config.rules.timeZone, logger, rawRetention: loadRawRetention() });
 
   const admin = createAdmin({ ...kafka, logger });
   await admin.connect();
