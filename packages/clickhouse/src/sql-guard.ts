@@ -2,8 +2,9 @@
 //
 // The embedded engine has a single all-powerful user, so the endpoint is where privileges are cut:
 // - readers run with readonly = 1 (the engine refuses writes, DDL, SYSTEM and setting changes);
-// - the writer may run what the pipeline runs — reads, INSERT INTO a table, CREATE/ALTER/DROP of
-//   tables and views, DELETE, OPTIMIZE — on MergeTree-family, Memory or Null tables, nothing else;
+// - the writer may run what the pipeline runs — reads, INSERT INTO a table, CREATE and ALTER of
+//   tables and views, DROP VIEW (to replace one), DELETE, OPTIMIZE — on MergeTree-family, Memory or
+//   Null tables, nothing else (the grants of the server's `writer` user: deploy/clickhouse);
 // - nobody reaches the host: no INTO OUTFILE / FROM INFILE, no table functions or functions that read
 //   files, URLs or other servers (readonly = 1 stops most, not `SELECT … INTO OUTFILE`).
 import type { SqlRole } from './sql-access.ts';
@@ -35,8 +36,7 @@ const WRITER_STATEMENTS = [
   /^ALTER\s+TABLE\b/,
   /^DELETE\s+FROM\b/,
   /^OPTIMIZE\s+TABLE\b/,
-  /^(DROP|TRUNCATE)\s+(TABLE|VIEW)\b/,
-  /^RENAME\s+TABLE\b/,
+  /^DROP\s+VIEW\b/,
 ];
 
 /** Table engines the writer may create: local storage only (File, URL, S3, Executable … read the host or the network). */

@@ -78,6 +78,7 @@ describe('checkStatement', () => {
       'WITH 1 AS x SELECT x',
       "SELECT 'file(/etc/passwd)' AS quoted, `url(` AS ident -- url('x')",
       'OPTIMIZE TABLE cs.t FINAL',
+      'DROP VIEW IF EXISTS cs.old_view',
       'SHOW TABLES FROM cs',
     ]) {
       expect(allowed(sql), sql).not.toThrow();
@@ -88,6 +89,8 @@ describe('checkStatement', () => {
     const refused: [string, 'writer' | 'reader', RegExp][] = [
       ['SYSTEM SHUTDOWN', 'writer', /"SYSTEM SHUTDOWN"/],
       ['DROP DATABASE cs', 'writer', /"DROP DATABASE"/],
+      ['DROP TABLE cs.raw_sessions', 'writer', /"DROP TABLE"/],
+      ['TRUNCATE TABLE cs.metric_sums_day', 'writer', /"TRUNCATE TABLE"/],
       ['KILL QUERY WHERE 1', 'writer', /"KILL QUERY"/],
       ["CREATE USER x IDENTIFIED BY 'y'", 'writer', /"CREATE USER"/],
       ['CREATE DICTIONARY d (k UInt8) PRIMARY KEY k SOURCE(NULL()) LAYOUT(FLAT()) LIFETIME(0)', 'writer', /"CREATE DICTIONARY"/],
