@@ -18,12 +18,20 @@ export interface Child {
   output(): string;
 }
 
+/** Children still running: killed when the test process exits (a timed-out test never reaches its finally). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL');
+});
+
 export function startChild(entry: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--import', tsx, `${root}/${entry}`], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   let out = '';
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-20_000);
