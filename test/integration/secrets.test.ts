@@ -57,16 +57,20 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     });
     let url: string | undefined;
     await waitFor('the store endpoint', async () => (url = readEndpointFile(join(dir, 'endpoint.json'))?.url) !== undefined, 60_000);
-    const clickhouse = { CLICKHOUSE_URL: url!, CLICKHOUSE_USER: 'writer', CLICKHOUSE_PASSWORD: secrets.writer };
+    /** A processor writing to the store as `writer`, logging in to Kafka with `kafkaPassword`. */
+    const processor = (name: 'processor' | 'intruder', kafkaPassword: string) =>
+      startChild('services/processor/src/main.ts', {
+        ...shared,
+        ...processorEnv(prefix, 'UTC'),
+        ...kafka(kafkaPassword),
+        CLICKHOUSE_URL: url!,
+        CLICKHOUSE_USER: 'writer',
+        CLICKHOUSE_PASSWORD: secrets.writer,
+        LOG_FILE: logFile(name),
+        PROCESSOR_HTTP_PORT: String(ports[name]),
+      });
 
-    children.processor = startChild('services/processor/src/main.ts', {
-      ...shared,
-      ...processorEnv(prefix, 'UTC'),
-      ...clickhouse,
-      ...kafka(secrets.kafka),
-      LOG_FILE: logFile('processor'),
-      PROCESSOR_HTTP_PORT: String(ports.processor),
-    });
+    children.processor = processor('processor', secrets.kafka);
     await waitFor('the processor to run', async () => /"msg":"processor running"/.test(readLog('processor')), 120_000);
     children.ingest = startChild('services/ingest/src/main.ts', {
       ...shared,
@@ -92,14 +96,7 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     // Failures: a wrong ClickHouse password at the store, a processor with a wrong Kafka password.
     const refused = await fetch(url!, { method: 'POST', body: 'SELECT 1', headers: { 'x-clickhouse-user': 'writer', 'x-clickhouse-key': secrets.wrongClickHouse } });
     expect(refused.status).toBe(403);
-    children.intruder = startChild('services/processor/src/main.ts', {
-      ...shared,
-      ...processorEnv(prefix, 'UTC'),
-      ...clickhouse,
-      ...kafka(secrets.wrongKafka),
-      LOG_FILE: logFile('intruder'),
-      PROCESSOR_HTTP_PORT: String(ports.intruder),
-    });
+    children.intruder = processor('intruder', secrets.wrongKafka);
     await waitFor('the refused Kafka login in the log', async () => /[Aa]uthentication failed/.test(readLog('intruder') + children.intruder!.output()), 90_000, 500);
 
     const metrics: Record<string, string> = {};
