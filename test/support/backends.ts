@@ -8,6 +8,8 @@
  *   engine (chdb) in a temp directory, as the pipeline's zero-setup default.
  * - `CS_TEST_CONTAINERS`: `auto` (default) as above; `off` never uses Docker; `on` requires it (a
  *   run on a machine without a Docker engine then fails instead of quietly testing something else).
+ * - `CS_TEST_CLICKHOUSE=served`: each test store is the embedded engine served by its own process
+ *   (`npm run store`) and reached over HTTP, as a server: the server code path without Docker.
  *
  * The choice is a pure function of the environment and a probe of the Docker engine, so it is
  * unit-tested with injected probes (test/unit/backends.test.ts); global-setup.ts logs it.
@@ -27,7 +29,7 @@ export interface DockerProbe {
 }
 
 export type KafkaBackend = { kind: 'env'; brokers: string[] } | { kind: 'container'; image: string } | { kind: 'local' };
-export type ClickHouseBackend = { kind: 'container'; image: string } | { kind: 'embedded' };
+export type ClickHouseBackend = { kind: 'container'; image: string } | { kind: 'served' } | { kind: 'embedded' };
 
 export interface BackendChoice {
   kafka: KafkaBackend;
@@ -63,12 +65,19 @@ export function chooseBackends(env: Env, docker: DockerProbe): BackendChoice {
     .map((b) => b.trim())
     .filter(Boolean);
   const kafka: KafkaBackend = brokers.length > 0 ? { kind: 'env', brokers } : containers ? { kind: 'container', image: env.CS_TEST_KAFKA_IMAGE || KAFKA_IMAGE } : { kind: 'local' };
-  const clickhouse: ClickHouseBackend = containers ? { kind: 'container', image: env.CS_TEST_CLICKHOUSE_IMAGE || CLICKHOUSE_IMAGE } : { kind: 'embedded' };
+  const served = (env.CS_TEST_CLICKHOUSE ?? '').trim().toLowerCase();
+  if (served !== '' && served !== 'served') throw new BackendChoiceError(`CS_TEST_CLICKHOUSE must be served or unset, got "${env.CS_TEST_CLICKHOUSE}"`);
+  const clickhouse: ClickHouseBackend = served ? { kind: 'served' } : containers ? { kind: 'container', image: env.CS_TEST_CLICKHOUSE_IMAGE || CLICKHOUSE_IMAGE } : { kind: 'embedded' };
 
   const why = m === 'off' ? 'CS_TEST_CONTAINERS=off' : docker.available ? `Docker engine: ${docker.detail}` : `no Docker engine (${docker.detail})`;
   const kafkaText =
     kafka.kind === 'env' ? `Kafka from KAFKA_BROKERS (${kafka.brokers.join(',')})` : kafka.kind === 'container' ? `Kafka in a container (${kafka.image})` : 'the local Kafka broker (deploy/kafka/kafka.sh)';
-  const chText = clickhouse.kind === 'container' ? `ClickHouse servers in containers (${clickhouse.image}, one per test store)` : 'the embedded ClickHouse engine (chdb)';
+  const chText =
+    clickhouse.kind === 'container'
+      ? `ClickHouse servers in containers (${clickhouse.image}, one per test store)`
+      : clickhouse.kind === 'served'
+        ? 'the embedded ClickHouse engine served over HTTP (npm run store, one per test store)'
+        : 'the embedded ClickHouse engine (chdb)';
   return { kafka, clickhouse, summary: `[backends] ${why} → ${kafkaText}; ${chText}` };
 }
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { readEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
-import { freshStoreConfig, processorEnv, waitFor } from './pipeline.ts';
+import { processorEnv, waitFor } from './pipeline.ts';
+import { freshStoreConfig } from './store-backend.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -59,15 +60,15 @@ export function childProcessorEnv(prefix: string, timeZone: string, dir: string,
 
 /**
  * The processor (services/processor/src/main.ts) as a child process a test starts, SIGKILLs and
- * restarts. It owns its embedded store and serves it on its SQL endpoint; with the container
- * backend (backends.ts) it writes to its own ClickHouse server container instead.
+ * restarts. It owns its embedded store and serves it on its SQL endpoint; with a server backend
+ * (backends.ts: container, served) it writes to a ClickHouse server of its own instead.
  */
 export class ChildProcessor {
   /** The running (or last) child; undefined before the first start. */
   child: Child | undefined;
   /** The output of each earlier child, in start order. */
   readonly earlierOutputs: string[] = [];
-  /** The ClickHouse server the children write to (container backend), made at the first start. */
+  /** The ClickHouse server the children write to (server backends), made at the first start. */
   private server: ClickHouseConfig | undefined;
 
   /** `env` as from childProcessorEnv. */
@@ -89,7 +90,7 @@ export class ChildProcessor {
    */
   async start(): Promise<string> {
     if (this.child) this.earlierOutputs.push(this.child.output());
-    if (this.server === undefined && inject('clickhouseBackend').kind === 'container') {
+    if (this.server === undefined && inject('clickhouseBackend').kind !== 'embedded') {
       this.server = await freshStoreConfig(this.env['CS_TIMEZONE'] ?? 'UTC');
       Object.assign(this.env, { CLICKHOUSE_URL: this.server.url!, CLICKHOUSE_USER: this.server.user, CLICKHOUSE_PASSWORD: this.server.password });
     }

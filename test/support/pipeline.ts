@@ -1,13 +1,10 @@
 /** Building blocks for integration tests: isolated topics, a fresh embedded store, a processor. */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { inject } from 'vitest';
 import { loadClickHouseConfig, openClickHouse, type ClickHouseClient, type ClickHouseConfig } from '@cs/clickhouse';
 import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions } from '@cs/kafka';
 import { ensureEventTopics, loadProcessorConfig, prepareStorage, startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
+import { freshStoreConfig } from './store-backend.ts';
 
 export const logger = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
 
@@ -39,21 +36,7 @@ export interface TestStore {
 }
 
 /**
- * Where a fresh test store lives (backends.ts): the embedded engine in a new temp directory, or, with
- * a Docker engine, a new ClickHouse server container (removed when the test process exits).
- */
-export async function freshStoreConfig(timeZone: string, db = 'cs'): Promise<ClickHouseConfig> {
-  const backend = inject('clickhouseBackend');
-  const dataDir = mkdtempSync(join(tmpdir(), 'cs-chdb-'));
-  if (backend.kind === 'embedded') return loadClickHouseConfig({ CS_DATA_DIR: dataDir, CS_DATABASE: db, CS_TIMEZONE: timeZone });
-  const { ClickHouseContainer } = await import('@testcontainers/clickhouse');
-  const password = randomBytes(12).toString('hex');
-  const server = await new ClickHouseContainer(backend.image).withUsername('cs_test').withPassword(password).start();
-  return loadClickHouseConfig({ CLICKHOUSE_URL: server.getHttpUrl(), CLICKHOUSE_USER: 'cs_test', CLICKHOUSE_PASSWORD: password, CS_DATA_DIR: dataDir, CS_DATABASE: db, CS_TIMEZONE: timeZone });
-}
-
-/**
- * A migrated store: a fresh one (freshStoreConfig), the embedded store in `at` (a data directory),
+ * A migrated store: a fresh one (store-backend.ts), the embedded store in `at` (a data directory),
  * or the store `at` describes (e.g. the one a child processor wrote to: ChildProcessor.store).
  */
 export async function openTestStore(timeZone: string, at?: string | ClickHouseConfig, db = 'cs'): Promise<TestStore> {

@@ -46,6 +46,15 @@ describe('chooseBackends', () => {
     expect(chooseBackends({ CS_TEST_CONTAINERS: 'on' }, docker).clickhouse.kind).toBe('container');
   });
 
+  it('CS_TEST_CLICKHOUSE=served serves each store over HTTP, with or without Docker', () => {
+    for (const probe of [docker, noDocker]) {
+      const choice = chooseBackends({ CS_TEST_CLICKHOUSE: 'served' }, probe);
+      expect(choice.clickhouse).toEqual({ kind: 'served' });
+      expect(choice.summary).toContain('the embedded ClickHouse engine served over HTTP (npm run store, one per test store)');
+    }
+    expect(() => chooseBackends({ CS_TEST_CLICKHOUSE: 'server' }, noDocker)).toThrow(/CS_TEST_CLICKHOUSE must be served or unset/);
+  });
+
   it('refuses an unknown CS_TEST_CONTAINERS and takes image overrides', () => {
     expect(() => chooseBackends({ CS_TEST_CONTAINERS: 'maybe' }, docker)).toThrow(/CS_TEST_CONTAINERS must be auto, on or off, got "maybe"/);
     const choice = chooseBackends({ CS_TEST_KAFKA_IMAGE: 'confluentinc/cp-kafka:8.1.0', CS_TEST_CLICKHOUSE_IMAGE: 'clickhouse/clickhouse-server:25.9' }, docker);
