@@ -188,6 +188,9 @@ export async function startSqlEndpoint(client: ClickHouseClient, opts: SqlEndpoi
       else res.destroy();
     });
   });
+  // Idle keep-alive connections stay open 30 s, far beyond @clickhouse/client's idle-socket TTL (2.5 s):
+  // a starved client that reuses a pooled socket late must not find it closed under its insert (EPIPE).
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, host, () => resolve());
