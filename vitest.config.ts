@@ -19,6 +19,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/setup-file.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { readEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
 import { processorEnv, waitFor } from './pipeline.ts';
+import { track } from './processes.ts';
 import { freshStoreConfig } from './store-backend.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,20 +20,13 @@ export interface Child {
   output(): string;
 }
 
-/** Children still running: killed when the test process exits (a timed-out test never reaches its finally). */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const proc of live) proc.kill('SIGKILL');
-});
-
 export function startChild(entry: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--import', tsx, `${root}/${entry}`], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
+  track(proc);
   let out = '';
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-20_000);

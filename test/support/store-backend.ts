@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { loadClickHouseConfig, readEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
+import { track } from './processes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -33,14 +34,14 @@ export async function freshStoreConfig(timeZone: string, db = 'cs'): Promise<Cli
   return loadClickHouseConfig({ ...base, CLICKHOUSE_URL: await serveStore(dataDir, password), CLICKHOUSE_USER: 'writer', CLICKHOUSE_PASSWORD: password });
 }
 
-/** Starts `npm run store` on `dataDir` (killed with the test process); resolves to its URL. */
+/** Starts `npm run store` on `dataDir` (killed when the test file is done); resolves to its URL. */
 async function serveStore(dataDir: string, writerPassword: string): Promise<string> {
   const endpointFile = join(dataDir, 'endpoint.json');
   const env = { ...process.env, CLICKHOUSE_URL: '', CS_DATA_DIR: join(dataDir, 'chdb'), CS_SQL_ENDPOINT_FILE: endpointFile, SQL_PORT: '0', STORE_HTTP_PORT: '0', CS_WRITER_PASSWORD: writerPassword, UV_THREADPOOL_SIZE: '16' };
   const proc = spawn(process.execPath, ['--import', tsx, join(root, 'services/stack/src/store.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
-  process.once('exit', () => proc.kill('SIGKILL'));
+  track(proc);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const url = readEndpointFile(endpointFile)?.url;
