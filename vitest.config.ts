@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['schemas/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/reference/**/*.test.ts', 'bench/test/**/*.test.ts'],
+          include: ['schemas/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'test/reference/**/*.test.ts', 'test/unit/**/*.test.ts', 'bench/test/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
@@ -19,6 +19,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/setup-file.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

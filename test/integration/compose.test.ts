@@ -15,7 +15,7 @@
  * (anchors, flow mappings, block scalars, multi-line scalars) instead of misreading it.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -351,7 +351,9 @@ const EXPECTED_SERVICES = ['kafka', 'kafka-init', 'clickhouse', 'migrations', 'p
 const ONE_SHOTS = ['kafka-init', 'migrations'];
 /** Long-running services without an HTTP server to probe (none: every service serves /readyz). */
 const NO_HEALTHCHECK = new Set<string>();
-const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_ANALYST_PASSWORD', 'LOG_LEVEL'];
+const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_RAW_RETENTION', 'CS_GRAFANA_PASSWORD', 'LOG_LEVEL'];
+/** The secrets the operator's .env must provide: the variables .env.example lists. */
+const SECRETS = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)].map((m) => ({ name: m[1]!, value: m[2]! }));
 const REQUIRED_ENV: Record<string, string[]> = {
   migrations: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE'],
   processor: ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'KAFKA_PARTITIONS', 'PROCESSOR_HTTP_PORT'],
@@ -401,19 +403,42 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose).filter((k) => !['name', 'services', 'volumes', 'networks'].includes(k))).toEqual([]);
   });
 
-  it('gives every variable a default and the same default everywhere', () => {
-    const defaults = new Map<string, Set<string>>();
+  it('requires every password from .env and gives every other variable the same default everywhere', () => {
+    const secretNames = SECRETS.map((v) => v.name);
+    const fallbacks = new Map<string, Set<string>>();
     const problems: string[] = [];
     everyScalar(compose, (s, path) => {
       for (const ref of varRefs(s)) {
-        if (ref.op !== ':-') problems.push(`${path}: \${${ref.name}} needs a default (\${${ref.name}:-…}) so a bare \`docker compose up\` works`);
-        const set = defaults.get(ref.name) ?? new Set<string>();
+        const secret = secretNames.includes(ref.name);
+        if (secret && (ref.op !== ':?' || !ref.fallback?.includes('.env.example'))) {
+          problems.push(`${path}: \${${ref.name}} is a secret: \${${ref.name}:?set ${ref.name} in .env, see .env.example} (no default password)`);
+        }
+        if (!secret && ref.op !== ':-') problems.push(`${path}: \${${ref.name}} needs a default (\${${ref.name}:-…}), or a place in .env.example if it is a secret`);
+        if (/PASSWORD|SECRET|TOKEN|_KEY$/.test(ref.name) && !secret) problems.push(`${path}: ${ref.name} looks like a secret but .env.example does not list it`);
+        const set = fallbacks.get(ref.name) ?? new Set<string>();
         set.add(ref.fallback ?? '');
-        defaults.set(ref.name, set);
+        fallbacks.set(ref.name, set);
       }
     });
-    for (const [name, set] of defaults) if (set.size > 1) problems.push(`${name} has different defaults: ${[...set].map((d) => JSON.stringify(d)).join(', ')}`);
+    for (const [name, set] of fallbacks) if (set.size > 1) problems.push(`${name} has different defaults: ${[...set].map((d) => JSON.stringify(d)).join(', ')}`);
     expect(problems).toEqual([]);
+    expect(secretNames.sort()).toEqual(['CS_ANALYST_PASSWORD', 'CS_GRAFANA_PASSWORD', 'CS_WRITER_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']);
+    expect([...fallbacks.keys()].filter((k) => secretNames.includes(k)).sort()).toEqual(secretNames);
+  });
+
+  it('fails clearly without the .env passwords, and ships none (.env.example leaves them empty, .env is ignored)', () => {
+    for (const secret of SECRETS) expect(secret.value, `.env.example must not suggest a password for ${secret.name}`).toBe('');
+    const everyService = () => Object.keys(services).forEach((name) => Object.values(envOf(name)).forEach((v) => interpolate(v, env)));
+    let env: Record<string, string> = {};
+    expect(everyService).toThrow(/required variable (CS_WRITER_PASSWORD|CS_ANALYST_PASSWORD|CS_GRAFANA_PASSWORD|GRAFANA_ADMIN_PASSWORD) is not set/);
+    for (const missing of SECRETS) {
+      env = Object.fromEntries(SECRETS.filter((v) => v !== missing).map((v) => [v.name, `${v.name.toLowerCase()}-value`]));
+      expect(everyService, missing.name).toThrow(`required variable ${missing.name} is not set`);
+    }
+    env = Object.fromEntries(SECRETS.map((v) => [v.name, `${v.name.toLowerCase()}-value`]));
+    expect(everyService).not.toThrow();
+    expect(interpolate(envOf('grafana').GF_SECURITY_ADMIN_PASSWORD!, env)).toBe('grafana_admin_password-value');
+    expect(read('.gitignore').split('\n')).toContain('.env');
   });
 
   it('pins every image to a version tag', () => {
@@ -589,31 +614,33 @@ describe('docker-compose.yml', () => {
     const usersBlock = /<users>([\s\S]*)<\/users>/.exec(xml)![1]!;
     const users = new Map<string, string>();
     for (const m of usersBlock.matchAll(/<([a-z_][a-z0-9_]*)>([\s\S]*?)<\/\1>/g)) users.set(m[1]!, m[2]!);
-    expect([...users.keys()].sort()).toEqual(['analyst', 'pipeline']);
+    expect([...users.keys()].sort()).toEqual(['analyst', 'grafana', 'writer']);
     const passwordEnv = (user: string) => /<password from_env="([A-Z_][A-Z0-9_]*)"\s*\/>/.exec(users.get(user)!)![1]!;
     const chEnv = envOf('clickhouse');
     for (const user of users.keys()) expect(Object.keys(chEnv), `clickhouse must set ${passwordEnv(user)}`).toContain(passwordEnv(user));
 
-    // The pipeline services log in as `pipeline` with the password the server was given.
+    // The pipeline services log in as `writer` with the password the server was given.
     for (const name of nodeServices) {
       const env = envOf(name);
       if (env.CLICKHOUSE_URL === undefined) continue;
-      expect(env.CLICKHOUSE_USER, name).toBe('pipeline');
-      expect(env.CLICKHOUSE_PASSWORD, name).toBe(chEnv[passwordEnv('pipeline')]);
+      expect(env.CLICKHOUSE_USER, name).toBe('writer');
+      expect(env.CLICKHOUSE_PASSWORD, name).toBe(chEnv[passwordEnv('writer')]);
     }
 
-    // The analyst is read-only.
-    const profile = /<profile>([^<]+)<\/profile>/.exec(users.get('analyst')!)![1]!;
-    const profileBlock = new RegExp(`<${profile}>([\\s\\S]*?)</${profile}>`).exec(xml)![1]!;
-    expect(/<readonly>([12])<\/readonly>/.test(profileBlock)).toBe(true);
-    expect(users.get('analyst')).toMatch(/GRANT SELECT ON cs\.\*/);
+    // The readers are read-only.
+    for (const reader of ['analyst', 'grafana']) {
+      const profile = /<profile>([^<]+)<\/profile>/.exec(users.get(reader)!)![1]!;
+      const profileBlock = new RegExp(`<${profile}>([\\s\\S]*?)</${profile}>`).exec(xml)![1]!;
+      expect(/<readonly>([12])<\/readonly>/.test(profileBlock), reader).toBe(true);
+      expect(users.get(reader), reader).toMatch(/GRANT SELECT ON cs\.\*/);
+    }
     expect(interpolate(envOf('processor').CS_DATABASE!)).toBe('cs');
 
-    // Grafana: the data source logs in as analyst with the server's analyst password.
+    // Grafana: the data source logs in as grafana with the server's grafana password.
     const ds = asMap(asList(asMap(parseYamlSubset(read('deploy/grafana/provisioning/datasources/clickhouse.yaml'), 'clickhouse.yaml'), 'ds').datasources, 'datasources')[0], 'datasource');
     expect(ds.uid).toBe('cs-clickhouse');
     const json = asMap(ds.jsonData, 'jsonData');
-    expect(json.username).toBe('analyst');
+    expect(json.username).toBe('grafana');
     expect(json.host).toBe('clickhouse');
     expect(json.protocol).toBe('http');
     expect(listOf('clickhouse', 'ports').map((p) => parsePort(p).target)).toContain(json.port);
@@ -621,7 +648,7 @@ describe('docker-compose.yml', () => {
     const secure = asMap(ds.secureJsonData, 'secureJsonData');
     const refs = [json.defaultDatabase, secure.password].map((v) => /^\$\{([A-Z_][A-Z0-9_]*)\}$/.exec(asString(v, 'ds'))![1]!);
     for (const ref of refs) expect(Object.keys(grafanaEnv), `grafana must set ${ref} for the provisioning`).toContain(ref);
-    expect(grafanaEnv[refs[1]!]).toBe(chEnv[passwordEnv('analyst')]);
+    expect(grafanaEnv[refs[1]!]).toBe(chEnv[passwordEnv('grafana')]);
     expect(grafanaEnv[refs[0]!]).toBe(envOf('processor').CS_DATABASE);
     // The plugin that provides the data source type is the one installed.
     expect(interpolate(grafanaEnv.GF_PLUGINS_PREINSTALL_SYNC!).split(',').map((p) => p.split('@')[0])).toContain(ds.type);
@@ -639,12 +666,21 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(root, 'dashboards/README.md'))).toBe(true);
   });
 
-  it('passes `docker compose config` where the compose plugin exists', () => {
+  it('passes `docker compose config` where the compose plugin exists, and fails it without the passwords', () => {
     const probe = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
     if (probe.status !== 0) return; // no compose plugin here (the checks above do not need one)
-    const run = spawnSync('docker', ['compose', '-f', join(root, 'docker-compose.yml'), 'config', '--quiet'], { encoding: 'utf8', cwd: root });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
+    // An empty env file, so a developer's own .env does not take part.
+    const emptyEnvFile = join(mkdtempSync(join(tmpdir(), 'cs-compose-')), 'empty.env');
+    writeFileSync(emptyEnvFile, '');
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SECRETS.some((v) => v.name === k)));
+    const config = (env: NodeJS.ProcessEnv) =>
+      spawnSync('docker', ['compose', '--env-file', emptyEnvFile, '-f', join(root, 'docker-compose.yml'), 'config', '--quiet'], { encoding: 'utf8', cwd: root, env });
+    const ok = config({ ...base, ...Object.fromEntries(SECRETS.map((v) => [v.name, 'a-test-value'])) });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    const refused = config(base);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/(CS_WRITER_PASSWORD|CS_ANALYST_PASSWORD|CS_GRAFANA_PASSWORD|GRAFANA_ADMIN_PASSWORD).*\.env\.example/);
   });
 });
 

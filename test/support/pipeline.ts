@@ -1,13 +1,11 @@
 /** Building blocks for integration tests: isolated topics, a fresh embedded store, a processor. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { inject } from 'vitest';
-import { openClickHouse, type ClickHouseClient } from '@cs/clickhouse';
+import { loadClickHouseConfig, openClickHouse, type ClickHouseClient, type ClickHouseConfig } from '@cs/clickhouse';
 import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions } from '@cs/kafka';
 import { ensureEventTopics, loadProcessorConfig, startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
 import { prepareStorage, tablesIn, type QualifiedTables } from '@cs/storage';
+import { freshStoreConfig } from './store-backend.ts';
 
 export const logger = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
 
@@ -35,14 +33,21 @@ export interface TestStore {
   db: string;
   /** The tables of `db`, qualified for SQL. */
   tables: QualifiedTables;
+  /** The embedded store's directory (an unused temp directory when the store is a server). */
   dataDir: string;
+  config: ClickHouseConfig;
 }
 
-/** A fresh embedded ClickHouse in a temp directory, migrated. */
-export async function openTestStore(timeZone: string, dataDir = mkdtempSync(join(tmpdir(), 'cs-chdb-')), db = 'cs'): Promise<TestStore> {
-  const client = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: db, dataDir, timeZone });
-  await prepareStorage(client, { database: db, timeZone });
-  return { client, db, tables: tablesIn(db), dataDir };
+/**
+ * A migrated store: a fresh one (store-backend.ts), the embedded store in `at` (a data directory),
+ * or the store `at` describes (e.g. the one a child processor wrote to: ChildProcessor.store).
+ */
+export async function openTestStore(timeZone: string, at?: string | ClickHouseConfig, db = 'cs'): Promise<TestStore> {
+  const config =
+    at === undefined ? await freshStoreConfig(timeZone, db) : typeof at === 'string' ? loadClickHouseConfig({ CS_DATA_DIR: at, CS_DATABASE: db, CS_TIMEZONE: timeZone }) : at;
+  const client = openClickHouse(config);
+  await prepareStorage(client, { database: config.database, timeZone });
+  return { client, db: config.database, tables: tablesIn(config.database), dataDir: config.dataDir, config };
 }
 
 export function processorEnv(prefix: string, timeZone: string, extra: Record<string, string> = {}): Record<string, string> {

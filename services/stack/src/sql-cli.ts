@@ -1,5 +1,6 @@
 // `npm run sql -- "<query>"`: one read-only SQL prompt for whichever store is in use.
-//   1. the running pipeline's SQL endpoint (<repo>/.stack/sql-endpoint.json, pid alive)
+//   1. the running pipeline's SQL endpoint (<repo>/.stack/sql-endpoint.json, pid alive), as the analyst
+//      (with CS_ANALYST_PASSWORD when the endpoint requires it)
 //   2. else the ClickHouse server at CLICKHOUSE_URL
 //   3. else the embedded store in CS_DATA_DIR, opened directly
 import { readFileSync } from 'node:fs';
@@ -77,9 +78,12 @@ async function viaEndpoint(ep: EndpointInfo, r: Request): Promise<Outcome> {
   url.searchParams.set('default_format', r.format);
   url.searchParams.set('database', r.database);
   for (const [k, v] of Object.entries(r.params)) url.searchParams.set(`param_${k}`, v);
+  // The endpoint's analyst, when it has a password (the same CS_ANALYST_PASSWORD as the pipeline's).
+  const password = process.env.CS_ANALYST_PASSWORD;
+  const headers: Record<string, string> = password ? { 'x-clickhouse-user': 'analyst', 'x-clickhouse-key': password } : {};
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', body: r.sql });
+    res = await fetch(url, { method: 'POST', body: r.sql, headers });
   } catch (err) {
     throw new CliError(`the pipeline (pid ${ep.pid}) advertises ${ep.url} but it does not answer: ${(err as Error).message}`);
   }

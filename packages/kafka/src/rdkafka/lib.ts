@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as RdKafka from 'node-rdkafka';
 import type { Logger } from 'pino';
+import { rdkafkaSecurity } from '../security.ts';
 import type { KafkaOptions } from '../types.ts';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +29,7 @@ export function baseConfig(opts: KafkaOptions, log: Logger): RdKafka.GlobalConfi
     // librdkafka logs through event_cb ('event.log'); only warn+ reaches pino unless debug is on.
     event_cb: true,
     log_level: log.isLevelEnabled('debug') ? 7 : 4,
+    ...rdkafkaSecurity(opts.security),
   };
 }
 
