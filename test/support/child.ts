@@ -46,6 +46,8 @@ export function childProcessorEnv(prefix: string, timeZone: string, dir: string,
     ...processorEnv(prefix, timeZone, extra),
     KAFKA_BROKERS: inject('kafkaBrokers').join(','),
     CS_DATA_DIR: join(dir, 'chdb'),
+    // Local state in the test's directory also when the store is a server (not under .stack/state).
+    CS_STATE_DIR: join(dir, 'state'),
     CS_SQL_ENDPOINT_FILE: join(dir, 'endpoint.json'),
     SQL_PORT: '0',
     PROCESSOR_HTTP_PORT: '0',
