@@ -61,7 +61,13 @@ it('three processor processes in one group share the served store through CLICKH
     step('migrated');
     const ports = [await freePort(), await freePort(), await freePort()];
     // Small flushes keep the stream flowing while one of the members fails.
-    const env: Record<string, string> = { ...processorEnv(prefix, TZ, { PROCESSOR_FLUSH_MAX_MESSAGES: '300', CS_IDLE_FLUSH: '20s' }), ...server, KAFKA_BROKERS: inject('kafkaBrokers').join(',') };
+    const env: Record<string, string> = {
+      ...processorEnv(prefix, TZ, { PROCESSOR_FLUSH_MAX_MESSAGES: '300', CS_IDLE_FLUSH: '20s' }),
+      ...server,
+      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
+      // One machine: the three processes take slots of one local state directory.
+      CS_STATE_DIR: join(dir, 'state'),
+    };
     const processors = ports.map((port) => startChild('services/processor/src/main.ts', { ...env, PROCESSOR_HTTP_PORT: String(port) }));
     children.push(...processors);
     // The group has settled when each member has been given partitions (@cs/kafka logs each assignment).
