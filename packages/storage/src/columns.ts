@@ -22,6 +22,7 @@ const METRIC_SUM_COLUMNS = {
   channel: 'string',
   numerator: 'float',
   denominator: 'float',
+  flush: 'string',
 } as const satisfies ColumnsOf<MetricSumRow>;
 
 /** Column kinds of every table the pipeline writes, except the raw tables (see rawColumns). */

@@ -94,6 +94,8 @@ export interface MetricSumRow {
   channel: string;
   numerator: number;
   denominator: number;
+  /** The insert token of the flush that wrote the row ('' when none): its materialized view records it in flush_ledger. */
+  flush: string;
 }
 
 /** A row of `dead_letters`: a refused message, keyed by its position on `topic`. */

@@ -89,8 +89,11 @@ export class FlushOutputs implements Emitter {
     });
   }
 
-  /** Metric rows per grain table, ready to insert; sums that cancelled out (a retraction and its replacement) are left out. */
-  metricRows(): Map<string, Record<string, unknown>[]> {
+  /**
+   * Metric rows per grain table, ready to insert, each naming the flush's token for that table
+   * (flush_ledger); sums that cancelled out (a retraction and its replacement) are left out.
+   */
+  metricRows(tokenOf: (table: string) => string = () => ''): Map<string, Record<string, unknown>[]> {
     const out = new Map<string, Record<string, unknown>[]>();
     for (const { metric, dims, byGrain } of this.sums.values()) {
       byGrain.forEach((sums, g) => {
@@ -99,7 +102,7 @@ export class FlushOutputs implements Emitter {
           const table = METRIC_SUMS_TABLES[GRAINS[g]!];
           let list = out.get(table);
           if (!list) out.set(table, (list = []));
-          list.push({ bucket: bucket / 1000, metric, ...dims, numerator: sum.numerator, denominator: sum.denominator });
+          list.push({ bucket: bucket / 1000, metric, ...dims, numerator: sum.numerator, denominator: sum.denominator, flush: tokenOf(table) });
         }
       });
     }
