@@ -14,13 +14,12 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METRICS, targets } from '@cs/catalog';
+import { METRICS, ZH_METRIC_TEXT, targets } from '@cs/catalog';
 import {
   ALERT_RULES_PATH,
   ALERT_WINDOW,
   DATASOURCE,
   LANGS,
-  ZH_METRIC_TEXT,
   alertSql,
   applyConditionalAll,
   boards,

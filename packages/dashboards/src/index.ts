@@ -4,6 +4,5 @@ export { renderBoard, queryChecks, uidOf, pathOf, type BoardSpec, type PanelSpec
 export { validateDashboard, sqlProblems, DASHBOARD_SCHEMA } from './validate.ts';
 export { expandQuery, applyConditionalAll, replaceVariables, interpolateMacros, type QueryContext, type VariableValue } from './plugin.ts';
 export { toYaml, parseYaml, type Yaml } from './yaml.ts';
-export { ZH_METRIC_TEXT } from './zh.ts';
 export { DATASOURCE, SCHEMA_VERSION, type Dashboard, type Panel, type RowPanel } from './grafana.ts';
 export { LANGS, type Lang } from './text.ts';

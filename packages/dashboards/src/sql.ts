@@ -16,7 +16,7 @@
  * average of `value`; count metrics sum their numerator, except headcount, which is never added up
  * across buckets or business units.
  */
-import { metric, sqlString, type MetricDefinition } from '@cs/catalog';
+import { isAdditive, metric, sqlString, type MetricDefinition } from '@cs/catalog';
 
 export const FROM = '($__fromTime)';
 export const TO = '($__toTime)';
@@ -63,7 +63,7 @@ const ids = (ms: readonly MetricDefinition[]) => ms.map((m) => sqlString(m.id)).
 
 /** Aggregate of one metric: Σnum / Σden × scale, or Σnum for additive counts. `cond` restricts the rows. */
 export function metricValue(m: MetricDefinition, cond?: string): string {
-  if (m.id === 'headcount') throw new Error('headcount does not add up across buckets or business units: query it per bucket');
+  if (!isAdditive(m.id)) throw new Error(`${m.id} does not add up across buckets or business units: query it per bucket`);
   const sum = (col: string) => (cond ? `sumIf(${col}, ${cond})` : `sum(${col})`);
   if (m.kind === 'count') return sum('numerator');
   const ratio = `${sum('numerator')} / nullIf(${sum('denominator')}, 0)`;

@@ -1,6 +1,7 @@
 /**
- * Simplified Chinese for the catalog's English-only texts (definition, numerator, denominator).
- * The names come from the catalog (`name.zh`); a test fails when a catalog metric has no entry here.
+ * Simplified Chinese for the catalog's English texts (definition, numerator, denominator), keyed by
+ * metric id; the names are in the catalog entries (`name.zh`). Kept beside METRICS rather than in its
+ * entries so the table stays readable; a catalog test fails when a metric has no entry here.
  */
 export interface ZhMetricText {
   definition: string;
@@ -33,3 +34,10 @@ export const ZH_METRIC_TEXT: Readonly<Record<string, ZhMetricText>> = {
   staffed_hours: { definition: '时间段内坐席的登录工时；站点类型存于 product 列。', numerator: '登录工时', denominator: '1' },
   headcount: { definition: '时间段内登录过的不同坐席数；不能跨时间段或业务单元相加。', numerator: '登录过的不同坐席', denominator: '1' },
 };
+
+/** The Chinese texts of a metric; throws for a metric without them. */
+export function zhText(metricId: string): ZhMetricText {
+  const text = ZH_METRIC_TEXT[metricId];
+  if (!text) throw new Error(`no Chinese text for metric "${metricId}" (packages/catalog/src/zh.ts)`);
+  return text;
+}
