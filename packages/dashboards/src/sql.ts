@@ -152,6 +152,17 @@ export function variableSql(db: string, column: string, metricCond: string, filt
   ].join('\n');
 }
 
+/** Raw table per topic (SPEC §2). */
+export const RAW_TABLES = [
+  { topic: 'cs.sessions', table: 'raw_sessions' },
+  { topic: 'cs.calls', table: 'raw_calls' },
+  { topic: 'cs.surveys', table: 'raw_surveys' },
+  { topic: 'cs.complaints', table: 'raw_complaints' },
+  { topic: 'cs.outreach', table: 'raw_outreach' },
+  { topic: 'cs.agents', table: 'raw_agents' },
+  { topic: 'cs.qa', table: 'raw_qa' },
+] as const;
+
 export const WORKFORCE_METRICS = ['staffed_hours', 'headcount'] as const;
 export const nonWorkforceCond = `metric NOT IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;
 export const workforceCond = `metric IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;

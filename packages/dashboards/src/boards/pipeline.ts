@@ -5,23 +5,14 @@
  * event time per raw table) and the age of the last flush stand in for it.
  */
 import type { BoardSpec } from '../board.ts';
-import type { ThresholdsConfig } from '../grafana.ts';
+import { byThresholds, fixedColor, palette, thresholdSteps } from '../grafana.ts';
 import type { Ctx } from '../panels.ts';
-import { field, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, timeseriesOptions } from '../panels.ts';
+import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, timeseriesVisual } from '../panels.ts';
+import { RAW_TABLES } from '../sql.ts';
 import { L, t, type Lang } from '../text.ts';
 
-/** Raw table per topic (SPEC §2). */
-export const RAW_TABLES = [
-  { topic: 'cs.sessions', table: 'raw_sessions' },
-  { topic: 'cs.calls', table: 'raw_calls' },
-  { topic: 'cs.surveys', table: 'raw_surveys' },
-  { topic: 'cs.complaints', table: 'raw_complaints' },
-  { topic: 'cs.outreach', table: 'raw_outreach' },
-  { topic: 'cs.agents', table: 'raw_agents' },
-  { topic: 'cs.qa', table: 'raw_qa' },
-] as const;
 
-const freshnessThresholds: ThresholdsConfig = { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 60, color: 'orange' }, { value: 300, color: 'red' }] };
+const freshnessThresholds = thresholdSteps([{ value: null, color: 'green' }, { value: 60, color: 'orange' }, { value: 300, color: 'red' }]);
 
 export function pipelineBoard(ctx: Ctx): BoardSpec {
   const db = ctx.db;
@@ -43,17 +34,14 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
     items: [
       row(t('Now', '当前')),
       sqlPanel({
-        type: 'stat',
         title: t('Messages processed', '已处理消息'),
         description: t('Kafka messages consumed and flushed by the processors in the selected range (Σ offset ranges of completed flushes), accepted or dead-lettered.', '所选时间范围内处理器消费并完成刷写的 Kafka 消息数（已完成刷写的偏移量区间之和），含被接受与进入死信的消息。'),
         w: 5,
         h: 4,
         queries: [{ refId: 'A', sql: `SELECT\n  sum(to_offset - from_offset) AS messages\n${flushes}`, format: 'table', columns: ['messages'], requiresData: true, nonNull: ['messages'] }],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        options: () => statPanelOptions('value'),
+        visual: () => statVisual('value').unit('short').decimals(0).colorScheme(fixedColor('blue')),
       }),
       sqlPanel({
-        type: 'stat',
         title: t('Dead letters', '死信'),
         description: t('Events refused in the selected range (by dead-letter time), and their share of the messages processed.', '所选时间范围内被拒绝的事件数（按进入死信的时间），及其占已处理消息的比例。'),
         w: 5,
@@ -71,8 +59,7 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             nonNull: ['dead_letters', 'dead_letter_share'],
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }] } }),
-        overrides: (lang) => [
+        visual: (lang) => statVisual('value_and_name', 'vertical').unit('short').decimals(0).colorScheme(byThresholds()).thresholds(thresholdSteps([{ value: null, color: 'green' }, { value: 1, color: 'orange' }])).overrides([
           field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
           field('dead_letter_share', [
             { id: 'displayName', value: lang === 'zh' ? '占比' : 'Share' },
@@ -80,21 +67,17 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             { id: 'decimals', value: 2 },
             { id: 'thresholds', value: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 0.001, color: 'orange' }, { value: 0.01, color: 'red' }] } },
           ]),
-        ],
-        options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
+        ]),
       }),
       sqlPanel({
-        type: 'stat',
         title: t('Since the last flush', '距最近一次刷写'),
         description: t('now() − the write time of the newest completed flush of any partition. Grows while the processors are down or receive nothing.', 'now() − 任一分区最近一次完成刷写的时间。处理器停止或没有收到数据时会持续增长。'),
         w: 4,
         h: 4,
         queries: [{ refId: 'A', sql: `SELECT\n  dateDiff('second', maxOrNull(written_at), now()) AS seconds_since_flush\nFROM ${db}.processor_log\nWHERE kind = 'done'`, format: 'table', columns: ['seconds_since_flush'], requiresData: true, nonNull: ['seconds_since_flush'] }],
-        defaults: () => ({ unit: 's', decimals: 0, color: { mode: 'thresholds' }, thresholds: freshnessThresholds }),
-        options: () => statPanelOptions('value'),
+        visual: () => statVisual('value').unit('s').decimals(0).colorScheme(byThresholds()).thresholds(freshnessThresholds),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Freshness per topic', '各主题数据新鲜度'),
         description: t(
           'now() − the newest event time accepted into each raw table. Event time, not arrival time: a replay of old data shows as stale.',
@@ -112,22 +95,20 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             nonNull: ['freshness_s'],
           },
         ],
-        overrides: (lang) => [
+        visual: (lang) => tableVisual().overrides([
           topicName(lang),
           field('last_event_time', [{ id: 'displayName', value: lang === 'zh' ? '最新事件时间' : 'Newest event time' }]),
           field('freshness_s', [
             { id: 'displayName', value: lang === 'zh' ? '新鲜度' : 'Freshness' },
             { id: 'unit', value: 's' },
-            { id: 'thresholds', value: freshnessThresholds },
+            { id: 'thresholds', value: freshnessThresholds.build() },
             { id: 'color', value: { mode: 'thresholds' } },
             { id: 'custom.cellOptions', value: { type: 'color-text' } },
           ]),
-        ],
-        options: tableOptions,
+        ]),
       }),
       row(t('Throughput', '吞吐')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Messages processed per second by topic', '各主题每秒处理消息数'),
         description: t('Σ offset ranges of completed flushes per panel interval ÷ interval seconds, by wall-clock write time.', '每个时间间隔内已完成刷写的偏移量区间之和 ÷ 间隔秒数，按写入时间（墙上时钟）。'),
         w: 12,
@@ -141,11 +122,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('bars', true) }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'bars', { stacked: true }).unit('short').decimals(1).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'timeseries',
         title: t('Accepted events per second by topic (event time)', '各主题每秒接受事件数（事件时间）'),
         description: t('Rows of each raw table per panel interval of their event time ÷ interval seconds.', '各原始事件表每个事件时间间隔内的行数 ÷ 间隔秒数。'),
         w: 12,
@@ -162,11 +141,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('line') }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').unit('short').decimals(1).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'timeseries',
         title: t('Flushes per minute by topic', '各主题每分钟刷写次数'),
         description: t('Completed flushes (one transaction of inserts per partition) per minute, by wall-clock write time.', '每分钟完成的刷写次数（每个分区一次写入事务），按写入时间。'),
         w: 12,
@@ -180,11 +157,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('line') }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').unit('short').decimals(1).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Processor partitions', '处理器分区'),
         description: t('Per topic: completed flushes and messages in the selected range, and the age of the newest flush.', '按主题：所选时间范围内完成的刷写次数与消息数，以及最近一次刷写距今的时间。'),
         w: 12,
@@ -200,19 +175,17 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        overrides: (lang) => [
+        visual: (lang) => tableVisual().overrides([
           topicName(lang),
           field('partitions', [{ id: 'displayName', value: lang === 'zh' ? '分区数' : 'Partitions' }]),
           field('flushes', [{ id: 'displayName', value: lang === 'zh' ? '刷写次数' : 'Flushes' }]),
           field('messages', [{ id: 'displayName', value: lang === 'zh' ? '消息数' : 'Messages' }]),
           field('idle_flushes', [{ id: 'displayName', value: lang === 'zh' ? '空闲刷写' : 'Idle flushes' }]),
           field('seconds_since_flush', [{ id: 'displayName', value: lang === 'zh' ? '距最近刷写' : 'Since last flush' }, { id: 'unit', value: 's' }]),
-        ],
-        options: tableOptions,
+        ]),
       }),
       row(t('Dead letters', '死信')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Dead letters by reason', '按原因的死信'),
         description: t('Events refused per panel interval by reason: decode, invalid, late, future, orphan.', '每个时间间隔内按原因统计的被拒绝事件：decode（解码失败）、invalid（无效）、late（迟到）、future（未来时间）、orphan（孤立）。'),
         w: 12,
@@ -226,11 +199,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'palette-classic' }, custom: seriesCustom('bars', true) }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'bars', { stacked: true }).unit('short').decimals(0).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Dead letters by topic and reason', '按主题与原因的死信'),
         description: t(
           'Refused events in the selected range, with the newest detail. The original bytes are in cs.dead_letters (payload) and on the cs.dead_letters topic for replay.',
@@ -249,14 +220,13 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        overrides: (lang) => [
+        visual: (lang) => tableVisual().overrides([
           topicName(lang),
           field('reason', [{ id: 'displayName', value: L.reason[lang] }]),
           field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
           field('last_seen', [{ id: 'displayName', value: lang === 'zh' ? '最近出现' : 'Last seen' }]),
           field('last_detail', [{ id: 'displayName', value: lang === 'zh' ? '最新详情' : 'Newest detail' }]),
-        ],
-        options: tableOptions,
+        ]),
       }),
     ],
   };
