@@ -50,6 +50,7 @@ import {
 } from '@cs/dashboards';
 import { EXEC_CORE, EXEC_HEADLINE } from '../../packages/dashboards/src/boards/executive.ts';
 import { loadSimulatedDays, type LoadedStore } from '../support/loaded-store.ts';
+import { queryTable } from '../support/pipeline.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
@@ -294,11 +295,7 @@ let store: LoadedStore;
 let M0 = 0;
 let M7 = 0;
 
-async function run(sql: string): Promise<Result> {
-  const rs = await store.client.query({ query: sql, format: 'JSONCompact' });
-  const json = (await rs.json()) as unknown as { meta: { name: string; type: string }[]; data: unknown[][] };
-  return { columns: json.meta, rows: json.data };
-}
+const run = (sql: string): Promise<Result> => queryTable(store.client, sql);
 
 const all = (values: readonly string[]): VariableValue => ({ all: true, values });
 const pick = (...values: string[]): VariableValue => ({ all: false, values });
@@ -516,6 +513,28 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
     const daily = await runCheck(checkOf('cs-workforce-en', 'Daily headcount and staffed hours'), { ...metricsRange, intervalMs: 3_600_000, variables });
     const [days] = (await run(`SELECT count() FROM ${store.db}.metrics WHERE grain = 'day' AND metric = 'headcount' AND bucket > toDateTime(${M0 / 1000 - 86400}) AND bucket <= toDateTime(${(M7 - 1000) / 1000})`)).rows;
     expect(daily.rows.length).toBe(Number(days![0]));
+  });
+
+  it('the provisional-region annotations run, and shade from cs.settled to the end of the range', async () => {
+    let n = 0;
+    for (const d of Object.values(dashboards)) {
+      for (const a of d.annotations.list.filter((x) => x.builtIn !== 1)) {
+        const sql = (a.target as ClickHouseQuery).rawSql;
+        const metrics = [...(/metric IN \(([^)]*)\)/.exec(sql)![1]!.matchAll(/'([^']+)'/g))].map((m) => m[1]!);
+        const [settled] = (await run(`SELECT toUnixTimestamp(min(settled_up_to)) FROM ${store.db}.settled WHERE metric IN (${metrics.map((m) => `'${m}'`).join(', ')})`)).rows;
+        const settledAt = Number(settled![0]) * 1000;
+        // A range ending after the settled instant: one region from there to its end…
+        const to = Math.max(Date.now(), settledAt) + 3_600_000;
+        const expanded = expandQuery(sql, { from: M0, to, intervalMs: 60_000, variables: {} });
+        expect((await run(expanded)).columns.map((c) => c.name), `${d.uid} ${a.name}`).toEqual(['time', 'timeEnd', 'text']);
+        const r = await run(`SELECT toUnixTimestamp(time) * 1000, toUnixTimestamp(timeEnd) * 1000 FROM (${expanded})`);
+        expect(r.rows.map((row) => row.map(Number)), `${d.uid} ${a.name}: from where the metrics are settled up to, to the end of the range`).toEqual([[settledAt, Math.floor(to / 1000) * 1000]]);
+        // …and none for a range that is all final.
+        expect((await run(expandQuery(sql, { from: M0, to: settledAt - 60_000, intervalMs: 60_000, variables: {} }))).rows).toEqual([]);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(14);
   });
 
   it('alert rule queries run and give one value per business unit', async () => {

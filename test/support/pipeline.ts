@@ -66,6 +66,12 @@ export async function query<T>(client: ClickHouseClient, sql: string): Promise<T
   return (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
 }
 
+/** A query's columns (name, ClickHouse type) and rows, as a data source plugin receives them. */
+export async function queryTable(client: ClickHouseClient, sql: string): Promise<{ columns: { name: string; type: string }[]; rows: unknown[][] }> {
+  const json = (await (await client.query({ query: sql, format: 'JSONCompact' })).json()) as unknown as { meta: { name: string; type: string }[]; data: unknown[][] };
+  return { columns: json.meta, rows: json.data };
+}
+
 /** Polls `probe` until it returns true, or fails with `what` after `timeoutMs`. */
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 250): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,7 @@ import { QueryBuilder, RuleBuilder, type Query, type Rule } from '@grafana/grafa
 import { TypeThresholdBuilder, type TypeThreshold } from '@grafana/grafana-foundation-sdk/expr';
 import { panelOfMetric, uidOf, type BoardSpec } from './board.ts';
 import { DATASOURCE, clickHouseQuery, type ClickHouseQuery } from './grafana.ts';
-import { RAW_TABLES } from './sql.ts';
+import { RAW_TABLES, TO } from './sql.ts';
 import { formatTarget } from './text.ts';
 
 export const ALERT_FOLDER = 'CS analytics';
@@ -185,6 +185,10 @@ export interface PipelineCheck {
 /** Dense topics: a partition of these that accepts nothing for minutes is behind, not quiet. */
 const DENSE_TOPICS = RAW_TABLES.filter((r) => r.topic === 'cs.sessions' || r.topic === 'cs.calls');
 
+/**
+ * The checks measure against the end of the evaluated range (`$__toTime`: now, as the rules run),
+ * not ClickHouse's now(), so one evaluation has one clock.
+ */
 export function pipelineChecks(db: string): PipelineCheck[] {
   const window = { from: 900, to: 0 };
   return [
@@ -193,7 +197,7 @@ export function pipelineChecks(db: string): PipelineCheck[] {
       title: 'Processor behind its input',
       // Consumer lag in time: how far the newest accepted event of each partition is behind the clock.
       sql:
-        `SELECT topic, toString(partition) AS partition, dateDiff('second', newest, now()) AS seconds_behind\nFROM (\n  ` +
+        `SELECT topic, toString(partition) AS partition, dateDiff('second', newest, ${TO}) AS seconds_behind\nFROM (\n  ` +
         DENSE_TOPICS.map((r) => `SELECT '${r.topic}' AS topic, kafka_partition AS partition, max(event_time) AS newest FROM ${db}.${r.table} WHERE $__timeFilter(event_time) GROUP BY partition`).join('\n  UNION ALL\n  ') +
         `\n)\nORDER BY topic, partition`,
       window,
@@ -207,7 +211,7 @@ export function pipelineChecks(db: string): PipelineCheck[] {
     {
       uid: 'cs-pipeline-freshness',
       title: 'Live figures are stale',
-      sql: `SELECT dateDiff('second', max(bucket), now()) AS seconds_since_newest_minute\nFROM ${db}.metrics\nWHERE grain = 'minute'\n  AND $__timeFilter(bucket)\nHAVING count() > 0`,
+      sql: `SELECT dateDiff('second', max(bucket), ${TO}) AS seconds_since_newest_minute\nFROM ${db}.metrics\nWHERE grain = 'minute'\n  AND $__timeFilter(bucket)\nHAVING count() > 0`,
       window,
       evaluator: { type: 'gt', value: 300 },
       for: '2m',

@@ -5,6 +5,7 @@ import { alertRules, pipelineRules, type AlertRuleFile } from './alerts.ts';
 import { pathOf, queryChecks, renderBoard, type BoardSpec, type PanelQueryCheck } from './board.ts';
 import { executiveBoard } from './boards/executive.ts';
 import { humanBoard } from './boards/human.ts';
+import { provisionalAnnotations } from './live.ts';
 import { outreachBoard } from './boards/outreach.ts';
 import { pipelineBoard } from './boards/pipeline.ts';
 import { qualityBoard } from './boards/quality.ts';
@@ -26,7 +27,9 @@ const ctxOf = (opts: GenerateOptions = {}): Ctx => ({ db: opts.db ?? 'cs', targe
 
 export function boards(opts: GenerateOptions = {}): BoardSpec[] {
   const ctx = ctxOf(opts);
-  return [executiveBoard(ctx), selfServiceBoard(ctx), humanBoard(ctx), qualityBoard(ctx), outreachBoard(ctx), workforceBoard(ctx), pipelineBoard(ctx)];
+  const all = [executiveBoard(ctx), selfServiceBoard(ctx), humanBoard(ctx), qualityBoard(ctx), outreachBoard(ctx), workforceBoard(ctx), pipelineBoard(ctx)];
+  // Every board shades what is still provisional on the panels of its catalog metrics.
+  return all.map((b) => ({ ...b, annotations: [...(b.annotations ?? []), ...provisionalAnnotations(ctx.db, b)] }));
 }
 
 /** Dashboards by path under `dashboards/` (`en/…json`, `zh/…json`). */

@@ -144,8 +144,8 @@ export function comparisonStat(ctx: Ctx, m: MetricDefinition, filters: readonly 
     kind: 'panel',
     title: metricName(m),
     description: {
-      en: `Today (the day of the end of the selected range, from local midnight) vs yesterday and the same day last week up to the same time of day. ${base.en}`,
-      zh: `今天（所选时间范围结束时刻所在的日期，自零点起）与昨天、上周同日同一时刻之前的对比。${base.zh}`,
+      en: `Today (the day of the end of the selected range, from local midnight) vs yesterday and the same day last week up to the same time of day; "${L.provisional.en}": the share of today's figure that is still live and can change (not final). ${base.en}`,
+      zh: `今天（所选时间范围结束时刻所在的日期，自零点起）与昨天、上周同日同一时刻之前的对比；“${L.provisional.zh}”：今天的数据中仍为实时、可能变化（尚未最终确定）的占比。${base.zh}`,
     },
     ...size,
     queries: [
@@ -153,9 +153,9 @@ export function comparisonStat(ctx: Ctx, m: MetricDefinition, filters: readonly 
         refId: 'A',
         sql: comparisonSql({ db: ctx.db, metrics: [m], filters }),
         format: 'table',
-        columns: ['today', 'yesterday', 'last_week'],
+        columns: ['today', 'yesterday', 'last_week', 'today_provisional'],
         requiresData: true,
-        nonNull: ['today', 'yesterday', 'last_week'],
+        nonNull: ['today', 'yesterday', 'last_week', 'today_provisional'],
       },
     ],
     visual: (lang) =>
@@ -167,6 +167,12 @@ export function comparisonStat(ctx: Ctx, m: MetricDefinition, filters: readonly 
           field('today', [{ id: 'displayName', value: L.today[lang] }]),
           field('yesterday', [{ id: 'displayName', value: L.yesterday[lang] }]),
           field('last_week', [{ id: 'displayName', value: L.lastWeek[lang] }]),
+          field('today_provisional', [
+            { id: 'displayName', value: L.provisional[lang] },
+            { id: 'unit', value: 'percentunit' },
+            { id: 'decimals', value: 0 },
+            { id: 'color', value: { mode: FieldColorModeId.Fixed, fixedColor: 'text' } },
+          ]),
         ]),
   };
 }

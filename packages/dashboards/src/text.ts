@@ -20,6 +20,7 @@ export const L = {
   today: t('Today', '今天'),
   yesterday: t('Yesterday', '昨天'),
   lastWeek: t('Same day last week', '上周同日'),
+  provisional: t('Today, still provisional', '今天未定部分'),
   target: t('Target', '目标'),
   day: t('Day', '日期'),
   inHouse: t('In-house', '自有'),

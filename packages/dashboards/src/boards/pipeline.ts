@@ -59,15 +59,16 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             nonNull: ['dead_letters', 'dead_letter_share'],
           },
         ],
-        visual: (lang) => statVisual('value_and_name', 'vertical').unit('short').decimals(0).colorScheme(byThresholds()).thresholds(thresholdSteps([{ value: null, color: 'green' }, { value: 1, color: 'orange' }])).overrides([
-          field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
-          field('dead_letter_share', [
-            { id: 'displayName', value: lang === 'zh' ? '占比' : 'Share' },
-            { id: 'unit', value: 'percentunit' },
-            { id: 'decimals', value: 2 },
-            { id: 'thresholds', value: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 0.001, color: 'orange' }, { value: 0.01, color: 'red' }] } },
+        visual: (lang) =>
+          statVisual('value_and_name', 'vertical').unit('short').decimals(0).colorScheme(byThresholds()).thresholds(thresholdSteps([{ value: null, color: 'green' }, { value: 1, color: 'orange' }])).overrides([
+            field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
+            field('dead_letter_share', [
+              { id: 'displayName', value: lang === 'zh' ? '占比' : 'Share' },
+              { id: 'unit', value: 'percentunit' },
+              { id: 'decimals', value: 2 },
+              { id: 'thresholds', value: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 0.001, color: 'orange' }, { value: 0.01, color: 'red' }] } },
+            ]),
           ]),
-        ]),
       }),
       sqlPanel({
         title: t('Since the last flush', '距最近一次刷写'),
@@ -95,17 +96,18 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             nonNull: ['freshness_s'],
           },
         ],
-        visual: (lang) => tableVisual().overrides([
-          topicName(lang),
-          field('last_event_time', [{ id: 'displayName', value: lang === 'zh' ? '最新事件时间' : 'Newest event time' }]),
-          field('freshness_s', [
-            { id: 'displayName', value: lang === 'zh' ? '新鲜度' : 'Freshness' },
-            { id: 'unit', value: 's' },
-            { id: 'thresholds', value: freshnessThresholds.build() },
-            { id: 'color', value: { mode: 'thresholds' } },
-            { id: 'custom.cellOptions', value: { type: 'color-text' } },
+        visual: (lang) =>
+          tableVisual().overrides([
+            topicName(lang),
+            field('last_event_time', [{ id: 'displayName', value: lang === 'zh' ? '最新事件时间' : 'Newest event time' }]),
+            field('freshness_s', [
+              { id: 'displayName', value: lang === 'zh' ? '新鲜度' : 'Freshness' },
+              { id: 'unit', value: 's' },
+              { id: 'thresholds', value: freshnessThresholds.build() },
+              { id: 'color', value: { mode: 'thresholds' } },
+              { id: 'custom.cellOptions', value: { type: 'color-text' } },
+            ]),
           ]),
-        ]),
       }),
       row(t('Throughput', '吞吐')),
       sqlPanel({
@@ -175,14 +177,15 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        visual: (lang) => tableVisual().overrides([
-          topicName(lang),
-          field('partitions', [{ id: 'displayName', value: lang === 'zh' ? '分区数' : 'Partitions' }]),
-          field('flushes', [{ id: 'displayName', value: lang === 'zh' ? '刷写次数' : 'Flushes' }]),
-          field('messages', [{ id: 'displayName', value: lang === 'zh' ? '消息数' : 'Messages' }]),
-          field('idle_flushes', [{ id: 'displayName', value: lang === 'zh' ? '空闲刷写' : 'Idle flushes' }]),
-          field('seconds_since_flush', [{ id: 'displayName', value: lang === 'zh' ? '距最近刷写' : 'Since last flush' }, { id: 'unit', value: 's' }]),
-        ]),
+        visual: (lang) =>
+          tableVisual().overrides([
+            topicName(lang),
+            field('partitions', [{ id: 'displayName', value: lang === 'zh' ? '分区数' : 'Partitions' }]),
+            field('flushes', [{ id: 'displayName', value: lang === 'zh' ? '刷写次数' : 'Flushes' }]),
+            field('messages', [{ id: 'displayName', value: lang === 'zh' ? '消息数' : 'Messages' }]),
+            field('idle_flushes', [{ id: 'displayName', value: lang === 'zh' ? '空闲刷写' : 'Idle flushes' }]),
+            field('seconds_since_flush', [{ id: 'displayName', value: lang === 'zh' ? '距最近刷写' : 'Since last flush' }, { id: 'unit', value: 's' }]),
+          ]),
       }),
       row(t('Dead letters', '死信')),
       sqlPanel({
@@ -220,13 +223,39 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        visual: (lang) => tableVisual().overrides([
-          topicName(lang),
-          field('reason', [{ id: 'displayName', value: L.reason[lang] }]),
-          field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
-          field('last_seen', [{ id: 'displayName', value: lang === 'zh' ? '最近出现' : 'Last seen' }]),
-          field('last_detail', [{ id: 'displayName', value: lang === 'zh' ? '最新详情' : 'Newest detail' }]),
-        ]),
+        visual: (lang) =>
+          tableVisual().overrides([
+            topicName(lang),
+            field('reason', [{ id: 'displayName', value: L.reason[lang] }]),
+            field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
+            field('last_seen', [{ id: 'displayName', value: lang === 'zh' ? '最近出现' : 'Last seen' }]),
+            field('last_detail', [{ id: 'displayName', value: lang === 'zh' ? '最新详情' : 'Newest detail' }]),
+          ]),
+      }),
+      row(t('Live and final', '实时与最终')),
+      sqlPanel({
+        title: t('Settled up to, per metric', '各指标已结算至'),
+        description: t(
+          'From cs.settled: the instant before which every bucket of the metric is final (no accepted or future event can change it), and how long ago that is. Later buckets are live: visible at once, corrected by late events until their windows close (allowed lateness; the FCR and retention windows for those metrics).',
+          '来自 cs.settled：该指标在此时刻之前的所有时间段均已最终确定（任何已接受或未来的事件都不会再改变），以及距今多久。之后的时间段为实时数据：立即可见，在其窗口关闭前会被迟到事件修正（允许迟到时长；首次解决率与挽留率为各自的窗口）。',
+        ),
+        w: 24,
+        h: 9,
+        queries: [
+          {
+            refId: 'A',
+            sql: `SELECT\n  metric,\n  settled_up_to,\n  dateDiff('second', settled_up_to, now()) AS provisional_s\nFROM ${db}.settled\nORDER BY provisional_s DESC, metric`,
+            format: 'table',
+            columns: ['metric', 'settled_up_to', 'provisional_s'],
+            requiresData: true,
+          },
+        ],
+        visual: (lang) =>
+          tableVisual().overrides([
+            field('metric', [{ id: 'displayName', value: lang === 'zh' ? '指标' : 'Metric' }]),
+            field('settled_up_to', [{ id: 'displayName', value: lang === 'zh' ? '已结算至' : 'Settled up to' }]),
+            field('provisional_s', [{ id: 'displayName', value: lang === 'zh' ? '未定时长' : 'Provisional for' }, { id: 'unit', value: 's' }]),
+          ]),
       }),
     ],
   };

@@ -159,14 +159,15 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        visual: (lang) => tableVisual().overrides([
-          field('day', [{ id: 'displayName', value: L.day[lang] }, { id: 'unit', value: 'time:YYYY-MM-DD' }]),
-          field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
-          field('site_type', [{ id: 'displayName', value: L.siteType[lang] }]),
-          field('headcount', [{ id: 'displayName', value: lang === 'zh' ? '在岗人数' : 'Headcount' }, { id: 'decimals', value: 0 }]),
-          field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
-          field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
-        ]),
+        visual: (lang) =>
+          tableVisual().overrides([
+            field('day', [{ id: 'displayName', value: L.day[lang] }, { id: 'unit', value: 'time:YYYY-MM-DD' }]),
+            field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+            field('site_type', [{ id: 'displayName', value: L.siteType[lang] }]),
+            field('headcount', [{ id: 'displayName', value: lang === 'zh' ? '在岗人数' : 'Headcount' }, { id: 'decimals', value: 0 }]),
+            field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+            field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+          ]),
       }),
     ],
   };
