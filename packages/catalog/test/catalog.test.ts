@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { METRICS, ZH_METRIC_TEXT, decidingWindow, isAdditive, metricsViewSql, targets, zhText } from '../src/index.ts';
+import { METRICS, ZH_METRIC_TEXT, decidingWindow, isAdditive, metricsViewSql, settledViewSql, sourceTopics, targets, zhText } from '../src/index.ts';
 import { generatedFiles } from './generated.ts';
 
 describe('metric catalog', () => {
@@ -37,8 +37,16 @@ describe('metric catalog', () => {
 
   it('generates the cs.metrics view with scales and count metrics from the catalog', () => {
     const sql = metricsViewSql('cs');
-    expect(sql).toContain("transform(metric, ['complaints_per_10k', 'upheld_complaints_per_10k'], [10000., 10000.], 1.)");
-    expect(sql).toContain("metric IN ('contacts', 'staffed_hours', 'headcount')");
+    expect(sql).toContain("transform(m.metric, ['complaints_per_10k', 'upheld_complaints_per_10k'], [10000., 10000.], 1.)");
+    expect(sql).toContain("m.metric IN ('contacts', 'staffed_hours', 'headcount')");
+    expect(sql).toContain('AS final');
+  });
+
+  it('generates cs.settled from the topics that feed each metric (per-10k rates: complaints and sessions)', () => {
+    const sql = settledViewSql('cs', 'Asia/Shanghai');
+    expect(sql).toContain("('complaints_per_10k', 'cs.complaints'), ('complaints_per_10k', 'cs.sessions')");
+    expect(sql).toContain("('staffed_hours', 'cs.agents')");
+    expect(sourceTopics(METRICS.find((m) => m.id === 'fcr_rate')!)).toEqual(['cs.sessions']);
   });
 
   it('committed generated files are what the generator produces (run `npm run generate`)', () => {

@@ -18,7 +18,11 @@ export interface FlushIntent {
   from: number;
   to: number;
   wallTime: number;
-  idle: boolean;
+  /**
+   * An idle flush advances the partition's stream time to this instant (the pipeline-wide stream
+   * time, or the wall clock once every partition is idle; SPEC §4); null for a batch flush.
+   */
+  advanceTo: number | null;
 }
 
 export interface Restored {
@@ -37,8 +41,10 @@ export const flushToken = (p: PartitionRef, seq: number, what: string) => `${p.p
 const PARTITION_WHERE = 'processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32}';
 const partitionParams = (p: PartitionRef) => ({ processor: p.processor, topic: p.topic, partition: p.partition });
 
-type IntentRow = { from_offset: string; to_offset: string; wall_time: string; idle: boolean };
-const intentOf = (seq: number, row: IntentRow): FlushIntent => ({ seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), idle: Boolean(row.idle) });
+type IntentRow = { from_offset: string; to_offset: string; wall_time: string; idle: boolean; advance_to: string | null };
+/** Rows logged before advance_to existed: an idle flush then closed up to its wall time. */
+const advanceOf = (row: IntentRow): number | null => (row.advance_to !== null ? Number(row.advance_to) : row.idle ? Number(row.wall_time) : null);
+const intentOf = (seq: number, row: IntentRow): FlushIntent => ({ seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), advanceTo: advanceOf(row) });
 
 export class LogStore {
   constructor(
@@ -68,7 +74,7 @@ export class LogStore {
   /** The intent written for `seq`, if any (another instance may have started that flush). */
   async intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
     const [row] = await this.rows<IntentRow>(
-      `SELECT from_offset, to_offset, wall_time, idle FROM ${this.db}.processor_log
+      `SELECT from_offset, to_offset, wall_time, idle, advance_to FROM ${this.db}.processor_log
        WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} AND kind = 'intent' LIMIT 1`,
       { ...partitionParams(p), seq },
     );
@@ -92,7 +98,7 @@ export class LogStore {
       for (const c of chunks) state.apply({ set: JSON.parse(c.data) as Record<string, unknown>, del: [] });
     }
     const log = await this.rows<IntentRow & { seq: string; kind: 'intent' | 'done'; state_delta: string }>(
-      `SELECT seq, kind, any(from_offset) AS from_offset, any(to_offset) AS to_offset, any(wall_time) AS wall_time, any(idle) AS idle, any(state_delta) AS state_delta
+      `SELECT seq, kind, any(from_offset) AS from_offset, any(to_offset) AS to_offset, any(wall_time) AS wall_time, any(idle) AS idle, any(advance_to) AS advance_to, any(state_delta) AS state_delta
        FROM ${this.db}.processor_log WHERE ${PARTITION_WHERE} AND seq > {seq:UInt64}
        GROUP BY seq, kind ORDER BY seq, kind`,
       { ...params, seq: snapSeq },
@@ -123,7 +129,8 @@ export class LogStore {
       to_offset: intent.to,
       kind,
       wall_time: intent.wallTime,
-      idle: intent.idle,
+      idle: intent.advanceTo !== null,
+      advance_to: intent.advanceTo,
       state_delta: stateDelta,
     };
   }

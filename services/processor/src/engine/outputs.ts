@@ -17,21 +17,46 @@ export interface DeadLetter {
   dead_lettered_at: number;
 }
 
+/**
+ * The `version` of a flush's upserted rows: its wall time (recorded in the intent, so a redo gives
+ * the same) then its seq, so a later flush's row wins, also over rows of an earlier processing
+ * of the same data (a reprocessing under a new group has a later wall time). A decimal string: it
+ * exceeds 2^53.
+ */
+export const rowVersion = (wallTime: number, seq: number) => `${Math.max(0, Math.floor(wallTime))}${String(seq % 1000).padStart(3, '0')}`;
+
 /** Collects one flush's outputs: rows per table, metric sums per grain bucket, dead letters. */
 export class FlushOutputs implements Emitter {
   readonly rows = new Map<string, Record<string, unknown>[]>();
   readonly deadLetters: DeadLetter[] = [];
   private readonly sums = new Map<string, { grain: string; bucket: number; metric: string; dims: Dimensions; numerator: number; denominator: number }>();
+  private readonly upserts = new Map<string, Map<string, Record<string, unknown>>>();
 
   constructor(
     private readonly buckets: Buckets,
     private readonly wallTime: number,
+    private readonly seq = 0,
   ) {}
 
   row(table: string, row: Record<string, unknown>): void {
     let list = this.rows.get(table);
     if (!list) this.rows.set(table, (list = []));
     list.push(row);
+  }
+
+  upsert(table: string, key: string, row: Record<string, unknown>): void {
+    let byKey = this.upserts.get(table);
+    if (!byKey) this.upserts.set(table, (byKey = new Map()));
+    // Delete first so the row keeps the position of its last upsert (insertion order is output order).
+    byKey.delete(key);
+    byKey.set(key, { ...row, version: rowVersion(this.wallTime, this.seq) });
+  }
+
+  /** Every table's rows: plain rows, then the last upsert per key. */
+  tableRows(): Map<string, Record<string, unknown>[]> {
+    const out = new Map(this.rows);
+    for (const [table, byKey] of this.upserts) out.set(table, [...(out.get(table) ?? []), ...byKey.values()]);
+    return out;
   }
 
   metric(metric: string, time: number, dims: Dimensions, numerator: number, denominator: number): void {
@@ -64,10 +89,11 @@ export class FlushOutputs implements Emitter {
     });
   }
 
-  /** Metric rows per grain table, ready to insert. */
+  /** Metric rows per grain table, ready to insert; sums that cancelled out (a retraction and its replacement) are left out. */
   metricRows(): Map<string, Record<string, unknown>[]> {
     const out = new Map<string, Record<string, unknown>[]>();
     for (const s of this.sums.values()) {
+      if (s.numerator === 0 && s.denominator === 0) continue;
       const table = `metric_sums_${s.grain}`;
       let list = out.get(table);
       if (!list) out.set(table, (list = []));

@@ -7,7 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertRows } from '@cs/clickhouse';
 import type { ConsumedMessage, Producer } from '@cs/kafka';
-import { counter, type Logger, type TimeRules } from '@cs/runtime';
+import { counter, gauge, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
 import { rawRow } from './raw-row.ts';
@@ -18,6 +18,8 @@ import type { StepContext, StepResult, TopicLogic } from './types.ts';
 
 const stepResults = counter('cs_processor_events_total', 'Events processed, by topic and result (ok, drop, dead_letter) and reason', ['topic', 'result', 'reason']);
 const flushes = counter('cs_processor_flushes_total', 'Flushes written, by topic and kind', ['topic', 'kind']);
+const streamTimeGauge = gauge('cs_processor_stream_time_seconds', 'Stream time of a partition (largest event_time processed, or where an idle flush advanced it), epoch seconds', ['topic', 'partition']);
+const visibleGauge = gauge('cs_processor_last_flush_visible_seconds', 'Wall time at which the last flush of a partition was acknowledged by ClickHouse (its rows queryable), epoch seconds', ['topic', 'partition']);
 
 export interface PartitionDeps {
   client: ClickHouseClient;
@@ -31,6 +33,10 @@ export interface PartitionDeps {
   deadLetterProducer: Producer | null;
   deadLetterTopic: string;
   snapshotEvery: number;
+  /** CS_TOPIC_PREFIX, written into the watermarks so cs.settled reads one pipeline's. */
+  topicPrefix: string;
+  /** Partitions of a Kafka topic (0 while unknown): cs.settled counts a metric final only when every partition reported. */
+  partitionsOf(topic: string): number;
 }
 
 interface Meta {
@@ -83,10 +89,9 @@ export class PartitionTask {
     return this.buffer.length ? Date.now() - this.firstBufferedAt : 0;
   }
 
-  /** True when an idle flush at `now` would close a window. */
-  idleFlushDue(now: number): boolean {
-    const end = this.deps.logic.earliestWindowEnd(this.state);
-    return end !== null && end < now;
+  /** The partition's stream time (null before its first event or idle advance). */
+  get streamTime(): number | null {
+    return this.meta().streamTime;
   }
 
   /** Buffers the messages not yet processed (a re-delivered prefix is skipped). */
@@ -118,14 +123,14 @@ export class PartitionTask {
    * Flushes the buffer (or redoes the pending intent). Resolves with the offset to commit,
    * or null when there was nothing to write.
    */
-  flush(idle = false): Promise<number | null> {
-    this.flushing ??= this.doFlush(idle).finally(() => {
+  flush(advanceTo: number | null = null): Promise<number | null> {
+    this.flushing ??= this.doFlush(advanceTo).finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  private async doFlush(idle: boolean): Promise<number | null> {
+  private async doFlush(advanceTo: number | null): Promise<number | null> {
     let intent: FlushIntent;
     let messages: ConsumedMessage[];
     const meta = this.meta();
@@ -137,29 +142,33 @@ export class PartitionTask {
       this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
       this.deps.logger.warn({ ...this.ref, intent }, 'redoing an unfinished flush');
     } else {
-      if (!this.buffer.length && !idle) return null;
+      if (!this.buffer.length && advanceTo === null) return null;
       // During a rebalance the previous owner may still be finishing a flush of this partition:
       // if it already wrote the next intent, redo exactly that one instead of a different one.
       const taken = await this.deps.log.intentAt(this.ref, meta.seq + 1);
       if (taken) {
         this.pending = taken;
-        return this.doFlush(idle);
+        return this.doFlush(advanceTo);
       }
       messages = this.buffer;
       this.buffer = [];
       const last = messages[messages.length - 1];
-      intent = { seq: meta.seq + 1, from: meta.nextOffset, to: last ? Number(last.offset) + 1 : meta.nextOffset, wallTime: Date.now(), idle };
+      intent = { seq: meta.seq + 1, from: meta.nextOffset, to: last ? Number(last.offset) + 1 : meta.nextOffset, wallTime: Date.now(), advanceTo };
       await this.deps.log.writeIntent(this.ref, intent);
     }
     if (this.buffer.length) this.firstBufferedAt = Date.now();
 
     const outputs = this.process(messages, intent);
     await this.write(intent, outputs);
+    const labels = { topic: this.ref.topic, partition: this.ref.partition };
+    visibleGauge.set(labels, Date.now() / 1000);
     await this.deps.log.writeDone(this.ref, intent, this.state.takeDelta());
     this.pending = null;
-    flushes.inc({ topic: this.ref.topic, kind: intent.idle ? 'idle' : 'batch' });
+    flushes.inc({ topic: this.ref.topic, kind: intent.advanceTo !== null ? 'idle' : 'batch' });
+    const streamTime = this.meta().streamTime;
+    if (streamTime !== null) streamTimeGauge.set(labels, streamTime / 1000);
     if (++this.flushesSinceSnapshot >= this.deps.snapshotEvery) await this.writeSnapshot(intent.seq);
-    if (idle) this.lastIdleFlushAt = Date.now();
+    if (intent.advanceTo !== null) this.lastIdleFlushAt = Date.now();
     return intent.to;
   }
 
@@ -184,7 +193,7 @@ export class PartitionTask {
 
   private process(messages: ConsumedMessage[], intent: FlushIntent): FlushOutputs {
     const { rules, logic, buckets } = this.deps;
-    const out = new FlushOutputs(buckets, intent.wallTime);
+    const out = new FlushOutputs(buckets, intent.wallTime, intent.seq);
     const meta = this.meta();
     const ctx: StepContext = { topic: logic.topic, kafkaTopic: this.ref.topic, partition: this.ref.partition, rules, state: this.state, emit: out, streamTime: meta.streamTime ?? 0, horizon: -Infinity };
     for (const msg of messages) {
@@ -197,13 +206,38 @@ export class PartitionTask {
       }
       stepResults.inc({ topic: this.ref.topic, result: result.kind, reason: result.kind === 'ok' ? '' : result.kind === 'drop' ? result.why : result.reason });
     }
-    if (meta.streamTime !== null || intent.idle) {
-      const streamHorizon = meta.streamTime === null ? -Infinity : meta.streamTime - rules.allowedLatenessMs;
-      ctx.horizon = intent.idle ? Math.max(streamHorizon, intent.wallTime) : streamHorizon;
+    // An idle flush moves stream time on as events would (SPEC §4), so windows close and figures
+    // settle exactly as if time had passed on this partition.
+    if (intent.advanceTo !== null && (meta.streamTime === null || intent.advanceTo > meta.streamTime)) meta.streamTime = intent.advanceTo;
+    if (meta.streamTime !== null) {
+      ctx.streamTime = meta.streamTime;
+      ctx.horizon = meta.streamTime - rules.allowedLatenessMs;
       logic.closeWindows(ctx);
+      this.watermarks(ctx, intent, out);
     }
     this.state.set(META, { ...meta, seq: intent.seq, nextOffset: intent.to } satisfies Meta);
     return out;
+  }
+
+  /** One watermark row per metric the topic feeds: where its figures of this partition are final. */
+  private watermarks(ctx: StepContext, intent: FlushIntent, out: FlushOutputs): void {
+    const { logic, topicPrefix } = this.deps;
+    const settled = logic.settled(ctx);
+    for (const metric of logic.metrics) {
+      out.row('watermarks', {
+        processor: this.ref.processor,
+        prefix: topicPrefix,
+        topic: this.ref.topic,
+        logical_topic: logic.topic,
+        partition: this.ref.partition,
+        partitions: this.deps.partitionsOf(this.ref.topic),
+        metric,
+        settled_before: Math.min(settled[metric] ?? ctx.horizon, ctx.horizon),
+        stream_time: ctx.streamTime,
+        seq: intent.seq,
+        flushed_at: intent.wallTime,
+      });
+    }
   }
 
   private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, wallTime: number): StepResult {
@@ -242,7 +276,7 @@ export class PartitionTask {
   /** One insert per table, each with a token naming this flush, so a redo is dropped as a duplicate. */
   private async write(intent: FlushIntent, out: FlushOutputs): Promise<void> {
     const { client, db } = this.deps;
-    const tables = new Map([...out.rows, ...out.metricRows()]);
+    const tables = new Map([...out.tableRows(), ...out.metricRows()]);
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
     const writes = [...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: flushToken(this.ref, intent.seq, table) }));
     if (out.deadLetters.length && this.deps.deadLetterProducer) {

@@ -11,6 +11,10 @@ import type { ProcessorConfig } from '../config.ts';
 import { LOGIC } from '../logic/index.ts';
 import { LogStore } from './log-store.ts';
 import { PartitionTask } from './partition.ts';
+import { PipelineClock } from './pipeline-clock.ts';
+
+/** How often the pipeline's lag and high watermarks are read (idle detection, lag gauges). */
+const CLOCK_POLL_MS = 2_000;
 
 const buffered = gauge('cs_processor_buffered_messages', 'Messages buffered and not yet flushed', ['topic', 'partition']);
 
@@ -31,6 +35,8 @@ export class StreamProcessor {
   private readonly tasks = new Map<string, Promise<PartitionTask>>();
   private readonly log: LogStore;
   private readonly buckets: Buckets;
+  private readonly clock: PipelineClock;
+  private lastClockPoll = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private running = false;
@@ -45,6 +51,17 @@ export class StreamProcessor {
     this.log = new LogStore(deps.client, deps.db);
     this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
+    const { config } = deps;
+    this.clock = new PipelineClock({
+      admin: deps.admin,
+      client: deps.client,
+      db: deps.db,
+      groupId: config.groupId,
+      topicPrefix: config.topicPrefix,
+      topics: config.topics.map((t) => config.topicPrefix + t),
+      idleFlushMs: config.rules.idleFlushMs,
+      logger: deps.logger,
+    });
   }
 
   get ready(): boolean {
@@ -66,7 +83,20 @@ export class StreamProcessor {
       if (!logic) throw new Error(`no processing logic for topic ${tp.topic}`);
       task = PartitionTask.restore(
         { processor: config.groupId, topic: tp.topic, partition: tp.partition },
-        { client, db, log: this.log, logger, rules: config.rules, buckets: this.buckets, logic, deadLetterProducer, deadLetterTopic: config.topicPrefix + config.deadLetterTopic, snapshotEvery: config.snapshotEvery },
+        {
+          client,
+          db,
+          log: this.log,
+          logger,
+          rules: config.rules,
+          buckets: this.buckets,
+          logic,
+          deadLetterProducer,
+          deadLetterTopic: config.topicPrefix + config.deadLetterTopic,
+          snapshotEvery: config.snapshotEvery,
+          topicPrefix: config.topicPrefix,
+          partitionsOf: (topic) => this.clock.partitionsOf(topic),
+        },
       );
       this.tasks.set(id(tp), task);
       task.catch(() => this.tasks.delete(id(tp)));
@@ -91,13 +121,13 @@ export class StreamProcessor {
       task.add(batch.messages.slice(i, i + max));
       buffered.set({ topic: batch.topic, partition: batch.partition }, task.bufferedCount);
       // Back-pressure: a full buffer is flushed before more is taken.
-      if (task.bufferedCount >= max || task.redoReady) await this.flush(task, false);
+      if (task.bufferedCount >= max || task.redoReady) await this.flush(task, null);
     }
   }
 
-  private async flush(task: PartitionTask, idle: boolean): Promise<void> {
-    const offset = await task.flush(idle);
-    this.deps.logger.debug({ ...task.ref, idle, offset }, 'flushed');
+  private async flush(task: PartitionTask, advanceTo: number | null): Promise<void> {
+    const offset = await task.flush(advanceTo);
+    this.deps.logger.debug({ ...task.ref, advanceTo, offset }, 'flushed');
     buffered.set({ topic: task.ref.topic, partition: task.ref.partition }, task.bufferedCount);
     if (offset === null) return;
     if (this.tasks.has(id(task.ref))) {
@@ -113,13 +143,19 @@ export class StreamProcessor {
     this.ticking = true;
     const { flushIntervalMs, rules } = this.deps.config;
     try {
-      for (const pending of [...this.tasks.values()]) {
-        const task = await pending;
-        const now = Date.now();
+      const tasks = await Promise.all([...this.tasks.values()]);
+      await this.pollClock(tasks);
+      const now = Date.now();
+      const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
+      // SPEC §4: an idle partition catches up with the pipeline's stream time; once every partition
+      // is idle, windows close up to the wall clock (stream time = now + lateness: horizon = now).
+      const idleTarget = pipelineTime === null ? null : this.clock.allIdle(now) ? now + rules.allowedLatenessMs : pipelineTime;
+      for (const task of tasks) {
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
-          await this.flush(task, false);
+          await this.flush(task, null);
         } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
-          if (now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now) && (await this.caughtUp(task))) await this.flush(task, true);
+          const behind = idleTarget !== null && (task.streamTime === null || idleTarget > task.streamTime);
+          if (behind && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
           else await task.snapshotIfBehind();
         }
       }
@@ -130,6 +166,17 @@ export class StreamProcessor {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Refreshes the pipeline clock every CLOCK_POLL_MS; a failed poll only delays idle decisions. */
+  private async pollClock(tasks: PartitionTask[]): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastClockPoll < CLOCK_POLL_MS) return;
+    this.lastClockPoll = now;
+    const busy = tasks.some((t) => t.bufferedCount > 0 || t.awaitingRedo);
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref());
+    const polled = await Promise.race([this.clock.poll(now, busy).then(() => 'ok' as const), timeout]).catch((err: Error) => err.message);
+    if (polled !== 'ok') this.deps.logger.debug({ result: polled }, 'pipeline clock poll failed');
   }
 
   /**
@@ -154,7 +201,7 @@ export class StreamProcessor {
     if (!this.failure && opts.flush !== false) {
       for (const pending of [...this.tasks.values()]) {
         const task = await pending.catch(() => null);
-        if (task) await this.flush(task, false).catch((err: Error) => this.deps.logger.error({ err }, 'final flush failed'));
+        if (task) await this.flush(task, null).catch((err: Error) => this.deps.logger.error({ err }, 'final flush failed'));
       }
     }
     await this.deps.consumer.disconnect();

@@ -1,6 +1,6 @@
 /**
- * Helpers for logics that keep events in state until they are decided: ordering marks, the
- * stream-time horizon, dead letters rebuilt from kept events, and metric corrections.
+ * Helpers for logics that keep events in state until they are decided: ordering marks, dead
+ * letters rebuilt from kept events, and metric corrections.
  */
 import type { ConsumedMessage } from '@cs/kafka';
 import { encodeEvent, messageKey, type AnyEvent, type EventByTopic, type Topic } from '@cs/schemas';
@@ -26,9 +26,6 @@ export const markOf = (e: { event_time: number; event_id: string }): Mark => ({ 
 
 export const byMark = <E extends { event_time: number; event_id: string }>(a: Waiting<E>, b: Waiting<E>): number =>
   a.event.event_time - b.event.event_time || (a.event.event_id < b.event.event_id ? -1 : a.event.event_id > b.event.event_id ? 1 : 0);
-
-/** The stream-time horizon: nothing older than this can still be accepted (an idle horizon may be ahead of it). */
-export const safeHorizon = (ctx: StepContext): number => ctx.streamTime - ctx.rules.allowedLatenessMs;
 
 /**
  * Dead-letters an event kept in state, rebuilding its message: same topic, partition and offset,
