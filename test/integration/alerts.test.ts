@@ -11,15 +11,14 @@
  * Traffic is timed a few minutes before now, the way live traffic arrives; FCR is judged on settled
  * hours, so its contacts are a day old (sent first, so they are not late).
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, targets } from '@cs/catalog';
 import { alertedMetrics, evaluateRule, generateAlertRules, pipelineRules, type Evaluation, type ProvisionedRule } from '@cs/dashboards';
 import type { RunningProcessor } from '@cs/processor';
 import type { TopicEvent } from '@cs/producer';
-import type { CallEvent, ComplaintEvent, SessionEvent, SurveyEvent } from '@cs/schemas';
 import { produce } from '../correctness/run.ts';
-import { createTopics, openTestStore, produceRaw, query, queryTable, startTestProcessor, uniquePrefix, waitFor, type TestStore } from '../support/pipeline.ts';
+import { call, complaint, contact, freshId, inTimeOrder, started, survey } from '../support/live-events.ts';
+import { createTopics, openTestStore, produceRaw, query, queryTable, removeTestStore, startTestProcessor, uniquePrefix, waitFor, type TestStore } from '../support/pipeline.ts';
 
 const TZ = 'Asia/Shanghai';
 const MIN = 60_000;
@@ -28,58 +27,14 @@ const HOUR = 60 * MIN;
 const TARGETS = targets({ CS_TARGET_COMPLAINTS_PER_10K: '12' });
 const NOW = Date.now();
 
-let seq = 0;
-const id = (p: string) => `${p}-${++seq}`;
-const base = (bu: string, at: number) => ({ event_id: id('e'), event_time: at, business_unit: bu, product: 'p1' });
-
-/** A contact: STARTED at `start`, the given steps, ENDED `durationS` later. */
-function contact(bu: string, channel: string, start: number, durationS: number, steps: SessionEvent['type'][] = [], user = id('u')): TopicEvent[] {
-  const session = id('s');
-  const ev = (type: SessionEvent['type'], at: number, extra: Partial<SessionEvent> = {}): TopicEvent => ({
-    topic: 'cs.sessions',
-    event: { ...base(bu, at), type, session_id: session, user_id: user, channel, entry: null, intent: null, agent_id: null, ...extra } satisfies SessionEvent,
-  });
-  return [ev('STARTED', start, { entry: 'SELF_SERVICE' }), ...steps.map((type, i) => ev(type, start + (i + 1) * 1000, type === 'AGENT_JOINED' ? { agent_id: 'a1' } : {})), ev('ENDED', start + durationS * 1000)];
-}
-
-/** A call OFFERED at `at`: answered after `waitS` and ended after `handleS`, or abandoned. */
-function call(bu: string, at: number, outcome: { waitS: number; handleS: number } | 'abandoned'): TopicEvent[] {
-  const c = { call_id: id('c'), session_id: null, user_id: id('u'), queue: 'q1', agent_id: null, site_type: null, wait_ms: null, talk_ms: null, hold_ms: null, acw_ms: null };
-  const ev = (type: CallEvent['type'], t: number, extra: Partial<CallEvent> = {}): TopicEvent => ({ topic: 'cs.calls', event: { ...base(bu, t), type, ...c, ...extra } satisfies CallEvent });
-  if (outcome === 'abandoned') return [ev('OFFERED', at), ev('ABANDONED', at + 40_000, { wait_ms: 40_000 })];
-  const answered = at + outcome.waitS * 1000;
-  return [
-    ev('OFFERED', at),
-    ev('ANSWERED', answered, { agent_id: 'a1', site_type: 'IN_HOUSE', wait_ms: outcome.waitS * 1000 }),
-    ev('ENDED', answered + outcome.handleS * 1000, { agent_id: 'a1', talk_ms: outcome.handleS * 1000, hold_ms: 0, acw_ms: 0 }),
-  ];
-}
-
-const survey = (bu: string, at: number, score: number): TopicEvent => ({
-  topic: 'cs.surveys',
-  event: { ...base(bu, at), type: 'RESPONDED', survey_id: id('v'), contact_id: id('s'), user_id: id('u'), channel: 'APP', handled_by: 'SELF_SERVICE', score, valid: true } satisfies SurveyEvent,
-});
-
-const complaint = (bu: string, at: number): TopicEvent => ({
-  topic: 'cs.complaints',
-  event: { ...base(bu, at), type: 'FILED', complaint_id: id('k'), user_id: id('u'), contact_id: null, channel: 'APP', category: 'billing', external: false } satisfies ComplaintEvent,
-});
-
-const started = (bu: string, at: number): TopicEvent => ({
-  topic: 'cs.sessions',
-  event: { ...base(bu, at), type: 'STARTED', session_id: id('s'), user_id: id('u'), channel: 'APP', entry: 'SELF_SERVICE', intent: null, agent_id: null } satisfies SessionEvent,
-});
-
 const times = <T>(n: number, f: (i: number) => T[]): T[] => Array.from({ length: n }, (_, i) => f(i)).flat();
-/** In event-time order, as producers send them (an event over an hour older than its partition's newest is late). */
-const inTimeOrder = (events: TopicEvent[]) => [...events].sort((a, b) => a.event.event_time - b.event.event_time);
 
 /** A day ago: contacts whose FCR windows have closed, some followed by a repeat contact (not resolved). */
 function fcrTraffic(): TopicEvent[] {
   const at = NOW - 30 * HOUR;
   return inTimeOrder([
     ...times(25, (i) => {
-      const user = id('u');
+      const user = freshId('u');
       return [...contact('fcr-bad', 'APP', at + i * 1000, 60, [], user), ...contact('fcr-bad', 'APP', at + HOUR + i * 1000, 60, [], user)];
     }),
     ...times(25, (i) => contact('fcr-good', 'APP', at + i * 1000, 60)),
@@ -173,8 +128,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await processor?.stop();
-  await store?.client.close();
-  if (store) rmSync(store.dataDir, { recursive: true, force: true });
+  await removeTestStore(store);
 });
 
 describe('metric rules on live figures', () => {

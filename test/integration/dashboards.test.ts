@@ -11,7 +11,7 @@
  *  (c) the committed files are what the generator produces now.
  * Set DASHBOARDS_SAMPLE=1 to print a few rows of some panels.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Dashboard as SdkDashboard, Panel as SdkPanel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ import {
 } from '@cs/dashboards';
 import { EXEC_CORE, EXEC_HEADLINE } from '../../packages/dashboards/src/boards/executive.ts';
 import { loadSimulatedDays, type LoadedStore } from '../support/loaded-store.ts';
-import { queryTable } from '../support/pipeline.ts';
+import { queryTable, removeTestStore } from '../support/pipeline.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
@@ -382,8 +382,7 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
 
   afterAll(async () => {
     if (SAMPLE) for (const s of samples) console.log(`\n${s.title}\n${s.rows.columns.map((c) => c.name).join(' | ')}\n${s.rows.rows.slice(0, 4).map((r) => r.join(' | ')).join('\n')}`);
-    await store?.client.close();
-    if (store) rmSync(store.dataDir, { recursive: true, force: true });
+    await removeTestStore(store);
   });
 
   const rangeOf = (uid: string) => (uid.startsWith('cs-pipeline') ? pipelineRange : metricsRange);

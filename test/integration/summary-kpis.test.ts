@@ -3,32 +3,14 @@
  * processor from events sent through the real broker, and the figures are those of the events
  * (contacts, calls, a complaint) of the last full minute.
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProcessor } from '@cs/processor';
-import type { TopicEvent } from '@cs/producer';
-import type { CallEvent, ComplaintEvent, SessionEvent } from '@cs/schemas';
 import { formatKpis, kpiSql, type KpiRow } from '../../services/stack/src/kpis.ts';
 import { produce } from '../correctness/run.ts';
-import { createTopics, openTestStore, query, startTestProcessor, uniquePrefix, waitFor, type TestStore } from '../support/pipeline.ts';
+import { call, complaint, contact, inTimeOrder } from '../support/live-events.ts';
+import { createTopics, openTestStore, query, removeTestStore, startTestProcessor, uniquePrefix, waitFor, type TestStore } from '../support/pipeline.ts';
 
 const TZ = 'Asia/Shanghai';
-let n = 0;
-const base = (at: number) => ({ event_id: `e${++n}`, event_time: at, business_unit: 'bu', product: 'p' });
-
-function contact(start: number, durationS: number, transferred: boolean): TopicEvent[] {
-  const ids = { session_id: `s${++n}`, user_id: `u${n}`, channel: 'APP', intent: null, agent_id: null };
-  const ev = (type: SessionEvent['type'], at: number, entry: SessionEvent['entry'] = null): TopicEvent => ({ topic: 'cs.sessions', event: { ...base(at), type, entry, ...ids } satisfies SessionEvent });
-  return [ev('STARTED', start, 'SELF_SERVICE'), ...(transferred ? [ev('TRANSFERRED_TO_AGENT', start + 1000)] : []), ev('ENDED', start + durationS * 1000)];
-}
-
-function call(at: number, handleS: number | null): TopicEvent[] {
-  const c = { call_id: `c${++n}`, session_id: null, user_id: `u${n}`, queue: 'q', agent_id: null, site_type: null, wait_ms: null, talk_ms: null, hold_ms: null, acw_ms: null };
-  const ev = (type: CallEvent['type'], t: number, extra: Partial<CallEvent> = {}): TopicEvent => ({ topic: 'cs.calls', event: { ...base(t), type, ...c, ...extra } satisfies CallEvent });
-  if (handleS === null) return [ev('OFFERED', at), ev('ABANDONED', at + 10_000, { wait_ms: 10_000 })];
-  return [ev('OFFERED', at), ev('ANSWERED', at + 5000, { agent_id: 'a', site_type: 'IN_HOUSE', wait_ms: 5000 }), ev('ENDED', at + 5000 + handleS * 1000, { agent_id: 'a', talk_ms: handleS * 1000, hold_ms: 0, acw_ms: 0 })];
-}
-
 let store: TestStore;
 let processor: RunningProcessor;
 
@@ -41,12 +23,14 @@ beforeAll(async () => {
   store = await openTestStore(TZ);
   processor = await startTestProcessor(store, prefix, TZ, 'kafkajs');
   const at = minute + 2000;
-  const complaint: TopicEvent = {
-    topic: 'cs.complaints',
-    event: { ...base(at + 3000), type: 'FILED', complaint_id: 'k1', user_id: 'u0', contact_id: null, channel: 'APP', category: 'billing', external: false } satisfies ComplaintEvent,
-  };
-  const events = [...contact(at, 10, false), ...contact(at, 20, false), ...contact(at, 30, false), ...contact(at, 40, true), ...call(at, 100), ...call(at, 200), ...call(at, 300), ...call(at, null), complaint];
-  await produce(prefix, events.sort((a, b) => a.event.event_time - b.event.event_time));
+  const events = [
+    ...[10, 20, 30].flatMap((s) => contact('bu', 'APP', at, s)),
+    ...contact('bu', 'APP', at, 40, ['TRANSFERRED_TO_AGENT']),
+    ...[100, 200, 300].flatMap((s) => call('bu', at, { waitS: 5, handleS: s })),
+    ...call('bu', at, 'abandoned'),
+    complaint('bu', at + 3000),
+  ];
+  await produce(prefix, inTimeOrder(events));
   await waitFor(
     'the minute of the events to be the last full one, with their figures',
     async () => {
@@ -60,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await processor?.stop();
-  await store?.client.close();
-  if (store) rmSync(store.dataDir, { recursive: true, force: true });
+  await removeTestStore(store);
 });
 
 describe('summary KPIs on live figures', () => {

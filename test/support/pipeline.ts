@@ -1,5 +1,5 @@
 /** Building blocks for integration tests: isolated topics, a fresh embedded store, a processor. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -40,6 +40,13 @@ export async function openTestStore(timeZone: string, dataDir = mkdtempSync(join
   const client = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: db, dataDir, timeZone });
   await prepareStorage(client, { database: db, timeZone });
   return { client, db, dataDir };
+}
+
+/** Closes a test store and deletes its directory (nothing when it was never opened). */
+export async function removeTestStore(store: TestStore | undefined): Promise<void> {
+  if (!store) return;
+  await store.client.close();
+  rmSync(store.dataDir, { recursive: true, force: true });
 }
 
 export function processorEnv(prefix: string, timeZone: string, extra: Record<string, string> = {}): Record<string, string> {

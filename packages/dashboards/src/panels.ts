@@ -95,10 +95,12 @@ export const statVisual = (textMode: `${BigValueTextMode}`, orientation: `${VizO
     .justifyMode(BigValueJustifyMode.Auto)
     .showPercentChange(false);
 
-export const timeseriesVisual = (legend = true, tooltip: `${TooltipDisplayMode}` = 'multi') =>
-  new TimeseriesPanel()
-    .legend(new VizLegendOptionsBuilder().showLegend(legend).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]))
-    .tooltip(new VizTooltipOptionsBuilder().mode(tooltip as TooltipDisplayMode).sort(SortOrder.None));
+/** A legend below the chart as a list, without calculations (or none). */
+export const legendBelow = (show: boolean) => new VizLegendOptionsBuilder().showLegend(show).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]);
+/** A tooltip of the hovered series (`single`) or of all (`multi`), in series order. */
+export const tooltipOf = (mode: `${TooltipDisplayMode}`) => new VizTooltipOptionsBuilder().mode(mode as TooltipDisplayMode).sort(SortOrder.None);
+
+export const timeseriesVisual = (legend = true, tooltip: `${TooltipDisplayMode}` = 'multi') => new TimeseriesPanel().legend(legendBelow(legend)).tooltip(tooltipOf(tooltip));
 
 /** Lines or bars, optionally stacked, from 0, no points, gaps where there is no data. */
 export const seriesStyle = (visual: TimeseriesPanel, drawStyle: 'line' | 'bars', opts: { stacked?: boolean; thresholds?: boolean } = {}) =>

@@ -1,21 +1,9 @@
 /** Proactive outreach: retention by campaign (cs.outreach_outcomes) and by business unit (cs.metrics). */
 import type { BoardSpec } from '../board.ts';
 import { PanelBuilder as BarChartPanel } from '@grafana/grafana-foundation-sdk/barchart';
-import {
-  AxisPlacement,
-  GraphGradientMode,
-  LegendDisplayMode,
-  LegendPlacement,
-  SortOrder,
-  StackingMode,
-  TooltipDisplayMode,
-  VisibilityMode,
-  VizLegendOptionsBuilder,
-  VizOrientation,
-  VizTooltipOptionsBuilder,
-} from '@grafana/grafana-foundation-sdk/common';
+import { AxisPlacement, GraphGradientMode, StackingMode, VisibilityMode, VizOrientation } from '@grafana/grafana-foundation-sdk/common';
 import { byThresholds, fixedColor, palette } from '../grafana.ts';
-import { breakdown, field, kpiStat, row, seriesStyle, sqlPanel, statVisual, tableVisual, thresholds, timeseriesVisual, trend, type Ctx } from '../panels.ts';
+import { breakdown, field, kpiStat, legendBelow, row, seriesStyle, sqlPanel, statVisual, tableVisual, thresholds, timeseriesVisual, tooltipOf, trend, type Ctx } from '../panels.ts';
 import { DIM_FILTERS, RANGE_GRAIN, andConditions, m } from '../sql.ts';
 import { L, metricName, t, type Lang } from '../text.ts';
 import { dimensionVariables } from './common.ts';
@@ -139,8 +127,8 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
             .showValue(VisibilityMode.Auto)
             .stacking(StackingMode.None)
             .xTickLabelRotation(0)
-            .legend(new VizLegendOptionsBuilder().showLegend(false).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]))
-            .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Single).sort(SortOrder.None)),
+            .legend(legendBelow(false))
+            .tooltip(tooltipOf('single')),
       }),
       sqlPanel({
         title: t('Retention rate by campaign over time', '各活动挽留率趋势'),
