@@ -151,7 +151,7 @@ let processed = 0;
 let failure: Error | undefined;
 
 try {
-  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: group, client, logger }, client: ch, db: 'cs', logger });
+  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: group, client, logger }, client: ch, db: 'cs', logger, stateDir: `${dataDir}-state` });
   running.stopped.catch((err: Error) => (failure = err));
   const startMs = since();
   progress(`store ready in ${Math.round(storeMs)} ms, processor started in ${Math.round(startMs)} ms`);
@@ -242,6 +242,7 @@ try {
   await ch.close();
   clearInterval(memTimer);
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(`${dataDir}-state`, { recursive: true, force: true });
   if (process.send) await new Promise<void>((resolve) => process.send!(result, undefined, undefined, () => resolve()));
   else console.log(JSON.stringify(result));
   process.exit(0);
@@ -250,5 +251,6 @@ try {
   await running?.stop().catch(() => undefined);
   await ch.close().catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(`${dataDir}-state`, { recursive: true, force: true });
   process.exit(1);
 }

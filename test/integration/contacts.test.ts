@@ -78,7 +78,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('sessions → cs.contacts
     const processor = await startTestProcessor(store, prefix, TZ, kafkaClient);
     try {
       await waitFor('4 closed contacts and 1 dead letter', async () => {
-        const [row] = await query<{ c: string; d: string }>(store.client, `SELECT (SELECT count() FROM cs.contacts) AS c, (SELECT count() FROM cs.dead_letters FINAL) AS d`);
+        const [row] = await query<{ c: string; d: string }>(store.client, `SELECT (SELECT countIf(final) FROM cs.contacts) AS c, (SELECT count() FROM cs.dead_letters FINAL) AS d`);
         return Number(row?.c) === 4 && Number(row?.d) === 1;
       });
     } catch (err) {

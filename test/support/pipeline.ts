@@ -55,7 +55,7 @@ export function processorEnv(prefix: string, timeZone: string, extra: Record<str
 
 export async function startTestProcessor(store: TestStore, prefix: string, timeZone: string, client: KafkaClientKind, extra: Record<string, string> = {}): Promise<RunningProcessor> {
   const config = loadProcessorConfig(processorEnv(prefix, timeZone, extra));
-  return startProcessor({ config, kafka: kafkaOptions(client, `${prefix}processor`), client: store.client, db: store.db, logger });
+  return startProcessor({ config, kafka: kafkaOptions(client, `${prefix}processor`), client: store.client, db: store.db, logger, stateDir: `${store.dataDir}-state` });
 }
 
 /** Sends raw bytes to a topic (e.g. a malformed message). */

@@ -3,7 +3,7 @@ import type { ConsumedMessage } from '@cs/kafka';
 import { decodeEvent, encodeEvent, type CallEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
-import { TrackedState } from '../src/engine/state.ts';
+import { TrackedState } from './memory-state.ts';
 import type { StepContext, TopicLogic } from '../src/engine/types.ts';
 import { callKey, callsLogic, type CallState } from '../src/logic/calls.ts';
 import { DueIndex } from '../src/logic/due-index.ts';

@@ -3,7 +3,7 @@ import type { ConsumedMessage } from '@cs/kafka';
 import { decodeEvent, encodeEvent, type ComplaintEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
-import { TrackedState } from '../src/engine/state.ts';
+import { TrackedState } from './memory-state.ts';
 import type { StepContext, TopicLogic } from '../src/engine/types.ts';
 import { complaintKey, complaintsLogic, COMPLAINT_EXPIRY_MS, type ComplaintState } from '../src/logic/complaints.ts';
 import { deadLetterLines, figures, metricKey, recorded, RULES, runLogic, settledAt, type HarnessResult } from './harness.ts';

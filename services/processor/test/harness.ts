@@ -7,7 +7,7 @@ import type { TimeRules } from '@cs/runtime';
 import type { AnyEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
-import { TrackedState } from '../src/engine/state.ts';
+import { TrackedState } from './memory-state.ts';
 import type { StepContext, StepResult, TopicLogic } from '../src/engine/types.ts';
 
 export const RULES: TimeRules = { timeZone: 'UTC', allowedLatenessMs: 3_600_000, idleFlushMs: 30_000, fcrWindowMs: 86_400_000, retentionWindowMs: 30 * 86_400_000, maxFutureMs: 3_600_000 };
