@@ -12,11 +12,12 @@
  * A minimum volume per business unit keeps small samples from alerting.
  */
 import { METRICS, decidingWindow, sqlString, type MetricDefinition } from '@cs/catalog';
+import { RAW_TABLES } from '@cs/storage';
 import { QueryBuilder, RuleBuilder, type Query, type Rule } from '@grafana/grafana-foundation-sdk/alerting';
 import { TypeThresholdBuilder, type TypeThreshold } from '@grafana/grafana-foundation-sdk/expr';
 import { panelOfMetric, uidOf, type BoardSpec } from './board.ts';
 import { DATASOURCE, clickHouseQuery, type ClickHouseQuery } from './grafana.ts';
-import { RAW_TABLES, TO } from './sql.ts';
+import { TO } from './sql.ts';
 import { formatTarget } from './text.ts';
 
 export const ALERT_FOLDER = 'CS analytics';
@@ -183,7 +184,7 @@ export interface PipelineCheck {
 }
 
 /** Dense topics: a partition of these that accepts nothing for minutes is behind, not quiet. */
-const DENSE_TOPICS = RAW_TABLES.filter((r) => r.topic === 'cs.sessions' || r.topic === 'cs.calls');
+const DENSE_TOPICS = ['cs.sessions', 'cs.calls'] as const;
 
 /**
  * The checks measure against the end of the evaluated range (`$__toTime`: now, as the rules run),
@@ -198,7 +199,7 @@ export function pipelineChecks(db: string): PipelineCheck[] {
       // Consumer lag in time: how far the newest accepted event of each partition is behind the clock.
       sql:
         `SELECT topic, toString(partition) AS partition, dateDiff('second', newest, ${TO}) AS seconds_behind\nFROM (\n  ` +
-        DENSE_TOPICS.map((r) => `SELECT '${r.topic}' AS topic, kafka_partition AS partition, max(event_time) AS newest FROM ${db}.${r.table} WHERE $__timeFilter(event_time) GROUP BY partition`).join('\n  UNION ALL\n  ') +
+        DENSE_TOPICS.map((topic) => `SELECT '${topic}' AS topic, kafka_partition AS partition, max(event_time) AS newest FROM ${db}.${RAW_TABLES[topic]} WHERE $__timeFilter(event_time) GROUP BY partition`).join('\n  UNION ALL\n  ') +
         `\n)\nORDER BY topic, partition`,
       window,
       evaluator: { type: 'gt', value: 120 },

@@ -19,6 +19,7 @@ import {
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import { BUILT_IN_ANNOTATION, DATASOURCE, clickHouseQuery, type Dashboard, type PanelBuilder } from './grafana.ts';
 import { LANGS, type Lang, type Text } from './text.ts';
+import type { MetricId } from '@cs/catalog';
 
 export interface QuerySpec {
   refId: string;
@@ -48,7 +49,7 @@ export interface PanelSpec {
   /** Minimum interval, e.g. '1m' for panels on cs.metrics. */
   interval?: string;
   /** Catalog metrics this panel shows (alert rules link to the panel of their metric). */
-  metrics?: readonly string[];
+  metrics?: readonly MetricId[];
 }
 
 export interface RowSpec {
@@ -218,7 +219,7 @@ export function queryChecks(board: BoardSpec, lang: Lang): PanelQueryCheck[] {
 }
 
 /** The panel (en and zh share ids) showing a metric's headline figure, for alert rule links. */
-export function panelOfMetric(board: BoardSpec, metricId: string): number | undefined {
+export function panelOfMetric(board: BoardSpec, metricId: MetricId): number | undefined {
   const index = board.items.findIndex((item) => item.kind === 'panel' && item.metrics?.length === 1 && item.metrics[0] === metricId && item.visual('en').build().type === 'stat');
   return index < 0 ? undefined : panelId(index);
 }

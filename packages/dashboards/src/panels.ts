@@ -1,5 +1,5 @@
 /** Panel factories: KPI stats, comparisons, trends, breakdowns, and plain SQL panels, on the SDK's visualization builders. */
-import type { MetricDefinition } from '@cs/catalog';
+import type { MetricDefinition, MetricId } from '@cs/catalog';
 import {
   AxisPlacement,
   BigValueColorMode,
@@ -272,7 +272,7 @@ export function sqlPanel(spec: {
   queries: readonly QuerySpec[];
   visual: (lang: Lang) => PanelBuilder;
   interval?: string;
-  metrics?: readonly string[];
+  metrics?: readonly MetricId[];
 }): PanelSpec {
   return {
     kind: 'panel',

@@ -7,9 +7,9 @@ import { loadClickHouseConfig, openClickHouse, removeEndpointFile, startSqlEndpo
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createAdmin, type KafkaOptions } from '@cs/kafka';
 import { envReader, startServiceHttp, type gracefulShutdown, type Logger, type ServiceHttp } from '@cs/runtime';
+import { prepareStorage } from '@cs/storage';
 import { loadProcessorConfig, type ProcessorConfig } from './config.ts';
 import { startProcessor, type RunningProcessor } from './service.ts';
-import { prepareStorage } from './storage.ts';
 import { ensureEventTopics } from './topics.ts';
 
 export interface ProcessorService {

@@ -3,9 +3,10 @@
  * and for today so far, from cs.metrics (live figures, SPEC §4), each Σ numerator / Σ denominator ×
  * scale as the catalog defines it.
  */
-import { metric, sqlString, type MetricDefinition } from '@cs/catalog';
+import { metric, sqlString, type MetricDefinition, type MetricId } from '@cs/catalog';
+import { tablesIn } from '@cs/storage';
 
-export const SUMMARY_KPIS = ['self_service_share', 'online_aht_seconds', 'human_aht_seconds', 'human_answer_rate', 'complaints_per_10k'] as const;
+export const SUMMARY_KPIS = ['self_service_share', 'online_aht_seconds', 'human_aht_seconds', 'human_answer_rate', 'complaints_per_10k'] as const satisfies readonly MetricId[];
 
 export interface KpiRow {
   metric: string;
@@ -25,7 +26,7 @@ export function kpiSql(db: string): string {
        sumIf(denominator, grain = 'minute') AS minute_denominator,
        sumIf(numerator, grain = 'day') AS today_numerator,
        sumIf(denominator, grain = 'day') AS today_denominator
-FROM ${db}.metrics
+FROM ${tablesIn(db).metrics}
 WHERE metric IN (${SUMMARY_KPIS.map(sqlString).join(', ')})
   AND ((grain = 'minute' AND bucket = toStartOfMinute(now()) - INTERVAL 1 MINUTE)
     OR (grain = 'day' AND bucket = toStartOfDay(toTimeZone(now(), timeZoneOf(bucket)))))

@@ -4,11 +4,11 @@
  * event time) and the dead letters. Consumer lag lives in Kafka, not here; freshness (now − newest
  * event time per raw table) and the age of the last flush stand in for it.
  */
+import { RAW_TABLES } from '@cs/storage';
 import type { BoardSpec } from '../board.ts';
 import { byThresholds, fixedColor, palette, thresholdSteps } from '../grafana.ts';
 import type { Ctx } from '../panels.ts';
 import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, timeseriesVisual } from '../panels.ts';
-import { RAW_TABLES } from '../sql.ts';
 import { L, t, type Lang } from '../text.ts';
 
 
@@ -16,7 +16,7 @@ const freshnessThresholds = thresholdSteps([{ value: null, color: 'green' }, { v
 
 export function pipelineBoard(ctx: Ctx): BoardSpec {
   const db = ctx.db;
-  const unionRaw = (select: (table: string, topic: string) => string) => RAW_TABLES.map((r) => select(`${db}.${r.table}`, r.topic)).join('\n  UNION ALL\n  ');
+  const unionRaw = (select: (table: string, topic: string) => string) => Object.entries(RAW_TABLES).map(([topic, table]) => select(`${db}.${table}`, topic)).join('\n  UNION ALL\n  ');
   const flushes = `FROM ${db}.processor_log\nWHERE kind = 'done'\n  AND $__timeFilter(written_at)`;
   const topicName = (lang: Lang) => field('topic', [{ id: 'displayName', value: L.topic[lang] }]);
   return {

@@ -4,6 +4,7 @@
  * business unit) never does: it is shown per bucket of one grain and per business unit.
  */
 import { LineInterpolation } from '@grafana/grafana-foundation-sdk/common';
+import type { MetricId } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
 import { fixedColor, palette } from '../grafana.ts';
 import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, timeseriesVisual, type Ctx } from '../panels.ts';
@@ -22,7 +23,7 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
   const bu = andConditions(BU_FILTER);
   const staffed = (grain: string) => `FROM ${ctx.db}.metrics\nWHERE grain = ${grain}\n  AND metric = 'staffed_hours'\n  AND $__timeFilter(bucket)${wf}`;
   /** A stat of Σ numerator of a metric per staffed hour (contacts; human_answer_rate's numerator = answered calls). */
-  const perStaffedHour = (title: Text, metricId: string, alias: string) =>
+  const perStaffedHour = (title: Text, metricId: MetricId, alias: string) =>
     sqlPanel({
       title,
       description: t('Over the selected range and business units, all site types: the figure divided by Σ staffed hours.', '所选时间范围与业务单元内（全部站点类型）：该数值除以 Σ 在岗工时。'),

@@ -1,29 +1,20 @@
-import { GRAINS, type Grain } from '@cs/catalog';
+import { GRAINS, type Grain, type MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { AnyEvent } from '@cs/schemas';
+import type { DeadLetterRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
 import type { DeadLetterReason, Dimensions, Emitter } from './types.ts';
 
-export interface DeadLetter {
-  topic: string;
-  partition: number;
-  offset: number;
-  reason: DeadLetterReason;
-  detail: string;
-  key: string | null;
-  payload_base64: string;
-  event_id: string | null;
-  event_time: number | null;
-  dead_lettered_at: number;
-}
+/** A dead-letter row as the processor writes it (its reasons are the processor's). */
+export type DeadLetter = DeadLetterRow & { reason: DeadLetterReason };
 
 /**
  * The `version` of a flush's upserted rows: its wall time (recorded in the intent, so a redo gives
- * the same) then its seq, so a later flush's row wins, also over rows of an earlier processing
- * of the same data (a reprocessing under a new group has a later wall time). A decimal string: it
- * exceeds 2^53.
+ * the same) then its seq, so a later flush's row wins, also over rows of an earlier processing of
+ * the same data (a reprocessing under a new group has a later wall time). Exact in a double until
+ * the year 2255.
  */
-export const rowVersion = (wallTime: number, seq: number) => `${Math.max(0, Math.floor(wallTime))}${String(seq % 1000).padStart(3, '0')}`;
+export const rowVersion = (wallTime: number, seq: number) => Math.max(0, Math.floor(wallTime)) * 1000 + (seq % 1000);
 
 /** Collects one flush's outputs: rows per table, metric sums per grain bucket, dead letters. */
 export class FlushOutputs implements Emitter {
@@ -59,11 +50,11 @@ export class FlushOutputs implements Emitter {
     return out;
   }
 
-  metric(metric: string, time: number, dims: Dimensions, numerator: number, denominator: number): void {
+  metric(metric: MetricId, time: number, dims: Dimensions, numerator: number, denominator: number): void {
     for (const grain of GRAINS) this.metricAt(grain, this.buckets.start(time, grain), metric, dims, numerator, denominator);
   }
 
-  metricAt(grain: Grain, bucket: number, metric: string, dims: Dimensions, numerator: number, denominator: number): void {
+  metricAt(grain: Grain, bucket: number, metric: MetricId, dims: Dimensions, numerator: number, denominator: number): void {
     const key = `${grain}\u0000${bucket}\u0000${metric}\u0000${dims.business_unit}\u0000${dims.product}\u0000${dims.channel}`;
     const sum = this.sums.get(key);
     if (sum) {

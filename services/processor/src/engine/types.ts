@@ -1,4 +1,4 @@
-import type { Grain } from '@cs/catalog';
+import type { Grain, MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { TimeRules } from '@cs/runtime';
 import type { AnyEvent, Topic } from '@cs/schemas';
@@ -24,9 +24,9 @@ export interface Emitter {
    */
   upsert(table: string, key: string, row: Record<string, unknown>): void;
   /** Adds to a metric's numerator/denominator in the buckets of `time` (all grains). Negative deltas retract. */
-  metric(metricId: string, time: number, dims: Dimensions, numerator: number, denominator: number): void;
+  metric(metricId: MetricId, time: number, dims: Dimensions, numerator: number, denominator: number): void;
   /** Adds to one grain's bucket only (for amounts split across buckets, e.g. staffed hours). */
-  metricAt(grain: Grain, bucketStart: number, metricId: string, dims: Dimensions, numerator: number, denominator: number): void;
+  metricAt(grain: Grain, bucketStart: number, metricId: MetricId, dims: Dimensions, numerator: number, denominator: number): void;
   deadLetter(msg: ConsumedMessage, reason: DeadLetterReason, detail: string, event?: AnyEvent): void;
 }
 
@@ -59,7 +59,7 @@ export interface StepContext {
  * Per metric, the instant before which no accepted or future event of this partition can change
  * that metric's contributions (SPEC §7 `final`). Metrics left out default to the horizon.
  */
-export type Settled = Partial<Record<string, number>>;
+export type Settled = Partial<Record<MetricId, number>>;
 
 /** The per-topic part of a processor: how one valid, on-time event changes state and outputs. */
 export interface TopicLogic<E extends AnyEvent = AnyEvent> {
@@ -67,11 +67,16 @@ export interface TopicLogic<E extends AnyEvent = AnyEvent> {
   /** Raw table that keeps every accepted event. */
   rawTable: string;
   /** The metrics this topic contributes to (numerators or denominators): one watermark each. */
-  metrics: readonly string[];
+  metrics: readonly MetricId[];
   /** Counts the event's contribution at once (live), retracting what it replaces. */
   onEvent(ctx: StepContext, event: E, msg: ConsumedMessage): StepResult;
   /** Runs at the end of every flush: closes the windows that end before ctx.horizon, settling their figures. */
   closeWindows(ctx: StepContext): void;
   /** Where this partition's figures are final (after closeWindows); the horizon for metrics left out. */
   settled(ctx: StepContext): Settled;
+  /**
+   * A lower bound of the horizon at which closeWindows next has work (null: none pending), read in
+   * O(1): an idle flush that advances stream time is worth it only past it.
+   */
+  nextDue(state: KeyedState, rules: TimeRules): number | null;
 }

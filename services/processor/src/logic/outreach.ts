@@ -19,13 +19,14 @@
  */
 import type { ConsumedMessage } from '@cs/kafka';
 import type { OutreachEvent } from '@cs/schemas';
+import { TABLES, type OutreachOutcomeRow } from '@cs/storage';
 import type { Dimensions, Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
 import { DueIndex } from './due-index.ts';
 import { OpenTimes } from './open-times.ts';
 
 export const OUTREACH_METRIC = 'outreach_retention_rate';
-export const OUTREACH_TABLE = 'outreach_outcomes';
+export const OUTREACH_TABLE = TABLES.outreachOutcomes;
 export const OUTREACH_PREFIX = 'o:';
 
 const HOUR = 3_600_000;
@@ -56,26 +57,6 @@ export interface OutreachUserState {
   open: OpenOutreach[];
   outcomes: OutcomeRecord[];
   filed: number | null;
-}
-
-export type OutreachOutcome = 'RETAINED' | 'CHURNED' | 'NONE';
-
-/** One row of `outreach_outcomes`. */
-export interface OutreachOutcomeRow {
-  outreach_id: string;
-  user_id: string;
-  business_unit: string;
-  product: string;
-  channel: string;
-  campaign: string;
-  /** epoch ms */
-  contacted_at: number;
-  outcome: OutreachOutcome;
-  /** epoch ms, null when outcome = 'NONE' */
-  outcome_at: number | null;
-  retained: boolean;
-  /** No event can change this row any more. */
-  final: boolean;
 }
 
 export const outreachKey = (userId: string) => `${OUTREACH_PREFIX}${userId}`;
@@ -123,7 +104,7 @@ function recount(ctx: StepContext, userId: string, o: OpenOutreach, outcomes: re
       outcome_at: first ? first.t : null,
       retained: now === 1,
       final,
-    } satisfies OutreachOutcomeRow);
+    } satisfies Omit<OutreachOutcomeRow, 'version'>);
   }
   return final;
 }
@@ -197,6 +178,8 @@ export const outreachLogic: TopicLogic<OutreachEvent> = {
     );
     forgetSeenBefore(ctx.state, ctx.horizon);
   },
+
+  nextDue: (state) => DUE.firstStart(state),
 
   settled(ctx: StepContext): Settled {
     return { [OUTREACH_METRIC]: OPEN.earliest(ctx.state) ?? ctx.horizon };

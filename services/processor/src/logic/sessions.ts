@@ -5,12 +5,13 @@
  * closes when the horizon passes its end (its inactivity end without ENDED): then its facts are
  * final, a contact ended by inactivity is counted, and a tombstone marks later arrivals as late.
  */
+import type { MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { SessionEvent } from '@cs/schemas';
 import type { Dimensions, Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
 import { DueIndex } from './due-index.ts';
-import { contactChanged, decideDue, FCR_OPEN, registerStart, type EndedContact } from './fcr.ts';
+import { contactChanged, decideDue, FCR_OPEN, fcrNextDue, registerStart, type EndedContact } from './fcr.ts';
 import { deadLetterKept, emitChange, type Contribution } from './kept.ts';
 import { minBound, OpenTimes } from './open-times.ts';
 
@@ -125,6 +126,8 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
     decideDue(ctx);
   },
 
+  nextDue: (state) => minBound(WINDOWS.firstStart(state), fcrNextDue(state)),
+
   settled(ctx: StepContext): Settled {
     const open = OPEN.earliest(ctx.state);
     const fcr = minBound(open, FCR_OPEN.earliest(ctx.state));
@@ -144,7 +147,7 @@ function contribution(c: Contact): Contribution {
   const start = c.start!;
   const row = contactRow(c, start, false);
   const values: Contribution['values'] = {};
-  const m = (id: string, num: number | boolean) => (values[id] = [Number(num), 1]);
+  const m = (id: MetricId, num: number | boolean) => (values[id] = [Number(num), 1]);
   m('self_service_share', row.self_service);
   if (row.self_service_entry) m('self_service_transfer_rate', row.transferred);
   if (row.online) m('online_aht_seconds', row.duration_seconds);
