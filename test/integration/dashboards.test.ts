@@ -378,7 +378,8 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
         ('cs.calls', 1, 900003, 'orphan', 'call without OFFERED', NULL, 'e30=', 'x3', NULL, now64(3))`,
     });
     pipelineRange = { from: store.from, to: Date.now() + 60_000 };
-  });
+    // Loading a week through the pipeline takes about a minute alone, several on a busy machine.
+  }, 420_000);
 
   afterAll(async () => {
     if (SAMPLE) for (const s of samples) console.log(`\n${s.title}\n${s.rows.columns.map((c) => c.name).join(' | ')}\n${s.rows.rows.slice(0, 4).map((r) => r.join(' | ')).join('\n')}`);

@@ -15,8 +15,11 @@ let store: TestStore;
 let processor: RunningProcessor;
 
 beforeAll(async () => {
-  // Enough of the next minute left to process the events before it becomes the last full one.
-  if (Date.now() % 60_000 > 30_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 500));
+  // Enough of the minute left to process the events before the next one makes it the last full one,
+  // and that next minute on the same local day (else "today" is a new day without them).
+  const nextMinute = () => Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+  const localMidnight = (t: number) => new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t) === '00:00';
+  while (Date.now() % 60_000 > 30_000 || localMidnight(nextMinute())) await new Promise((r) => setTimeout(r, nextMinute() - Date.now() + 500));
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
   const prefix = uniquePrefix('kpis');
   await createTopics(prefix, 1);
