@@ -9,10 +9,6 @@
  *   typo in compose fails here
  * - shared settings (CS_TIMEZONE, passwords, brokers…) agree across services; ports and users line up
  * - the healthcheck probe and the migrations one-shot actually run (the latter on the embedded engine)
- *
- * No YAML library is a dependency of the repo, so docker-compose.yml and the Grafana provisioning
- * files are written in a small YAML subset parsed below; the parser rejects anything outside it
- * (anchors, flow mappings, block scalars, multi-line scalars) instead of misreading it.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,169 +18,27 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { TOPICS } from '@cs/schemas';
 import { DEAD_LETTER_TOPIC } from '../../services/processor/src/topics.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
-// ---- a strict YAML subset ------------------------------------------------------------------------
+// ---- YAML ---------------------------------------------------------------------------------------------
 
 type Yaml = string | null | Yaml[] | { [key: string]: Yaml };
 type YamlMap = { [key: string]: Yaml };
 
-class YamlSubsetError extends Error {}
-
-interface Line {
-  no: number;
-  indent: number;
-  text: string;
-}
-
-/** Cuts a `#` comment that starts a line or follows whitespace, outside quoted scalars. */
-function stripComment(raw: string): string {
-  let quote: string | null = null;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    const prev = i === 0 ? ' ' : raw[i - 1]!;
-    if (quote) {
-      if (c === quote) {
-        if (quote === "'" && raw[i + 1] === "'") i++;
-        else quote = null;
-      } else if (c === '\\' && quote === '"') i++;
-    } else if ((c === '"' || c === "'") && /[\s[,:]/.test(prev)) quote = c;
-    else if (c === '#' && /\s/.test(prev)) return raw.slice(0, i);
-  }
-  return raw;
-}
-
-const KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#&*!|>%@`[\]{},?-][^#]*?|-[^\s#][^#]*?)\s*:(?:\s+(.*))?$/;
-
-function unquote(text: string, where: string): string {
-  if (text.startsWith('"')) {
-    if (!text.endsWith('"') || text.length < 2) throw new YamlSubsetError(`${where}: unterminated "…"`);
-    return text.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => {
-      const map: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t' };
-      if (!(c in map)) throw new YamlSubsetError(`${where}: escape \\${c} is outside the subset`);
-      return map[c]!;
-    });
-  }
-  if (text.startsWith("'")) {
-    if (!text.endsWith("'") || text.length < 2) throw new YamlSubsetError(`${where}: unterminated '…'`);
-    return text.slice(1, -1).replace(/''/g, "'");
-  }
-  return text;
-}
-
-/** Splits a one-line flow sequence `[a, "b, c", 'd']` into its scalars. */
-function flowSequence(text: string, where: string): string[] {
-  if (!text.endsWith(']')) throw new YamlSubsetError(`${where}: a flow sequence must close on its line`);
-  const body = text.slice(1, -1).trim();
-  if (body === '') return [];
-  const items: string[] = [];
-  let i = 0;
-  while (i < body.length) {
-    while (body[i] === ' ') i++;
-    let end: number;
-    if (body[i] === '"' || body[i] === "'") {
-      const q = body[i]!;
-      end = i + 1;
-      while (end < body.length && !(body[end] === q && body[end - 1] !== '\\')) end++;
-      end++;
-    } else {
-      end = body.indexOf(',', i);
-      if (end < 0) end = body.length;
-    }
-    const item = body.slice(i, end).trim();
-    if (/^[[{]/.test(item)) throw new YamlSubsetError(`${where}: nested flow collections are outside the subset`);
-    items.push(scalar(item, where));
-    i = end;
-    while (body[i] === ' ') i++;
-    if (i < body.length && body[i] !== ',') throw new YamlSubsetError(`${where}: expected "," in flow sequence`);
-    i++;
-  }
-  return items;
-}
-
-function scalar(text: string, where: string): string {
-  if (text.startsWith('"') || text.startsWith("'")) return unquote(text, where);
-  if (/^[&*!|>%@`{]/.test(text)) throw new YamlSubsetError(`${where}: "${text[0]}" (anchor, alias, tag, block scalar or flow mapping) is outside the subset`);
-  if (/:\s/.test(text) || text.endsWith(':')) throw new YamlSubsetError(`${where}: plain scalar with ": " (quote it)`);
-  return text;
-}
-
-function parseYamlSubset(source: string, file: string): Yaml {
-  const lines: Line[] = [];
-  source.split('\n').forEach((raw, i) => {
-    const where = `${file}:${i + 1}`;
-    if (/^\s*\t/.test(raw)) throw new YamlSubsetError(`${where}: tab indentation`);
-    const text = stripComment(raw).trimEnd();
-    if (text.trim() === '') return;
-    if (/^(---|\.\.\.)(\s|$)/.test(text)) throw new YamlSubsetError(`${where}: multiple documents are outside the subset`);
-    lines.push({ no: i + 1, indent: text.length - text.trimStart().length, text: text.trimStart() });
-  });
-  let pos = 0;
-  const here = () => `${file}:${lines[pos]?.no ?? 'end'}`;
-  const isItem = (l: Line | undefined) => l !== undefined && (l.text === '-' || l.text.startsWith('- '));
-
-  function block(): Yaml {
-    return isItem(lines[pos]) ? sequence(lines[pos]!.indent) : mapping(lines[pos]!.indent);
-  }
-
-  function value(rest: string | undefined, indent: number): Yaml {
-    if (rest !== undefined && rest !== '') return rest.startsWith('[') ? flowSequence(rest, here()) : scalar(rest, here());
-    pos++;
-    const next = lines[pos];
-    if (next && next.indent > indent) return block();
-    if (isItem(next) && next!.indent === indent) throw new YamlSubsetError(`${here()}: indent a sequence under its key`);
-    return null;
-  }
-
-  function mapping(indent: number): YamlMap {
-    const out: YamlMap = {};
-    while (pos < lines.length && lines[pos]!.indent === indent) {
-      const line = lines[pos]!;
-      if (isItem(line)) throw new YamlSubsetError(`${here()}: sequence item where a key was expected`);
-      const m = KEY.exec(line.text);
-      if (!m) throw new YamlSubsetError(`${here()}: expected "key: value", got "${line.text}"`);
-      const key = unquote(m[1]!, here());
-      if (Object.hasOwn(out, key)) throw new YamlSubsetError(`${here()}: duplicate key "${key}"`);
-      const rest = m[2];
-      out[key] = value(rest, indent);
-      if (rest !== undefined && rest !== '') pos++;
-    }
-    if (pos < lines.length && lines[pos]!.indent > indent) throw new YamlSubsetError(`${here()}: unexpected indentation`);
-    return out;
-  }
-
-  function sequence(indent: number): Yaml[] {
-    const out: Yaml[] = [];
-    while (pos < lines.length && lines[pos]!.indent === indent && isItem(lines[pos])) {
-      const line = lines[pos]!;
-      const rest = line.text.slice(1).trimStart();
-      if (rest === '') {
-        out.push(value(undefined, indent));
-        continue;
-      }
-      const m = KEY.exec(rest);
-      if (m && !rest.startsWith('[') && !rest.startsWith('"') && !rest.startsWith("'")) {
-        // "- key: value": a mapping whose keys are aligned with "key".
-        const childIndent = indent + (line.text.length - rest.length);
-        lines[pos] = { no: line.no, indent: childIndent, text: rest };
-        out.push(mapping(childIndent));
-        continue;
-      }
-      out.push(rest.startsWith('[') ? flowSequence(rest, here()) : scalar(rest, here()));
-      pos++;
-    }
-    if (pos < lines.length && lines[pos]!.indent > indent) throw new YamlSubsetError(`${here()}: unexpected indentation`);
-    return out;
-  }
-
-  if (lines.length === 0) return null;
-  const doc = block();
-  if (pos < lines.length) throw new YamlSubsetError(`${here()}: unexpected content (indentation?)`);
-  return doc;
+/**
+ * docker-compose.yml and the Grafana provisioning files, read with the `yaml` library. The failsafe
+ * schema keeps every scalar a string, as compose reads environment values (`PORT: 8123` is "8123");
+ * a duplicate key is an error, not a silent override.
+ */
+function parseYamlFile(source: string, file: string): Yaml {
+  const doc = parseDocument(source, { schema: 'failsafe', uniqueKeys: true });
+  if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]!.message}`);
+  return doc.toJS() as Yaml;
 }
 
 const isMap = (y: Yaml | undefined): y is YamlMap => typeof y === 'object' && y !== null && !Array.isArray(y);
@@ -327,7 +181,7 @@ const PENDING_KEYS: Record<string, string[]> = {};
 
 // ---- the files under test ------------------------------------------------------------------------------
 
-const compose = asMap(parseYamlSubset(read('docker-compose.yml'), 'docker-compose.yml'), 'docker-compose.yml');
+const compose = asMap(parseYamlFile(read('docker-compose.yml'), 'docker-compose.yml'), 'docker-compose.yml');
 const services = asMap(compose.services, 'services');
 const service = (name: string) => asMap(services[name], `services.${name}`);
 const envOf = (name: string): Record<string, string> => {
@@ -378,16 +232,12 @@ function probeUrl(test: string[]): URL | undefined {
 
 // ---- tests -----------------------------------------------------------------------------------------------
 
-describe('YAML subset parser', () => {
-  it('reads the constructs the compose file uses and refuses the rest', () => {
-    const doc = parseYamlSubset(
-      ['a: 1 # note', 'b:', '  - x', '  - "y: z"', '  - k: v', '    k2: [p, "q, r", \'s\']', 'c:', "d: 'it''s'", 'e: "#not a comment"'].join('\n'),
-      't',
-    );
-    expect(doc).toEqual({ a: '1', b: ['x', 'y: z', { k: 'v', k2: ['p', 'q, r', 's'] }], c: null, d: "it's", e: '#not a comment' });
-    for (const bad of ['a: &x 1', 'a: *x', 'a: |', 'a: {b: 1}', 'a: b: c', 'a:\n- x', 'a: 1\na: 2', 'a: [1,\n  2]', '---\na: 1', 'a:\n  b: 1\n c: 2']) {
-      expect(() => parseYamlSubset(bad, 't'), bad).toThrow(YamlSubsetError);
-    }
+describe('YAML as compose reads it', () => {
+  it('keeps scalars as strings and refuses duplicate keys', () => {
+    const doc = parseYamlFile(['a: 1 # note', 'b:', '  - x', '  - "y: z"', '  - k: v', '    k2: [p, "q, r", \'s\']', 'c:', "d: 'it''s'", 'e: "#not a comment"', 'f: true'].join('\n'), 't');
+    expect(doc).toEqual({ a: '1', b: ['x', 'y: z', { k: 'v', k2: ['p', 'q, r', 's'] }], c: '', d: "it's", e: '#not a comment', f: 'true' });
+    expect(() => parseYamlFile('a: 1\na: 2', 't')).toThrow(/t: Map keys must be unique/);
+    expect(() => parseYamlFile('a: [1,\n', 't')).toThrow(/^t: /);
   });
 
   it('interpolates like compose', () => {
@@ -637,7 +487,7 @@ describe('docker-compose.yml', () => {
     expect(interpolate(envOf('processor').CS_DATABASE!)).toBe('cs');
 
     // Grafana: the data source logs in as grafana with the server's grafana password.
-    const ds = asMap(asList(asMap(parseYamlSubset(read('deploy/grafana/provisioning/datasources/clickhouse.yaml'), 'clickhouse.yaml'), 'ds').datasources, 'datasources')[0], 'datasource');
+    const ds = asMap(asList(asMap(parseYamlFile(read('deploy/grafana/provisioning/datasources/clickhouse.yaml'), 'clickhouse.yaml'), 'ds').datasources, 'datasources')[0], 'datasource');
     expect(ds.uid).toBe('cs-clickhouse');
     const json = asMap(ds.jsonData, 'jsonData');
     expect(json.username).toBe('grafana');
@@ -655,7 +505,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('provisions the dashboards from dashboards/', () => {
-    const provider = asMap(asList(asMap(parseYamlSubset(read('deploy/grafana/provisioning/dashboards/provider.yaml'), 'provider.yaml'), 'p').providers, 'providers')[0], 'provider');
+    const provider = asMap(asList(asMap(parseYamlFile(read('deploy/grafana/provisioning/dashboards/provider.yaml'), 'provider.yaml'), 'p').providers, 'providers')[0], 'provider');
     expect(provider.allowUiUpdates).toBe('false');
     const path = asString(asMap(provider.options, 'options').path, 'path');
     const mounts = listOf('grafana', 'volumes').map((v) => v.split(':'));
@@ -664,6 +514,38 @@ describe('docker-compose.yml', () => {
       expect(mounts.some(([src, dst]) => src === `./deploy/grafana/provisioning/${sub}` && dst === `/etc/grafana/provisioning/${sub}`), sub).toBe(true);
     }
     expect(existsSync(join(root, 'dashboards/README.md'))).toBe(true);
+  });
+
+  it('provisions the alerting: rules on the provisioned data source, a webhook URL from the environment', () => {
+    const mounts = listOf('grafana', 'volumes').map((v) => v.split(':'));
+    expect(mounts.some(([src, dst]) => src === './deploy/grafana/provisioning/alerting' && dst === '/etc/grafana/provisioning/alerting')).toBe(true);
+    const dir = 'deploy/grafana/provisioning/alerting';
+    const files = readdirSync(join(root, dir)).filter((f) => f.endsWith('.yaml'));
+    expect(files.sort()).toEqual(['cs-metric-targets.yaml', 'cs-notifications.yaml', 'cs-pipeline-health.yaml']);
+    const grafanaEnv = envOf('grafana');
+    let rules = 0;
+    // Grafana interpolates $VAR / ${VAR} from its environment in contact points, policies and rule
+    // labels when it loads a file (not in rule queries or annotations, which keep $__timeFilter and
+    // $labels): every variable there must be set, and labels need none.
+    const mustBeSet = (y: Yaml | undefined, where: string) =>
+      everyScalar(y ?? null, (text) => {
+        for (const ref of varRefs(text)) expect(Object.keys(grafanaEnv), `grafana must set ${ref.name} for ${where}`).toContain(ref.name);
+      });
+    for (const f of files) {
+      const doc = asMap(parseYamlFile(read(`${dir}/${f}`), f), f);
+      expect(doc.apiVersion, f).toBe('1');
+      for (const group of doc.groups === undefined ? [] : asList(doc.groups, 'groups')) {
+        for (const rule of asList(asMap(group, 'group').rules, 'rules')) {
+          for (const q of asList(asMap(rule, 'rule').data, 'data')) expect(['cs-clickhouse', '__expr__']).toContain(asMap(q, 'query').datasourceUid);
+          everyScalar(asMap(rule, 'rule').labels ?? null, (text) => expect(text, `${f} label`).not.toContain('$'));
+          rules++;
+        }
+      }
+      mustBeSet(doc.contactPoints, f);
+      mustBeSet(doc.policies, f);
+    }
+    expect(interpolate(grafanaEnv.CS_ALERT_WEBHOOK_URL!)).toMatch(/^https?:\/\//);
+    expect(rules).toBeGreaterThan(5);
   });
 
   it('passes `docker compose config` where the compose plugin exists, and fails it without the passwords', () => {

@@ -1,4 +1,5 @@
 /** Building blocks for integration tests: isolated topics, a fresh embedded store, a processor. */
+import { rmSync } from 'node:fs';
 import { inject } from 'vitest';
 import { loadClickHouseConfig, openClickHouse, type ClickHouseClient, type ClickHouseConfig } from '@cs/clickhouse';
 import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions } from '@cs/kafka';
@@ -50,6 +51,14 @@ export async function openTestStore(timeZone: string, at?: string | ClickHouseCo
   return { client, db: config.database, tables: tablesIn(config.database), dataDir: config.dataDir, config };
 }
 
+/** Closes a test store and deletes its directory (nothing when it was never opened). */
+export async function removeTestStore(store: TestStore | undefined): Promise<void> {
+  if (!store) return;
+  await store.client.close();
+  rmSync(store.dataDir, { recursive: true, force: true });
+  rmSync(`${store.dataDir}-state`, { recursive: true, force: true });
+}
+
 export function processorEnv(prefix: string, timeZone: string, extra: Record<string, string> = {}): Record<string, string> {
   return { CS_TOPIC_PREFIX: prefix, CS_TIMEZONE: timeZone, PROCESSOR_GROUP_ID: `${prefix}processor`, CS_IDLE_FLUSH: '2s', PROCESSOR_FLUSH_INTERVAL: '300ms', PROCESSOR_SESSION_TIMEOUT: '6s', ...extra };
 }
@@ -72,6 +81,12 @@ export async function produceRaw(topic: string, key: string, value: Buffer): Pro
 
 export async function query<T>(client: ClickHouseClient, sql: string): Promise<T[]> {
   return (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+}
+
+/** A query's columns (name, ClickHouse type) and rows, as a data source plugin receives them. */
+export async function queryTable(client: ClickHouseClient, sql: string): Promise<{ columns: { name: string; type: string }[]; rows: unknown[][] }> {
+  const json = (await (await client.query({ query: sql, format: 'JSONCompact' })).json()) as unknown as { meta: { name: string; type: string }[]; data: unknown[][] };
+  return { columns: json.meta, rows: json.data };
 }
 
 /** Polls `probe` until it returns true, or fails with `what` after `timeoutMs`. */

@@ -3,9 +3,11 @@
  * site type in the product column. Staffed hours add up; headcount (distinct agents per bucket and
  * business unit) never does: it is shown per bucket of one grain and per business unit.
  */
+import { LineInterpolation } from '@grafana/grafana-foundation-sdk/common';
 import type { MetricId } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
-import { field, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, timeseriesOptions, type Ctx } from '../panels.ts';
+import { fixedColor, palette } from '../grafana.ts';
+import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, timeseriesVisual, type Ctx } from '../panels.ts';
 import { BU_FILTER, FROM, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, TO, WORKFORCE_FILTERS, andConditions, rangeGrain } from '../sql.ts';
 import { L, t, type Lang, type Text } from '../text.ts';
 import { workforceVariables } from './common.ts';
@@ -23,7 +25,6 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
   /** A stat of Σ numerator of a metric per staffed hour (contacts; human_answer_rate's numerator = answered calls). */
   const perStaffedHour = (title: Text, metricId: MetricId, alias: string) =>
     sqlPanel({
-      type: 'stat',
       title,
       description: t('Over the selected range and business units, all site types: the figure divided by Σ staffed hours.', '所选时间范围与业务单元内（全部站点类型）：该数值除以 Σ 在岗工时。'),
       w: 6,
@@ -40,8 +41,7 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
           nonNull: [alias],
         },
       ],
-      defaults: () => ({ unit: 'none', decimals: 2, color: { mode: 'fixed', fixedColor: 'blue' } }),
-      options: () => statPanelOptions('value'),
+      visual: () => statVisual('value').unit('none').decimals(2).colorScheme(fixedColor('blue')),
     });
   return {
     key: 'workforce',
@@ -58,7 +58,6 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
     items: [
       row(t('Staffed hours', '在岗工时')),
       sqlPanel({
-        type: 'stat',
         title: t('Staffed hours: in-house vs outsourced', '在岗工时：自有 vs 外包'),
         description: t('Σ logged-in agent hours in the selected range per site type.', '所选时间范围内按站点类型的坐席登录工时之和。'),
         w: 8,
@@ -74,12 +73,9 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             nonNull: ['in_house', 'outsourced'],
           },
         ],
-        defaults: () => ({ unit: 'h', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        overrides: (lang) => [field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]), field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }])],
-        options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
+        visual: (lang) => statVisual('value_and_name', 'vertical').unit('h').decimals(0).colorScheme(fixedColor('blue')).overrides([field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]), field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }])]),
       }),
       sqlPanel({
-        type: 'stat',
         title: t('Outsourced share of staffed hours', '外包工时占比'),
         description: t('Σ outsourced staffed hours / Σ staffed hours over the selected range.', '所选时间范围内外包在岗工时之和 / 全部在岗工时之和。'),
         w: 4,
@@ -94,13 +90,11 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             nonNull: ['outsourced_share'],
           },
         ],
-        defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        options: () => statPanelOptions('value'),
+        visual: () => statVisual('value').unit('percentunit').decimals(1).colorScheme(fixedColor('blue')),
       }),
       perStaffedHour(t('Contacts per staffed hour', '每在岗工时进线量'), 'contacts', 'contacts_per_staffed_hour'),
       perStaffedHour(t('Answered calls per staffed hour', '每在岗工时接通来电'), 'human_answer_rate', 'answered_per_staffed_hour'),
       sqlPanel({
-        type: 'timeseries',
         title: t('Staffed hours by site type', '按站点类型的在岗工时'),
         description: t('Σ staffed hours per panel interval, stacked by site type.', '每个时间间隔内的在岗工时之和，按站点类型堆叠。'),
         w: 24,
@@ -118,12 +112,10 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'h', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('bars', true) }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'bars', { stacked: true }).unit('h').decimals(1).colorScheme(palette()),
       }),
       row(t('Headcount', '在岗人数')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Headcount per bucket by site type and business unit', '各时间段在岗人数（按站点类型与业务单元）'),
         description: t(
           'Distinct agents logged in during each bucket (minute buckets for ranges up to 6 h, hours up to 31 days, then days), per site type and business unit. Headcount is never added across buckets or business units.',
@@ -144,11 +136,9 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'none', decimals: 0, color: { mode: 'palette-classic' }, custom: { ...seriesCustom('line'), lineInterpolation: 'stepAfter' } }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').lineInterpolation(LineInterpolation.StepAfter).unit('none').decimals(0).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Daily headcount and staffed hours', '每日在岗人数与工时'),
         description: t(
           'Per day (day buckets overlapping the selected range), business unit and site type: distinct agents, staffed hours and hours per head.',
@@ -170,15 +160,15 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        overrides: (lang) => [
-          field('day', [{ id: 'displayName', value: L.day[lang] }, { id: 'unit', value: 'time:YYYY-MM-DD' }]),
-          field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
-          field('site_type', [{ id: 'displayName', value: L.siteType[lang] }]),
-          field('headcount', [{ id: 'displayName', value: lang === 'zh' ? '在岗人数' : 'Headcount' }, { id: 'decimals', value: 0 }]),
-          field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
-          field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
-        ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual().overrides([
+            field('day', [{ id: 'displayName', value: L.day[lang] }, { id: 'unit', value: 'time:YYYY-MM-DD' }]),
+            field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+            field('site_type', [{ id: 'displayName', value: L.siteType[lang] }]),
+            field('headcount', [{ id: 'displayName', value: lang === 'zh' ? '在岗人数' : 'Headcount' }, { id: 'decimals', value: 0 }]),
+            field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+            field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+          ]),
       }),
     ],
   };
