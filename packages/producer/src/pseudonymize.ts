@@ -29,7 +29,7 @@ export function pseudonymizer(key: string): Pseudonymizer {
 
 /** The pseudonymizer configured by CS_PSEUDONYMIZE_KEY, or undefined when it is not set. */
 export function loadPseudonymizer(env: Record<string, string | undefined> = process.env): Pseudonymizer | undefined {
-  const key = env[PSEUDONYMIZE_KEY_ENV];
+  const key = env.CS_PSEUDONYMIZE_KEY;
   return key === undefined || key === '' ? undefined : pseudonymizer(key);
 }
 
