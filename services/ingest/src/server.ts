@@ -139,7 +139,19 @@ export async function buildIngestServer(deps: IngestServerDeps): Promise<Fastify
     openapi: openApiBase(authRequired),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(rateLimit, { global: false });
+  if (config.rateLimit > 0) {
+    // Global, so that one store counts a key's requests on every event route together; the
+    // operations routes opt out. The hook runs after a route's own onRequest (authentication).
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimit,
+      timeWindow: config.rateWindowMs,
+      // Per key; an open API limits per client address.
+      keyGenerator: (req: FastifyRequest) => (req.apiKey ? `key:${req.apiKey.name}` : `ip:${req.ip}`),
+      errorResponseBuilder: (_req, ctx) =>
+        new HttpError(429, `rate limit: at most ${ctx.max} requests per ${config.rateWindowMs} ms for this ${authRequired ? 'API key' : 'client'}; retry in ${ctx.after}`),
+    });
+  }
 
   // Methods per path, for the 405 answer's Allow header.
   const methods = new Map<string, Set<string>>();
@@ -188,18 +200,6 @@ export async function buildIngestServer(deps: IngestServerDeps): Promise<Fastify
     return reply.status(202).send({ accepted: batch.records.length });
   };
 
-  const rateLimited = config.rateLimit > 0
-    ? {
-        rateLimit: {
-          max: config.rateLimit,
-          timeWindow: config.rateWindowMs,
-          // Per key; an open API limits per client address.
-          keyGenerator: (req: FastifyRequest) => (req.apiKey ? `key:${req.apiKey.name}` : `ip:${req.ip}`),
-          errorResponseBuilder: (_req: FastifyRequest, ctx: { max: number; after: string }) =>
-            new HttpError(429, `rate limit: at most ${ctx.max} requests per ${config.rateWindowMs} ms for this ${authRequired ? 'API key' : 'client'}; retry in ${ctx.after}`),
-        },
-      }
-    : {};
   const eventRoute = (url: string, topic: Topic | null) =>
     app.post(url, {
       schema: {
@@ -217,13 +217,12 @@ export async function buildIngestServer(deps: IngestServerDeps): Promise<Fastify
       preValidation: async (req) => {
         if (req.body === undefined) throw new HttpError(400, `no events in the body (send ${BODY_TYPES.join(' or ')})`);
       },
-      config: rateLimited,
       handler: send,
     });
   for (const topic of TOPICS) eventRoute(`/v1/events/${topic}`, topic);
   eventRoute('/v1/events', null);
 
-  const ops = (summary: string) => ({ schema: { tags: ['operations'], summary } });
+  const ops = (summary: string) => ({ schema: { tags: ['operations'], summary }, config: { rateLimit: false as const } });
   app.get('/healthz', ops('Liveness: the process answers'), async () => ({ status: 'ok' }));
   app.get('/readyz', ops('Readiness: the producer is connected and the broker answers'), async (_req, reply) =>
     reply.status(readiness.ready ? 200 : 503).send({ ready: readiness.ready, ...(readiness.reason ? { reason: readiness.reason } : {}) }),
