@@ -9,4 +9,5 @@ export { runEmbeddedQuery, type EmbeddedQuery, type EmbeddedQueryResult } from '
 export { startSqlEndpoint, clickhouseErrorText, type SqlEndpoint, type SqlEndpointOptions } from './sql-endpoint.ts';
 export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpointFile, type EndpointInfo } from './endpoint-file.ts';
 export { formatClause, isMultiStatement, maskSql } from './sql-text.ts';
+export { queryStore, queryStoreRows, StoreQueryError, type StoreQuery, type StoreQueryOutcome } from './store-query.ts';
 export { isClickHouseError, type ClickHouseErrorLike } from './errors.ts';

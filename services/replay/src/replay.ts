@@ -52,7 +52,7 @@ function parseLine(text: string, topicPrefix: string): { topic: Topic; record: P
 export async function replayFile(opts: ReplayOptions): Promise<ReplayResult> {
   const { file, producer, deadLetterTopic, topicPrefix = '', batchSize = 5000 } = opts;
   const size = statSync(file).size;
-  const bar = opts.progress ? progressBar(size, 'replay ') : null;
+  const bar = opts.progress ? progressBar(size, 'replay', 'bytes') : null;
   const result: ReplayResult = { lines: 0, published: 0, invalid: [], byTopic: {} };
   let batch: ProduceRecord[] = [];
   let bytes = 0;
