@@ -4,7 +4,8 @@
  * exactly what the processor does on start (`prepareStorage`) — then exits. Running it once before
  * the processors keeps several processor replicas from migrating at the same moment.
  *
- *   node --import tsx deploy/docker/migrate.ts
+ *   node deploy/docker/dist/migrate.js           (in the image, built by `npm run build`)
+ *   node --import tsx deploy/docker/migrate.ts   (from the sources)
  *
  * Settings: CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, CS_DATABASE, CS_TIMEZONE (as the
  * processor). Retries the first connection for MIGRATE_WAIT (default 60s).
