@@ -8,10 +8,9 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadIngestConfig, startIngest, type RunningIngest } from '@cs/ingest';
+import { loadIngestConfig, newApiKey, startIngest, type RunningIngest } from '@cs/ingest';
 import { createEventProducer } from '@cs/producer';
 import { decodeEvent } from '@cs/schemas';
-import { newApiKey } from '../../services/ingest/src/api-keys.ts';
 import { createTopics, kafkaOptions, uniquePrefix, waitFor } from '../support/pipeline.ts';
 import { readMessages } from '../support/read-topic.ts';
 

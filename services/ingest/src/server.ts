@@ -116,8 +116,7 @@ function errorAnswer(err: Error & { statusCode?: number; code?: string }, req: F
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: { error: `body larger than ${config.maxBodyBytes} bytes` } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 415 : 400, body: { error: `Content-Type must be ${BODY_TYPES.join(' or ')}, got ${req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'none'}` } };
+      return { status: 415, body: { error: `Content-Type must be ${BODY_TYPES.join(' or ')}, got ${req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'none'}` } };
   }
   const status = err.statusCode ?? 500;
   return { status, body: { error: status >= 500 ? 'internal error' : err.message } };
