@@ -7,7 +7,8 @@ export type Attribution = 'contact_start' | 'call_offered' | 'survey_responded' 
 export type Direction = 'higher_is_better' | 'lower_is_better' | 'neutral';
 export type Unit = 'contacts' | 'ratio' | 'seconds' | 'turns' | 'per_10k' | 'points' | 'hours' | 'agents';
 
-export interface MetricDefinition {
+/** What a catalog entry declares; MetricDefinition is the same with the id narrowed to MetricId. */
+export interface MetricSpec {
   id: string;
   name: { en: string; zh: string };
   unit: Unit;
@@ -23,10 +24,16 @@ export interface MetricDefinition {
   definition: string;
 }
 
-const ratio = (m: Omit<MetricDefinition, 'kind' | 'scale'> & { scale?: number }): MetricDefinition => ({ kind: 'ratio', scale: 1, ...m });
-const count = (m: Omit<MetricDefinition, 'kind' | 'scale' | 'denominator'>): MetricDefinition => ({ kind: 'count', scale: 1, denominator: '1', ...m });
+export interface MetricDefinition extends MetricSpec {
+  id: MetricId;
+}
 
-export const METRICS: readonly MetricDefinition[] = [
+// Generic in the id: each entry keeps its literal id, and MetricId is the union of them.
+type Entry<Id extends string> = MetricSpec & { id: Id };
+const ratio = <const Id extends string>(m: Omit<Entry<Id>, 'kind' | 'scale'> & { scale?: number }): Entry<Id> => ({ kind: 'ratio', scale: 1, ...m });
+const count = <const Id extends string>(m: Omit<Entry<Id>, 'kind' | 'scale' | 'denominator'>): Entry<Id> => ({ kind: 'count', scale: 1, denominator: '1', ...m });
+
+export const METRICS = [
   count({ id: 'contacts', name: { en: 'Contacts', zh: '进线量' }, unit: 'contacts', numerator: 'contacts started', attribution: 'contact_start', direction: 'neutral', definition: 'Contacts (sessions) started in the bucket.' }),
   ratio({ id: 'self_service_share', name: { en: 'Self-service share', zh: '自助服务占比' }, unit: 'ratio', numerator: 'ended self-service contacts', denominator: 'ended contacts', attribution: 'contact_start', direction: 'higher_is_better', definition: 'Share of ended contacts that entered self-service and were not transferred to an agent.' }),
   ratio({ id: 'self_service_transfer_rate', name: { en: 'Self-service transfer rate', zh: '自助转人工率' }, unit: 'ratio', numerator: 'ended self-service-entry contacts that transferred', denominator: 'ended self-service-entry contacts', attribution: 'contact_start', direction: 'lower_is_better', definition: 'Share of ended self-service-entry contacts that were transferred to an agent.' }),
@@ -50,11 +57,14 @@ export const METRICS: readonly MetricDefinition[] = [
   ratio({ id: 'qa_pass_rate', name: { en: 'QA pass rate', zh: '质检合格率' }, unit: 'ratio', numerator: 'reviews passed', denominator: 'reviews', attribution: 'qa_reviewed', direction: 'higher_is_better', definition: 'Share of quality-assurance reviews passed.' }),
   count({ id: 'staffed_hours', name: { en: 'Staffed hours', zh: '在岗工时' }, unit: 'hours', numerator: 'logged-in agent hours in the bucket, per site_type', attribution: 'agent_logged_in', direction: 'neutral', definition: 'Agent logged-in hours falling in the bucket; site_type in the product column.' }),
   count({ id: 'headcount', name: { en: 'Headcount', zh: '在岗人数' }, unit: 'agents', numerator: 'distinct agents logged in during the bucket, per site_type', attribution: 'agent_logged_in', direction: 'neutral', definition: 'Distinct agents logged in during the bucket; does not add up across buckets or business units.' }),
-];
+] as const satisfies readonly MetricSpec[];
 
-const BY_ID = new Map(METRICS.map((m) => [m.id, m]));
+/** A metric id of the catalog: a typo in a metric id is a compile error. */
+export type MetricId = (typeof METRICS)[number]['id'];
 
-export function metric(id: string): MetricDefinition {
+const BY_ID = new Map<string, MetricDefinition>(METRICS.map((m) => [m.id, m]));
+
+export function metric(id: MetricId): MetricDefinition {
   const m = BY_ID.get(id);
   if (!m) throw new Error(`unknown metric "${id}"`);
   return m;

@@ -11,3 +11,4 @@ export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpoin
 export { formatClause, isMultiStatement, maskSql } from './sql-text.ts';
 export { queryStore, queryStoreRows, StoreQueryError, type StoreQuery, type StoreQueryOutcome } from './store-query.ts';
 export { isClickHouseError, type ClickHouseErrorLike } from './errors.ts';
+export { encodeTsv, tsvValue } from './tsv.ts';

@@ -8,9 +8,9 @@
  * Re-reading a batch writes nothing new.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows } from '@cs/clickhouse';
 import { createConsumer, type KafkaOptions } from '@cs/kafka';
 import { counter, type Logger } from '@cs/runtime';
+import { insertInto, TABLES, type DeadLetterReplayRow, type DeadLetterRow } from '@cs/storage';
 
 const sunk = counter('cs_dead_letter_sink_rows_total', 'Dead letters from outside the processor written to cs.dead_letters', ['reason']);
 
@@ -38,8 +38,8 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
   const consumer = createConsumer({ ...opts.kafka, logger: opts.logger }, { groupId: opts.groupId, topics: [opts.topic], fromBeginning: true, sessionTimeoutMs: opts.sessionTimeoutMs });
   await consumer.connect();
   await consumer.run(async (batch) => {
-    const rows = [];
-    const replays = [];
+    const rows: DeadLetterRow[] = [];
+    const replays: DeadLetterReplayRow[] = [];
     for (const m of batch.messages) {
       let letter: ExternalDeadLetter | null = null;
       try {
@@ -68,9 +68,12 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
     const last = batch.messages[batch.messages.length - 1];
     if (!last) return;
     const token = `dead-letter-sink/${batch.topic}/${batch.partition}/${batch.messages[0]!.offset}-${last.offset}`;
-    if (rows.length) await insertRows(opts.client, `${opts.db}.dead_letters`, rows, { dedupToken: token });
-    if (replays.length) await insertRows(opts.client, `${opts.db}.dead_letter_replays`, replays, { dedupToken: token });
-    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
+    if (rows.length) await insertInto(opts.client, opts.db, TABLES.deadLetters, rows, { dedupToken: token });
+    if (replays.length) await insertInto(opts.client, opts.db, TABLES.deadLetterReplays, replays, { dedupToken: token });
+    // A commit refused during a rebalance only means the batch is read again: its rows are keyed by position.
+    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]).catch((err: Error) => {
+      opts.logger.warn({ err: err.message, topic: batch.topic, partition: batch.partition }, 'dead-letter sink offset commit failed');
+    });
   });
   return { stopped: consumer.stopped(), stop: () => consumer.disconnect() };
 }

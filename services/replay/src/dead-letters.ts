@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Producer, ProduceRecord } from '@cs/kafka';
 import { isTopic, TOPICS } from '@cs/schemas';
+import { tablesIn, type DeadLetterRow } from '@cs/storage';
 
 /** Runs a read-only query (parameters bound as `{name:Type}`) and returns its rows. */
 export type RowQuery = <T>(sql: string, params: Record<string, string>) => Promise<T[]>;
@@ -28,18 +29,8 @@ export interface DeadLetterFilter {
   limit?: number;
 }
 
-export interface DeadLetterRow {
-  topic: string;
-  partition: number;
-  offset: number;
-  reason: string;
-  detail: string;
-  key: string | null;
-  payload_base64: string;
-  event_id: string | null;
-  event_time: number | null;
-  dead_lettered_at: number;
-  /** When it was replayed (epoch ms), or null. */
+/** A dead letter as stored, and when it was replayed (epoch ms), or null. */
+export interface ListedDeadLetter extends DeadLetterRow {
   replayed_at: number | null;
 }
 
@@ -62,6 +53,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The dead letters matching `filter` (newest first, or Kafka order for a replay), with their replay. */
 function selectSql(db: string, filter: DeadLetterFilter, topicPrefix: string, forReplay: boolean): { sql: string; params: Record<string, string> } {
   if (!IDENTIFIER.test(db)) throw new Error(`not a database name: ${db}`);
+  const t = tablesIn(db);
   const where = ['startsWith(d.topic, {prefix:String})'];
   const params: Record<string, string> = { prefix: topicPrefix, limit: String(filter.limit ?? 100) };
   if (filter.topic !== undefined) {
@@ -91,10 +83,10 @@ function selectSql(db: string, filter: DeadLetterFilter, topicPrefix: string, fo
            toString(toUnixTimestamp64Milli(d.event_time)) AS event_time_ms,
            toString(toUnixTimestamp64Milli(d.dead_lettered_at)) AS dead_lettered_at_ms,
            toString(r.replayed_at_ms) AS replayed_at_ms -- 0: not replayed (LEFT JOIN default; join_use_nulls is a setting a read-only session may not change)
-    FROM (SELECT * FROM ${db}.dead_letters FINAL) AS d
+    FROM (SELECT * FROM ${t.deadLetters} FINAL) AS d
     LEFT JOIN (
       SELECT topic, partition, offset, max(toUnixTimestamp64Milli(replayed_at)) AS replayed_at_ms
-      FROM ${db}.dead_letter_replays GROUP BY topic, partition, offset
+      FROM ${t.deadLetterReplays} GROUP BY topic, partition, offset
     ) AS r ON d.topic = r.topic AND d.partition = r.partition AND d.offset = r.offset
     WHERE ${where.join(' AND ')}
     ORDER BY ${forReplay ? 'd.topic, d.partition, d.offset' : 'd.dead_lettered_at DESC, d.topic, d.partition, d.offset'}
@@ -102,7 +94,7 @@ function selectSql(db: string, filter: DeadLetterFilter, topicPrefix: string, fo
   return { sql, params };
 }
 
-const toRow = (r: RawRow): DeadLetterRow => ({
+const toRow = (r: RawRow): ListedDeadLetter => ({
   topic: r.topic,
   partition: Number(r.partition),
   offset: Number(r.offset),
@@ -124,7 +116,7 @@ export interface DeadLetterSource {
 }
 
 /** Dead letters matching the filter, newest first, replayed or not. */
-export async function listDeadLetters(src: DeadLetterSource, filter: DeadLetterFilter): Promise<DeadLetterRow[]> {
+export async function listDeadLetters(src: DeadLetterSource, filter: DeadLetterFilter): Promise<ListedDeadLetter[]> {
   const { sql, params } = selectSql(src.db, filter, src.topicPrefix, false);
   return (await src.query<RawRow>(sql, params)).map(toRow);
 }
@@ -140,13 +132,13 @@ export async function countDeadLetters(src: DeadLetterSource, filter: DeadLetter
 }
 
 /** The dead letters a replay of `filter` re-publishes: of event topics, never replayed, in Kafka order. */
-export async function selectForReplay(src: DeadLetterSource, filter: DeadLetterFilter): Promise<DeadLetterRow[]> {
+export async function selectForReplay(src: DeadLetterSource, filter: DeadLetterFilter): Promise<ListedDeadLetter[]> {
   const { sql, params } = selectSql(src.db, filter, src.topicPrefix, true);
   return (await src.query<RawRow>(sql, params)).map(toRow);
 }
 
 export interface ReplayDeadLettersOptions {
-  letters: DeadLetterRow[];
+  letters: ListedDeadLetter[];
   producer: Producer;
   /** The dead-letter topic (with CS_TOPIC_PREFIX): where the replay markers go. */
   deadLetterTopic: string;

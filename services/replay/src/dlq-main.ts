@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadClickHouseConfig, queryStoreRows, StoreQueryError } from '@cs/clickhouse';
 import { createProducer, loadKafkaConfig } from '@cs/kafka';
 import { createLogger, parseDuration } from '@cs/runtime';
-import { countDeadLetters, listDeadLetters, replayDeadLetters, selectForReplay, type DeadLetterFilter, type DeadLetterRow, type DeadLetterSource } from './dead-letters.ts';
+import { countDeadLetters, listDeadLetters, replayDeadLetters, selectForReplay, type DeadLetterFilter, type ListedDeadLetter, type DeadLetterSource } from './dead-letters.ts';
 import { progressBar } from './progress.ts';
 
 const USAGE = `usage: npm run dlq -- list   [filters] [--json]
@@ -40,7 +40,7 @@ function time(text: string, flag: string): number {
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 
-function table(rows: DeadLetterRow[]): string {
+function table(rows: ListedDeadLetter[]): string {
   const cells = rows.map((d) => [iso(d.dead_lettered_at), `${d.topic}[${d.partition}]@${d.offset}`, d.reason, d.event_id ?? '', iso(d.event_time), d.replayed_at === null ? '' : iso(d.replayed_at), d.detail.length > 80 ? `${d.detail.slice(0, 77)}...` : d.detail]);
   const head = ['dead_lettered_at', 'message', 'reason', 'event_id', 'event_time', 'replayed_at', 'detail'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
