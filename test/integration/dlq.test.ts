@@ -1,8 +1,10 @@
 /**
- * `npm run dlq` with the real broker, engine and processor: a call event whose OFFERED is missing
- * is dead-lettered `orphan`; the OFFERED is then sent (the fix); `dlq replay` re-publishes the
- * orphan's original bytes, the call's figures in cs.metrics follow, and replaying the same selection
- * again publishes nothing and changes nothing.
+ * `npm run dlq` with the real broker, engine and processor. A call's OFFERED is held up in
+ * telephony for more than the allowed lateness, so its ANSWERED is dead-lettered `orphan` once
+ * stream time passes it. The fix: the operator raises CS_ALLOWED_LATENESS and the OFFERED is sent;
+ * `dlq replay` re-publishes the orphan's original bytes, the call's figures in cs.metrics follow, and
+ * replaying the same selection again publishes nothing and changes nothing. (No idle flush here:
+ * one would close every window up to the wall clock, after which nothing older could be replayed.)
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -23,6 +25,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const prefix = uniquePrefix('dlq');
 const MINUTE = 60_000;
+const NO_IDLE = { CS_IDLE_FLUSH: '1h' };
 
 let store: TestStore;
 let processor: RunningProcessor;
@@ -61,7 +64,7 @@ const highWatermark = async (topic: string) => {
 beforeAll(async () => {
   await createTopics(prefix, 1);
   store = await openTestStore('UTC');
-  processor = await startTestProcessor(store, prefix, 'UTC', 'kafkajs');
+  processor = await startTestProcessor(store, prefix, 'UTC', 'kafkajs', NO_IDLE);
   producer = createProducer(kafkaOptions('kafkajs', 'dlq-test'));
   await producer.connect();
   endpoint = await startSqlEndpoint(store.client, { port: 0, database: store.db });
@@ -76,15 +79,18 @@ afterAll(async () => {
 });
 
 describe('npm run dlq', () => {
-  const t0 = Math.floor((Date.now() - 20 * MINUTE) / MINUTE) * MINUTE;
+  const t0 = Date.parse('2026-03-01T10:00:00Z');
   const call = (type: CallEvent['type'], at: number, extra: Partial<CallEvent> = {}): CallEvent => ({
     event_id: `dlq-c1-${type}`, event_time: at, business_unit: 'dlq-bu', product: 'dlq-product', type, call_id: 'dlq-c1', session_id: null, user_id: 'dlq-u1',
     queue: 'general', agent_id: null, site_type: null, wait_ms: null, talk_ms: null, hold_ms: null, acw_ms: null, ...extra,
   });
 
   it('lists a call event without its OFFERED as an orphan', async () => {
-    await wrapProducer(producer, { topicPrefix: prefix }).send([{ topic: 'cs.calls', event: call('ANSWERED', t0 + 15_000, { agent_id: 'ag1', site_type: 'IN_HOUSE', wait_ms: 15_000 }) }]);
-    // The partition goes idle, its windows close up to the wall clock: the ANSWERED becomes an orphan.
+    // The ANSWERED, then another call 70 min later: stream time − 1 h lateness passes the ANSWERED.
+    await wrapProducer(producer, { topicPrefix: prefix }).send([
+      { topic: 'cs.calls', event: call('ANSWERED', t0 + 15_000, { agent_id: 'ag1', site_type: 'IN_HOUSE', wait_ms: 15_000 }) },
+      { topic: 'cs.calls', event: { ...call('OFFERED', t0 + 70 * MINUTE), event_id: 'dlq-c2-OFFERED', call_id: 'dlq-c2', business_unit: 'dlq-other' } },
+    ]);
     await waitFor('the orphan in cs.dead_letters', async () => (await query(store.client, `SELECT 1 FROM cs.dead_letters FINAL WHERE reason = 'orphan' AND event_id = 'dlq-c1-ANSWERED'`)).length === 1, 90_000);
     const list = await dlq(['list', '--topic', 'cs.calls', '--reason', 'orphan']);
     expect(list.code, list.stderr).toBe(0);
@@ -98,7 +104,9 @@ describe('npm run dlq', () => {
   });
 
   it('replays the original bytes after the fix, the figures follow, and a second replay changes nothing', async () => {
-    // The fix: the missing OFFERED arrives.
+    // The fix: a lateness that covers the telephony outage, and the missing OFFERED.
+    await processor.stop();
+    processor = await startTestProcessor(store, prefix, 'UTC', 'kafkajs', { ...NO_IDLE, CS_ALLOWED_LATENESS: '3h' });
     await wrapProducer(producer, { topicPrefix: prefix }).send([{ topic: 'cs.calls', event: call('OFFERED', t0) }]);
     await waitFor('the OFFERED counted', async () => JSON.stringify(await callFigures()) === JSON.stringify({ human_answer_rate: [0, 1], service_level_20s: [0, 1] }), 60_000);
 
@@ -114,7 +122,7 @@ describe('npm run dlq', () => {
 
     // The very bytes that were dead-lettered, with their key, are on the topic again.
     const [original] = await query<{ payload_base64: string; key: string }>(store.client, `SELECT payload_base64, key FROM cs.dead_letters FINAL WHERE event_id = 'dlq-c1-ANSWERED'`);
-    const onTopic = await readMessages([`${prefix}cs.calls`], 3);
+    const onTopic = await readMessages([`${prefix}cs.calls`], 4);
     const again = onTopic[onTopic.length - 1]!;
     expect(again.value!.toString('base64')).toBe(original!.payload_base64);
     expect(again.key!.toString()).toBe(original!.key);
