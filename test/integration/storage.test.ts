@@ -41,6 +41,7 @@ const SAMPLES: { [K in keyof RowByTable]: RowByTable[K] } = {
   metric_sums_hour: { bucket: Math.floor(T / 3_600_000) * 3600, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums_hour' },
   metric_sums_day: { bucket: Math.floor(T / 86_400_000) * 86_400 - 8 * 3600, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums_day' },
   dead_letters: { topic: 'cs.sessions', partition: 0, offset: 3, reason: 'decode', detail: 'bad', key: null, payload_base64: Buffer.from('oops').toString('base64'), event_id: null, event_time: null, dead_lettered_at: T },
+  dead_letter_replays: { topic: 'cs.calls', partition: 0, offset: 3, replay_id: 'r1', replayed_at: T },
   outreach_outcomes: { outreach_id: 'o1', user_id: 'u1', business_unit: 'cards', product: 'p', channel: 'SMS', campaign: 'c', contacted_at: T, outcome: 'RETAINED', outcome_at: T + 1, retained: true, final: false, version: T * 1000 + 1 },
   processor_log: { processor: 'cs-processor', topic: 'cs.sessions', partition: 0, seq: 1, from_offset: 0, to_offset: 10, kind: 'done', wall_time: T, idle: true, advance_to: T + 5, state_delta: '' },
   processor_snapshots: { processor: 'cs-processor', topic: 'cs.sessions', partition: 0, seq: 1, chunk: 0, chunks: 1, base: 1, data: '' },

@@ -12,5 +12,6 @@ export { checkStatement, splitInsertData, type SplitStatement } from './sql-guar
 export { serveEmbeddedStore } from './serve.ts';
 export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpointFile, type EndpointInfo } from './endpoint-file.ts';
 export { formatClause, isMultiStatement, maskSql } from './sql-text.ts';
+export { queryStore, queryStoreRows, StoreQueryError, type StoreQuery, type StoreQueryOutcome } from './store-query.ts';
 export { isClickHouseError, type ClickHouseErrorLike } from './errors.ts';
 export { encodeTsv, tsvValue } from './tsv.ts';

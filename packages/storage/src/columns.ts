@@ -1,7 +1,7 @@
 // The rows of rows.ts at run time, column by column. The compiler checks each ROW_COLUMNS entry
 // against its row interface (names, nullability, kind); drift.ts checks them against the engine.
 import { fieldSpecs, topicSchemas, TOPICS, type FieldSpec } from '@cs/schemas';
-import type { ContactFcrRow, ContactRow, DeadLetterRow, MetricSumRow, OutreachOutcomeRow, ProcessorLogRow, ProcessorSnapshotRow, RowByTable, RowTable, WatermarkRow } from './rows.ts';
+import type { ContactFcrRow, ContactRow, DeadLetterReplayRow, DeadLetterRow, MetricSumRow, OutreachOutcomeRow, ProcessorLogRow, ProcessorSnapshotRow, RowByTable, RowTable, WatermarkRow } from './rows.ts';
 import { RAW_TABLES, type RawTableName } from './tables.ts';
 
 /** How a TS value is stored: epoch_ms → DateTime64(3), epoch_s → DateTime, int → (U)IntN, float → FloatN. */
@@ -67,6 +67,13 @@ export const ROW_COLUMNS = {
     event_time: 'epoch_ms?',
     dead_lettered_at: 'epoch_ms',
   } satisfies ColumnsOf<DeadLetterRow>,
+  dead_letter_replays: {
+    topic: 'string',
+    partition: 'int',
+    offset: 'int',
+    replay_id: 'string',
+    replayed_at: 'epoch_ms',
+  } satisfies ColumnsOf<DeadLetterReplayRow>,
   outreach_outcomes: {
     outreach_id: 'string',
     user_id: 'string',

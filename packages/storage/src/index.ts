@@ -8,6 +8,7 @@ export type {
   FcrState,
   MetricSumRow,
   DeadLetterRow,
+  DeadLetterReplayRow,
   OutreachOutcome,
   OutreachOutcomeRow,
   ProcessorLogRow,

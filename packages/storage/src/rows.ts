@@ -98,6 +98,17 @@ export interface MetricSumRow {
   flush: string;
 }
 
+/** A row of `dead_letter_replays`: a dead letter (its topic, partition, offset) `npm run dlq -- replay` re-published. */
+export interface DeadLetterReplayRow {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The replay run. */
+  replay_id: string;
+  /** epoch ms */
+  replayed_at: number;
+}
+
 /** A row of `dead_letters`: a refused message, keyed by its position on `topic`. */
 export interface DeadLetterRow {
   topic: string;
@@ -183,6 +194,7 @@ export interface RowByTable extends RawRowByTable {
   metric_sums_hour: MetricSumRow;
   metric_sums_day: MetricSumRow;
   dead_letters: DeadLetterRow;
+  dead_letter_replays: DeadLetterReplayRow;
   outreach_outcomes: OutreachOutcomeRow;
   processor_log: ProcessorLogRow;
   processor_snapshots: ProcessorSnapshotRow;

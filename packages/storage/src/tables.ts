@@ -32,6 +32,8 @@ export const TABLES = {
   flushLedgerHour: 'flush_ledger_hour',
   flushLedgerDay: 'flush_ledger_day',
   deadLetters: 'dead_letters',
+  /** Dead letters re-published by `npm run dlq -- replay` (keyed like dead_letters). */
+  deadLetterReplays: 'dead_letter_replays',
   outreachOutcomes: 'outreach_outcomes',
   processorLog: 'processor_log',
   processorSnapshots: 'processor_snapshots',
