@@ -220,6 +220,8 @@ const NO_HEALTHCHECK = new Set<string>();
 const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_RAW_RETENTION', 'CS_GRAFANA_PASSWORD', 'CS_PSEUDONYMIZE_KEY', 'LOG_LEVEL'];
 /** The secrets the operator's .env must provide: the variables .env.example lists. */
 const SECRETS = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)].map((m) => ({ name: m[1]!, value: m[2]! }));
+/** Secrets that switch a feature on when set: listed commented out, with an empty value, in .env.example. */
+const OPTIONAL_SECRETS = [...read('.env.example').matchAll(/^#\s*([A-Z_][A-Z0-9_]*)=\s*$/gm)].map((m) => m[1]!);
 const REQUIRED_ENV: Record<string, string[]> = {
   migrations: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE'],
   processor: ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'KAFKA_PARTITIONS', 'PROCESSOR_HTTP_PORT'],
@@ -276,7 +278,9 @@ describe('docker-compose.yml', () => {
           problems.push(`${path}: \${${ref.name}} is a secret: \${${ref.name}:?set ${ref.name} in .env, see .env.example} (no default password)`);
         }
         if (!secret && ref.op !== ':-') problems.push(`${path}: \${${ref.name}} needs a default (\${${ref.name}:-…}), or a place in .env.example if it is a secret`);
-        if (/PASSWORD|SECRET|TOKEN|_KEY$/.test(ref.name) && !secret) problems.push(`${path}: ${ref.name} looks like a secret but .env.example does not list it`);
+        const optional = OPTIONAL_SECRETS.includes(ref.name);
+        if (optional && (ref.op !== ':-' || ref.fallback !== '')) problems.push(`${path}: \${${ref.name}} is an optional secret: \${${ref.name}:-} (off when unset, never a default value)`);
+        if (/PASSWORD|SECRET|TOKEN|_KEY$/.test(ref.name) && !secret && !optional) problems.push(`${path}: ${ref.name} looks like a secret but .env.example does not list it`);
         const set = fallbacks.get(ref.name) ?? new Set<string>();
         set.add(ref.fallback ?? '');
         fallbacks.set(ref.name, set);
