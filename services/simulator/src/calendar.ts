@@ -8,7 +8,7 @@
  * viral rumour) that multiplies volume and that no calendar knows in advance.
  */
 import type { Channel } from './generator.ts';
-import { parseDate, type LocalDate } from './zone.ts';
+import { addDays, parseDate, weekdayOf } from '@cs/runtime';
 
 export type VolumeEventKind = 'holiday' | 'campaign' | 'festival' | 'payday' | 'incident';
 
@@ -48,22 +48,11 @@ const MID_AUTUMN: Record<number, string> = {
   2026: '2026-09-25', 2027: '2027-09-15', 2028: '2028-10-03', 2029: '2029-09-22', 2030: '2030-09-12',
 };
 
-/** YYYY-MM-DD of a local date, days added (may overflow months). */
-export function addDays(date: string, days: number): string {
-  const { year, month, day } = parseDate(date);
-  return isoDate(new Date(Date.UTC(year, month - 1, day + days)));
-}
-
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 const ymd = (year: number, month: number, day: number) => isoDate(new Date(Date.UTC(year, month - 1, day)));
 
-/** Weekday (0 = Sunday) of a local date. */
-export function weekdayOf(date: LocalDate): number {
-  return new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
-}
-
 function firstMonday(year: number, month: number): string {
-  const wd = weekdayOf({ year, month, day: 1 });
+  const wd = weekdayOf(ymd(year, month, 1));
   return ymd(year, month, 1 + ((8 - wd) % 7));
 }
 

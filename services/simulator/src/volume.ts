@@ -4,7 +4,8 @@
  * `at(t).total` and draws the business unit and channel of a fresh contact from `at(t)`'s tables,
  * so an event that lifts only payments lifts only payments.
  */
-import { addDays, type Surge, type VolumeEvent } from './calendar.ts';
+import { addDays } from '@cs/runtime';
+import type { Surge, VolumeEvent } from './calendar.ts';
 import { cumulative } from './rng.ts';
 import type { World } from './world.ts';
 import { DAY, type ZoneClock } from './zone.ts';
