@@ -1,4 +1,5 @@
 import { METRICS } from './catalog.ts';
+import { forecastAccuracySql } from './forecast-sql.ts';
 
 export const GRAINS = ['minute', 'hour', 'day'] as const;
 export type Grain = (typeof GRAINS)[number];
@@ -28,5 +29,6 @@ SELECT grain, bucket, metric, business_unit, product, channel, numerator,
        if(metric IN (${counts.join(', ')}), numerator,
           if(denominator = 0, NULL, numerator / denominator * ${scale})) AS value
 FROM (${GRAINS.map(grain).join('\n  UNION ALL')}
+  UNION ALL${forecastAccuracySql(db)}
 )`;
 }

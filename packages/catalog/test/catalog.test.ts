@@ -7,7 +7,7 @@ describe('metric catalog', () => {
   it('has every SPEC §6 metric once, with names in both languages', () => {
     const ids = METRICS.map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toHaveLength(23);
+    expect(ids).toHaveLength(25); // SPEC §6 (23) and §9 (forecast accuracy, 2)
     for (const m of METRICS) expect(m.name.en && m.name.zh && m.definition).toBeTruthy();
   });
 
@@ -21,6 +21,10 @@ describe('metric catalog', () => {
     const sql = metricsViewSql('cs');
     expect(sql).toContain("transform(metric, ['complaints_per_10k', 'upheld_complaints_per_10k'], [10000., 10000.], 1.)");
     expect(sql).toContain("metric IN ('contacts', 'staffed_hours', 'headcount')");
+  });
+
+  it('reads the forecast-accuracy metrics from the forecaster\'s sums, at the day grain', () => {
+    expect(metricsViewSql('cs')).toContain("SELECT 'day' AS grain, bucket, metric, business_unit, product, channel, numerator, denominator\n  FROM cs.forecast_accuracy FINAL");
   });
 
   it('committed generated files are what the generator produces (run `npm run generate`)', () => {
