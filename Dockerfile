@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Node service of the pipeline (processor, ingest, simulator, replay, the
+# One image for every Node service of the pipeline (processor, ingest, simulator, forecaster, replay, the
 # migrations one-shot). Services run from their TypeScript sources with tsx, as in development:
 #
 #   docker run cs-analytics:local services/processor/src/main.ts          (the default)
 #   docker run cs-analytics:local services/ingest/src/main.ts
 #   docker run cs-analytics:local services/simulator/src/main.ts --mode live
+#   docker run cs-analytics:local services/forecaster/src/main.ts
 #   docker run cs-analytics:local deploy/docker/migrate.ts
 #
 # docker-compose.yml builds it; see deploy/docker/README.md.
@@ -47,7 +48,7 @@ RUN mkdir -p /tmp/keep \
  && rm -f build/deps/*.a build/deps/*.mk build/*.mk build/Makefile build/deps/*Makefile \
  && cd /app \
  && node -e "require('node-rdkafka')" \
- && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/producer');"
+ && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/producer'); await import('@cs/forecaster');"
 
 # ---- runtime ------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -61,8 +62,8 @@ COPY --from=build /app /app
 USER node
 # Fail the build, not the first start, if a native module cannot load here.
 RUN node -e "require('node-rdkafka')" \
- && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest');"
-# 9401: processor /healthz /readyz /metrics; 8080: ingest API (+ the same probes).
-EXPOSE 8080 9401
+ && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/forecaster');"
+# 9401: processor /healthz /readyz /metrics; 8080: ingest API; 9402: forecaster (+ the same probes).
+EXPOSE 8080 9401 9402
 ENTRYPOINT ["node", "--import", "tsx"]
 CMD ["services/processor/src/main.ts"]

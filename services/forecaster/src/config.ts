@@ -1,5 +1,5 @@
 import { ConfigError, envReader, loadTimeRules } from '@cs/runtime';
-import { MODELS, type ForecastOptions, type PrimaryModel } from './forecast.ts';
+import { MODELS, type ForecastOptions } from './forecast.ts';
 import type { StaffingTarget } from './erlang.ts';
 
 export interface ForecasterConfig {
@@ -31,40 +31,35 @@ export interface ForecasterConfig {
 export function loadForecasterConfig(env: Record<string, string | undefined> = process.env): ForecasterConfig {
   const r = envReader(env);
   const rules = loadTimeRules(env);
-  const positive = (name: string, fallback: number) => {
-    const v = r.int(name, fallback);
-    if (v < 1) throw new ConfigError(`${name} must be ≥ 1, got ${v}`);
-    return v;
+  /** The value, or a ConfigError naming the variable. */
+  const check = (name: string, value: number, ok: (v: number) => boolean, what: string) => {
+    if (!ok(value)) throw new ConfigError(`${name} must be ${what}, got ${value}`);
+    return value;
   };
-  const fraction = (name: string, fallback: number) => {
-    const text = r.optional(name);
-    const v = text === undefined ? fallback : Number(text);
-    if (!(v > 0 && v < 1)) throw new ConfigError(`${name} must be a number in (0, 1), got "${text}"`);
-    return v;
-  };
-  const historyDays = positive('CS_FORECAST_HISTORY_DAYS', 84);
-  const minHistoryDays = positive('CS_FORECAST_MIN_HISTORY_DAYS', 21);
-  if (minHistoryDays > historyDays) throw new ConfigError(`CS_FORECAST_MIN_HISTORY_DAYS (${minHistoryDays}) must not exceed CS_FORECAST_HISTORY_DAYS (${historyDays})`);
+  const atLeastOne = (v: number) => v >= 1;
+  const fraction = (v: number) => v > 0 && v < 1;
+  const historyDays = check('CS_FORECAST_HISTORY_DAYS', r.int('CS_FORECAST_HISTORY_DAYS', 84), atLeastOne, '≥ 1');
+  const minHistoryDays = check('CS_FORECAST_MIN_HISTORY_DAYS', r.int('CS_FORECAST_MIN_HISTORY_DAYS', 21), (v) => v >= 14 && v <= historyDays, `in [14, CS_FORECAST_HISTORY_DAYS = ${historyDays}] (MSTL needs two weekly seasons)`);
   return {
     timeZone: rules.timeZone,
     allowedLatenessMs: rules.allowedLatenessMs,
-    horizonDays: positive('CS_FORECAST_HORIZON_DAYS', 14),
+    horizonDays: check('CS_FORECAST_HORIZON_DAYS', r.int('CS_FORECAST_HORIZON_DAYS', 14), (v) => v >= 7, '≥ 7 (the 7-day-ahead accuracy needs it)'),
     historyDays,
     forecast: {
-      model: r.oneOf<PrimaryModel>('CS_FORECAST_MODEL', MODELS, 'mstl_ets'),
+      model: r.oneOf('CS_FORECAST_MODEL', MODELS, 'mstl_ets'),
       minHistoryDays,
-      level: fraction('CS_FORECAST_INTERVAL_LEVEL', 0.95),
+      level: check('CS_FORECAST_INTERVAL_LEVEL', r.number('CS_FORECAST_INTERVAL_LEVEL', 0.95), fraction, 'in (0, 1)'),
       transform: 'none',
     },
     delayMs: r.duration('CS_FORECAST_DELAY', '2m'),
     schedule: r.bool('CS_FORECAST_SCHEDULE', true),
-    backfillDays: r.int('CS_FORECAST_BACKFILL_DAYS', 14),
-    scoreDays: positive('CS_FORECAST_SCORE_DAYS', 35),
+    backfillDays: check('CS_FORECAST_BACKFILL_DAYS', r.int('CS_FORECAST_BACKFILL_DAYS', 14), (v) => v >= 0, '≥ 0'),
+    scoreDays: check('CS_FORECAST_SCORE_DAYS', r.int('CS_FORECAST_SCORE_DAYS', 35), atLeastOne, '≥ 1'),
     staffing: {
-      serviceLevel: fraction('CS_FORECAST_TARGET_SERVICE_LEVEL', 0.8),
+      serviceLevel: check('CS_FORECAST_TARGET_SERVICE_LEVEL', r.number('CS_FORECAST_TARGET_SERVICE_LEVEL', 0.8), fraction, 'in (0, 1)'),
       answerSeconds: r.duration('CS_FORECAST_TARGET_ANSWER_TIME', '20s') / 1000,
-      lookbackDays: positive('CS_FORECAST_STAFFING_LOOKBACK_DAYS', 28),
-      minAbandons: r.int('CS_FORECAST_MIN_ABANDONS', 30),
+      lookbackDays: check('CS_FORECAST_STAFFING_LOOKBACK_DAYS', r.int('CS_FORECAST_STAFFING_LOOKBACK_DAYS', 28), atLeastOne, '≥ 1'),
+      minAbandons: check('CS_FORECAST_MIN_ABANDONS', r.int('CS_FORECAST_MIN_ABANDONS', 30), (v) => v >= 1, '≥ 1'),
     },
     httpHost: r.string('FORECASTER_HTTP_HOST', '127.0.0.1'),
     httpPort: r.int('FORECASTER_HTTP_PORT', 9402),
