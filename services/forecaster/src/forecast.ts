@@ -8,7 +8,7 @@
 import { adjustForEvents, appliesTo, type ForecastEvent } from './calendar.ts';
 import { SLOTS_PER_DAY, SLOTS_PER_WEEK, addDays, daysBetween, type Slot } from './grid.ts';
 import { mstlEtsForecast, type ModelForecast } from './models/augurs.ts';
-import { seasonalNaiveForecast } from './models/seasonal-naive.ts';
+import { normalQuantile, seasonalNaiveForecast } from './models/seasonal-naive.ts';
 import type { SeriesHistory, SeriesKey } from './series.ts';
 
 export const MODELS = ['mstl_ets', 'seasonal_naive'] as const;
@@ -86,7 +86,7 @@ export function forecastSeries(history: SeriesHistory, origin: Slot, horizon: nu
     const own = events.filter((e) => appliesTo(e, history.key));
     const calendar = adjustForEvents(y.subarray(from), fromDate, origin, horizon, own);
     const raw = mstlEtsForecast(transform(calendar.history, opts.transform), [SLOTS_PER_DAY, SLOTS_PER_WEEK], horizon, opts.level);
-    const forecast = scale(untransform(raw, opts.transform), calendar.factors);
+    const forecast = widenForCounts(scale(untransform(raw, opts.transform), calendar.factors), opts.level);
     return result({ model: wanted, forecast }, baseline, 'ok', calendar.notes.join('; '));
   } catch (err) {
     return result(baseline, baseline, 'fallback', `${wanted} failed: ${(err as Error).message}; issued ${baseline.model}`);
@@ -114,6 +114,17 @@ function untransform(f: ModelForecast, t: Transform): ModelForecast {
 
 function scale(f: ModelForecast, factors: Float64Array): ModelForecast {
   return clampAtZero({ point: f.point.map((v, i) => v * factors[i]!), lower: f.lower.map((v, i) => v * factors[i]!), upper: f.upper.map((v, i) => v * factors[i]!) });
+}
+
+/**
+ * The decomposition's in-sample remainder understates the count noise of a half-hour slot: add the
+ * Poisson variance of the point to the model's interval (half-widths combine in quadrature).
+ */
+function widenForCounts(f: ModelForecast, level: number): ModelForecast {
+  const z = normalQuantile(0.5 + level / 2);
+  const lower = f.point.map((p, i) => p - Math.hypot(p - f.lower[i]!, z * Math.sqrt(p)));
+  const upper = f.point.map((p, i) => p + Math.hypot(f.upper[i]! - p, z * Math.sqrt(p)));
+  return clampAtZero({ point: f.point, lower, upper });
 }
 
 /** Volumes are never negative. */
