@@ -63,7 +63,7 @@ USER node
 # Fail the build, not the first start, if a native module cannot load here.
 RUN node -e "require('node-rdkafka')" \
  && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/forecaster');"
-# 9401: processor /healthz /readyz /metrics; 8080: ingest API; 9402: forecaster (+ the same probes).
-EXPOSE 8080 9401 9402
+# 9401: processor /healthz /readyz /metrics; 8080: ingest API; 9402: simulator; 9403: forecaster (+ the same probes).
+EXPOSE 8080 9401 9402 9403
 ENTRYPOINT ["node", "--import", "tsx"]
 CMD ["services/processor/src/main.ts"]

@@ -19,8 +19,9 @@ import { PerformanceObserver, performance as perf } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openClickHouse } from '@cs/clickhouse';
 import type { KafkaClientKind } from '@cs/kafka';
-import { loadProcessorConfig, prepareStorage, startProcessor, type RunningProcessor } from '@cs/processor';
+import { loadProcessorConfig, startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger, registry } from '@cs/runtime';
+import { prepareStorage, tablesIn } from '@cs/storage';
 
 export interface E2eResult {
   client: KafkaClientKind;
@@ -121,14 +122,15 @@ const config = loadProcessorConfig({
   CS_IDLE_FLUSH: '2s',
 });
 
+const cs = tablesIn('cs');
 /** The number `n` of the query's first row (0 without one). */
 const scalar = async (query: string) => {
   const [row] = await (await ch.query({ query, format: 'JSONEachRow' })).json<{ n: number | string | null }>();
   return Number(row?.n ?? 0);
 };
-const contactsCounted = () => scalar(`SELECT sum(numerator) AS n FROM cs.metrics WHERE grain = 'day' AND metric = 'contacts'`);
-const rawCount = () => scalar(`SELECT count() AS n FROM cs.raw_sessions`);
-const contactsClosed = () => scalar(`SELECT count() AS n FROM cs.contacts`);
+const contactsCounted = () => scalar(`SELECT sum(numerator) AS n FROM ${cs.metrics} WHERE grain = 'day' AND metric = 'contacts'`);
+const rawCount = () => scalar(`SELECT count() AS n FROM ${cs.rawSessions}`);
+const contactsClosed = () => scalar(`SELECT count() AS n FROM ${cs.contacts}`);
 
 let gcMs = 0;
 const gcObserver = new PerformanceObserver((list) => {
@@ -151,7 +153,7 @@ let processed = 0;
 let failure: Error | undefined;
 
 try {
-  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: group, client, logger }, client: ch, db: 'cs', logger });
+  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: group, client, logger }, client: ch, db: 'cs', logger, stateDir: `${dataDir}-state` });
   running.stopped.catch((err: Error) => (failure = err));
   const startMs = since();
   progress(`store ready in ${Math.round(storeMs)} ms, processor started in ${Math.round(startMs)} ms`);
@@ -242,6 +244,7 @@ try {
   await ch.close();
   clearInterval(memTimer);
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(`${dataDir}-state`, { recursive: true, force: true });
   if (process.send) await new Promise<void>((resolve) => process.send!(result, undefined, undefined, () => resolve()));
   else console.log(JSON.stringify(result));
   process.exit(0);
@@ -250,5 +253,6 @@ try {
   await running?.stop().catch(() => undefined);
   await ch.close().catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(`${dataDir}-state`, { recursive: true, force: true });
   process.exit(1);
 }

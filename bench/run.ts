@@ -11,7 +11,10 @@
  *    idle flush 2 s, default flush settings otherwise. Rate = events / time from start until the
  *    contacts figure in cs.metrics equals the number of STARTED events and cs.raw_sessions holds
  *    every event.
- * 3. Ratios against the baseline measured in the same run (raw kafkajs consume), a table on
+ * 3. Freshness (bench/freshness.ts): the pipeline as `npm start` runs it, under live simulator
+ *    traffic at half the best end-to-end rate just measured; probe contacts through the ingest API;
+ *    p50/p95/p99 from the ENDED's 202 to its ended-contact row being queryable in cs.metrics.
+ * 4. Ratios against the baseline measured in the same run (raw kafkajs consume), a table on
  *    stdout, and a dated entry appended to BENCHMARKS.md.
  *
  * Environment (all optional):
@@ -23,6 +26,8 @@
  *   BENCH_E2E_RUNS     end-to-end runs per client, alternating clients; the fastest is reported (default 3)
  *   BENCH_TIMEOUT_S    per end-to-end run (default 120)
  *   BENCH_PROFILE=1    run the workers with --cpu-prof (profiles in a temp dir, printed)
+ *   BENCH_FRESHNESS_RATE   events/s of the live traffic under the freshness probe (default: half the best e2e rate)
+ *   BENCH_FRESHNESS_PROBES probe contacts (default 400, one every 150 ms); BENCH_FRESHNESS=0 skips the phase
  *   BENCH_NO_RECORD=1  do not append to BENCHMARKS.md
  *   BENCH_KEEP_TOPICS=1  keep the bench topics on the broker (deleted by default)
  * Progress goes to stderr, the table to stdout.
@@ -41,6 +46,7 @@ import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
 import { runConsumeBench, VALUE_BYTES, type ConsumeBenchResult } from './consume.ts';
 import type { E2eResult } from './e2e-worker.ts';
+import { runFreshnessProbe, type FreshnessResult } from './freshness.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
@@ -254,11 +260,11 @@ let produced!: Produced;
 const runs: E2eResult[] = [];
 const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'cs-bench-prof-')) : undefined;
 try {
-  log(`[1/2] raw consume: ${fmt(RAW_N)} records × ${VALUE_BYTES} B, ${PARTITIONS} partitions, clients ${CLIENTS.join(', ')} (broker ${brokers.join(',')})`);
+  log(`[1/3] raw consume: ${fmt(RAW_N)} records × ${VALUE_BYTES} B, ${PARTITIONS} partitions, clients ${CLIENTS.join(', ')} (broker ${brokers.join(',')})`);
   raw = await runConsumeBench({ kafka: { brokers, clientId: 'cs-bench' }, n: RAW_N, partitions: PARTITIONS, clients: CLIENTS });
   cleanup.push(...raw.topics);
 
-  log(`[2/2] end to end: ~${fmt(E2E_TARGET)} session events, ${PARTITIONS} partitions`);
+  log(`[2/3] end to end: ~${fmt(E2E_TARGET)} session events, ${PARTITIONS} partitions`);
   produced = await produceSessions(brokers);
   cleanup.push(...produced.topics);
   // Clients alternate (a, b, a, b…) so a slow phase of the machine does not hit one client only.
@@ -270,6 +276,13 @@ try {
   }
 } finally {
   await deleteTopics(brokers, cleanup);
+}
+let freshness: FreshnessResult | undefined;
+if (env.BENCH_FRESHNESS !== '0') {
+  const best = Math.max(...runs.map((r) => r.rate));
+  const rate = Number(env.BENCH_FRESHNESS_RATE ?? best / 2);
+  log(`[3/3] freshness: live simulator at ${fmt(rate)} events/s (half the best e2e run unless BENCH_FRESHNESS_RATE), probes through the ingest API…`);
+  freshness = await runFreshnessProbe({ brokers, eventsPerSecond: rate, probes: Number(env.BENCH_FRESHNESS_PROBES ?? 400), warmupMs: 120_000, timeZone: TIME_ZONE, log });
 }
 const totalMs = performance.now() - tAll;
 const loadAfter = loadavg()[0]!.toFixed(2);
@@ -343,6 +356,11 @@ for (const r of runs) {
   if (r.timedOut) notes.push(`${r.client}: TIMED OUT after ${TIMEOUT_S} s with ${fmt(r.processed)} of ${fmt(r.events)} events stepped; its rate is events stepped / ${TIMEOUT_S} s.`);
   if (bad.some(([, v]) => v > 0)) notes.push(`${r.client}: events not ok: ${bad.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}.`);
 }
+const freshnessLine = freshness
+  ? `Freshness (ingest 202 → ended-contact row queryable in cs.metrics), ${freshness.probes} probes under live traffic at ${fmt(freshness.sentEventsPerSecond)} events/s sent ` +
+    `(target ${fmt(freshness.targetEventsPerSecond)}): p50 ${fmt(freshness.p50Ms)} ms, p95 ${fmt(freshness.p95Ms)} ms, p99 ${fmt(freshness.p99Ms)} ms, max ${fmt(freshness.maxMs)} ms; ` +
+    `${freshness.missing} not seen within 30 s; consumer lag at the end ${fmt(freshness.endLag)} messages. Target (SPEC §4): p99 ≤ 2000 ms — ${freshness.p99Ms <= 2000 && freshness.missing === 0 ? 'met' : 'NOT met'}.`
+  : undefined;
 const m = machine();
 const s = e2e[0]?.settings;
 const setup = [
@@ -366,6 +384,7 @@ const out = [
   insertRowsTable,
   '',
   verdict,
+  ...(freshnessLine ? ['', freshnessLine] : []),
   ...new Set(notes),
   `Bench wall time: ${secs(totalMs)}.${profileDir ? ` CPU profiles: ${profileDir}` : ''}`,
 ].join('\n');
@@ -405,6 +424,7 @@ if (env.BENCH_NO_RECORD !== '1') {
     insertRowsTable,
     '',
     `**Verdict:** ${verdict}`,
+    ...(freshnessLine ? ['', `**${freshnessLine.slice(0, freshnessLine.indexOf(':'))}:**${freshnessLine.slice(freshnessLine.indexOf(':') + 1)}`] : []),
     ...[...new Set(notes)].map((n) => `\n${n}`),
     '',
   ].join('\n');

@@ -1,8 +1,8 @@
 /**
  * One-shot (compose service `migrations`): applies the ClickHouse migrations
  * (deploy/clickhouse/migrations) and (re)creates the views generated from the metric catalog —
- * exactly what the processor does on start (`prepareStorage`) — then exits. Running it once before
- * the processors keeps several processor replicas from migrating at the same moment.
+ * `prepareStorage` of @cs/storage, as the processor does on start — then exits. Running it once
+ * before the processors keeps several processor replicas from migrating at the same moment.
  *
  *   node --import tsx deploy/docker/migrate.ts
  *
@@ -10,8 +10,8 @@
  * processor). Retries the first connection for MIGRATE_WAIT (default 60s).
  */
 import { loadClickHouseConfig, openClickHouse } from '@cs/clickhouse';
-import { prepareStorage } from '@cs/processor';
 import { createLogger, envReader, loadTimeRules } from '@cs/runtime';
+import { prepareStorage } from '@cs/storage';
 
 const logger = createLogger('migrations');
 const ch = loadClickHouseConfig();

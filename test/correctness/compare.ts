@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { tablesIn } from '@cs/storage';
 import type { MetricRow } from '../reference/reference.ts';
 
 export interface Difference {
@@ -13,7 +14,7 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Ma
 export async function actualRows(client: ClickHouseClient, db: string, grains: string[]): Promise<MetricRow[]> {
   const result = await client.query({
     query: `SELECT grain, toUnixTimestamp(bucket) * 1000 AS bucket, metric, business_unit, product, channel, numerator, denominator, value
-            FROM ${db}.metrics WHERE grain IN {grains:Array(String)}`,
+            FROM ${tablesIn(db).metrics} WHERE grain IN {grains:Array(String)}`,
     query_params: { grains },
     format: 'JSONEachRow',
   });

@@ -171,7 +171,7 @@ async function injectDeadLetters(s: LoadedStore): Promise<{ orphanEventId: strin
   try {
     await waitFor(
       'the bad messages to be dead-lettered',
-      async () => Number((await query<{ n: string }>(s.client, `SELECT count() AS n FROM ${s.db}.dead_letters FINAL`))[0]?.n) >= 6,
+      async () => Number((await query<{ n: string }>(s.client, `SELECT count() AS n FROM ${s.tables.deadLetters} FINAL`))[0]?.n) >= 6,
       60_000,
       500,
     );
@@ -222,7 +222,7 @@ describe('the worked queries of docs/analysts.md, on a loaded store', () => {
     const days = rows.map((r) => `'${String(r.day)}'`).join(', ');
     const [published] = await query<{ n: number; d: number }>(
       store.client,
-      `SELECT sum(numerator) AS n, sum(denominator) AS d FROM ${store.db}.metrics
+      `SELECT sum(numerator) AS n, sum(denominator) AS d FROM ${store.tables.metrics}
        WHERE grain = 'day' AND metric = 'self_service_share' AND toDate(bucket) IN (${days})`,
     );
     expect(rows.reduce((s, r) => s + Number(r.recomputed_numerator), 0)).toBe(Number(published!.n));
@@ -248,8 +248,8 @@ describe('the worked queries of docs/analysts.md, on a loaded store', () => {
   it('documented caveat: an event refused when its window closes is in its raw table and in cs.dead_letters', async () => {
     const [row] = await query<{ raw: string; dead: string }>(
       store.client,
-      `SELECT (SELECT uniqExact(event_id) FROM ${store.db}.raw_sessions WHERE event_id = '${orphanEventId}') AS raw,
-              (SELECT count() FROM ${store.db}.dead_letters FINAL WHERE event_id = '${orphanEventId}' AND reason = 'orphan') AS dead`,
+      `SELECT (SELECT uniqExact(event_id) FROM ${store.tables.rawSessions} WHERE event_id = '${orphanEventId}') AS raw,
+              (SELECT count() FROM ${store.tables.deadLetters} FINAL WHERE event_id = '${orphanEventId}' AND reason = 'orphan') AS dead`,
     );
     expect(Number(row!.raw)).toBe(1);
     expect(Number(row!.dead)).toBe(1);

@@ -349,14 +349,14 @@ const entryOf = (name: string) => listOf(name, 'command')[0]!;
 
 const EXPECTED_SERVICES = ['kafka', 'kafka-init', 'clickhouse', 'migrations', 'processor', 'ingest', 'forecaster', 'simulator', 'grafana'];
 const ONE_SHOTS = ['kafka-init', 'migrations'];
-/** Long-running services without an HTTP server to probe. */
-const NO_HEALTHCHECK = new Set(['simulator']);
+/** Long-running services without an HTTP server to probe (none: every service serves /readyz). */
+const NO_HEALTHCHECK = new Set<string>();
 const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_ANALYST_PASSWORD', 'LOG_LEVEL'];
 const REQUIRED_ENV: Record<string, string[]> = {
   migrations: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE'],
   processor: ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'KAFKA_PARTITIONS', 'PROCESSOR_HTTP_PORT'],
   ingest: ['KAFKA_BROKERS', 'CS_TOPIC_PREFIX', 'INGEST_HOST', 'INGEST_PORT'],
-  simulator: ['KAFKA_BROKERS', 'CS_TOPIC_PREFIX', 'CS_TIMEZONE'],
+  simulator: ['KAFKA_BROKERS', 'CS_TOPIC_PREFIX', 'CS_TIMEZONE', 'SIM_HTTP_PORT'],
   forecaster: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'FORECASTER_HTTP_PORT'],
 };
 
@@ -554,8 +554,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('probes each Node service on the port it listens on, on an address reachable in the network', () => {
-    const portKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_PORT', ingest: 'INGEST_PORT', forecaster: 'FORECASTER_HTTP_PORT' };
-    const hostKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_HOST', ingest: 'INGEST_HOST', forecaster: 'FORECASTER_HTTP_HOST' };
+    const portKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_PORT', ingest: 'INGEST_PORT', simulator: 'SIM_HTTP_PORT', forecaster: 'FORECASTER_HTTP_PORT' };
+    const hostKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_HOST', ingest: 'INGEST_HOST', simulator: 'SIM_HTTP_HOST', forecaster: 'FORECASTER_HTTP_HOST' };
     for (const [name, key] of Object.entries(portKey)) {
       const port = interpolate(envOf(name)[key]!);
       const hc = asMap(service(name).healthcheck, name);

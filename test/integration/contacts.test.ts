@@ -8,7 +8,11 @@ import type { KafkaClientKind } from '@cs/kafka';
 import { wrapProducer } from '@cs/producer';
 import { createProducer } from '@cs/kafka';
 import type { SessionEvent } from '@cs/schemas';
+import { tablesIn } from '@cs/storage';
 import { createTopics, kafkaOptions, openTestStore, produceRaw, query, startTestProcessor, uniquePrefix, waitFor, type TestStore } from '../support/pipeline.ts';
+
+/** The tables of the processor's database (`cs`), qualified. */
+const cs = tablesIn('cs');
 
 const TZ = 'Asia/Shanghai';
 const t = (iso: string) => Date.parse(iso);
@@ -78,12 +82,12 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('sessions → cs.contacts
     const processor = await startTestProcessor(store, prefix, TZ, kafkaClient);
     try {
       await waitFor('4 closed contacts and 1 dead letter', async () => {
-        const [row] = await query<{ c: string; d: string }>(store.client, `SELECT (SELECT count() FROM cs.contacts) AS c, (SELECT count() FROM cs.dead_letters FINAL) AS d`);
+        const [row] = await query<{ c: string; d: string }>(store.client, `SELECT (SELECT countIf(final) FROM ${cs.contacts}) AS c, (SELECT count() FROM ${cs.deadLetters} FINAL) AS d`);
         return Number(row?.c) === 4 && Number(row?.d) === 1;
       });
     } catch (err) {
-      const dump = await query(store.client, `SELECT (SELECT count() FROM cs.contacts_local) AS contacts, (SELECT count() FROM cs.raw_sessions) AS raw, (SELECT count() FROM cs.dead_letters) AS dead, (SELECT count() FROM cs.processor_log) AS log`);
-      const state = await query(store.client, `SELECT partition, seq, kind, substring(state_delta, 1, 600) AS d FROM cs.processor_log WHERE topic LIKE '%sessions' ORDER BY partition, seq DESC, kind LIMIT 4 BY partition`);
+      const dump = await query(store.client, `SELECT (SELECT count() FROM ${cs.contactsLocal}) AS contacts, (SELECT count() FROM ${cs.rawSessions}) AS raw, (SELECT count() FROM ${cs.deadLetters}) AS dead, (SELECT count() FROM ${cs.processorLog}) AS log`);
+      const state = await query(store.client, `SELECT partition, seq, kind, substring(state_delta, 1, 600) AS d FROM ${cs.processorLog} WHERE topic LIKE '%sessions' ORDER BY partition, seq DESC, kind LIMIT 4 BY partition`);
       throw new Error(`${(err as Error).message}\n${JSON.stringify(dump)}\n${JSON.stringify(state, null, 1)}`);
     } finally {
       await processor.stop();
@@ -93,7 +97,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('sessions → cs.contacts
       store.client,
       `SELECT session_id, user_id, channel, entry, toString(start_time) AS start, toString(end_time) AS end, ended_by,
               duration_seconds, self_service_entry, transferred, self_service, online, bot_turns, questions_recognized
-       FROM cs.contacts ORDER BY session_id`,
+       FROM ${cs.contacts} ORDER BY session_id`,
     );
     expect(contacts).toEqual([
       { session_id: 's1', user_id: 'u1', channel: 'APP', entry: 'SELF_SERVICE', start: '2026-03-01 23:50:00.000', end: '2026-03-02 00:05:00.000', ended_by: 'ENDED', duration_seconds: 900, self_service_entry: true, transferred: false, self_service: true, online: true, bot_turns: 1, questions_recognized: 0 },
@@ -102,12 +106,12 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('sessions → cs.contacts
       { session_id: 's4', user_id: 'u1', channel: 'APP', entry: 'HUMAN', start: '2026-03-01 18:00:00.000', end: '2026-03-01 18:03:00.000', ended_by: 'ENDED', duration_seconds: 180, self_service_entry: false, transferred: false, self_service: false, online: true, bot_turns: 0, questions_recognized: 0 },
     ]);
 
-    const [{ provisional } = { provisional: -1 }] = await query<{ provisional: number }>(store.client, `SELECT countIf(NOT final) AS provisional FROM cs.contacts`);
+    const [{ provisional } = { provisional: -1 }] = await query<{ provisional: number }>(store.client, `SELECT countIf(NOT final) AS provisional FROM ${cs.contacts}`);
     expect(provisional).toBe(0);
 
     const daily = await query<Record<string, unknown>>(
       store.client,
-      `SELECT toString(bucket) AS day, channel, numerator, denominator, value FROM cs.metrics
+      `SELECT toString(bucket) AS day, channel, numerator, denominator, value FROM ${cs.metrics}
        WHERE grain = 'day' AND metric = 'contacts' ORDER BY day, channel`,
     );
     expect(daily).toEqual([
@@ -116,7 +120,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('sessions → cs.contacts
       { day: '2026-03-02 00:00:00', channel: 'WEB', numerator: 1, denominator: 1, value: 1 },
     ]);
 
-    const dead = await query<Record<string, unknown>>(store.client, `SELECT topic, reason, payload FROM cs.dead_letters FINAL`);
+    const dead = await query<Record<string, unknown>>(store.client, `SELECT topic, reason, payload FROM ${cs.deadLetters} FINAL`);
     expect(dead).toEqual([{ topic: `${prefix}cs.sessions`, reason: 'decode', payload: 'definitely not avro' }]);
   });
 });

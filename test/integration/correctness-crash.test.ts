@@ -6,11 +6,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { tablesIn } from '@cs/storage';
 import { actualRows, compareRows } from '../correctness/compare.ts';
 import { buildEventSet, TZ } from '../correctness/event-set.ts';
 import { COMPARED_GRAINS, COMPARED_METRICS, expectConverges, produce, reference } from '../correctness/run.ts';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
 import { createTopics, openTestStore, uniquePrefix, waitFor } from '../support/pipeline.ts';
+
+/** The tables of the processor's database (`cs`), qualified. */
+const cs = tablesIn('cs');
 
 it('metrics equal the reference with the processor SIGKILLed at random points and restarted', async () => {
   const events = buildEventSet();
@@ -18,7 +22,7 @@ it('metrics equal the reference with the processor SIGKILLed at random points an
   await createTopics(prefix, 3);
   const dir = mkdtempSync(join(tmpdir(), 'cs-kill-'));
   const processor = new ChildProcessor(childProcessorEnv(prefix, TZ, dir, { PROCESSOR_FLUSH_MAX_MESSAGES: '700', PROCESSOR_FLUSH_INTERVAL: '100ms', PROCESSOR_SNAPSHOT_EVERY: '5' }));
-  const flushes = async (url: string) => Number((await sqlRows<{ n: string }>(url, `SELECT count() AS n FROM cs.processor_log WHERE kind = 'done'`))[0]?.n ?? 0);
+  const flushes = async (url: string) => Number((await sqlRows<{ n: string }>(url, `SELECT count() AS n FROM ${cs.processorLog} WHERE kind = 'done'`))[0]?.n ?? 0);
 
   const kills: number[] = [];
   try {
@@ -34,7 +38,7 @@ it('metrics equal the reference with the processor SIGKILLed at random points an
       url = await processor.start();
     }
     const expected = await reference(prefix, events.length);
-    await expectConverges(expected, async () => (await sqlRows<Record<string, unknown>>(url, `SELECT grain, toUnixTimestamp(bucket) * 1000 AS bucket, metric, business_unit, product, channel, numerator, denominator, value FROM cs.metrics WHERE grain IN ('hour', 'day')`)).map((r) => ({ ...r, bucket: Number(r.bucket) }) as never));
+    await expectConverges(expected, async () => (await sqlRows<Record<string, unknown>>(url, `SELECT grain, toUnixTimestamp(bucket) * 1000 AS bucket, metric, business_unit, product, channel, numerator, denominator, value FROM ${cs.metrics} WHERE grain IN ('hour', 'day')`)).map((r) => ({ ...r, bucket: Number(r.bucket) }) as never));
     expect(await processor.stop()).toBe(0);
     // Read once more from the store itself, after a clean stop.
     const store = await openTestStore(TZ, processor.dataDir);

@@ -11,8 +11,12 @@ import { createProducer, type KafkaClientKind } from '@cs/kafka';
 import { wrapProducer } from '@cs/producer';
 import type { SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
+import { tablesIn } from '@cs/storage';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
 import { createTopics, kafkaOptions, openTestStore, query, uniquePrefix, waitFor } from '../support/pipeline.ts';
+
+/** The tables of the processor's database (`cs`), qualified. */
+const cs = tablesIn('cs');
 
 const TZ = 'Asia/Shanghai';
 
@@ -53,7 +57,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
       for (let i = from; i < to; i += 2000) await sdk.send(events.slice(i, Math.min(to, i + 2000)).map((event) => ({ topic: 'cs.sessions' as const, event })));
     };
     const contactsCounted = async (url: string) => {
-      const [row] = await sqlRows<{ n: number }>(url, `SELECT sum(numerator) AS n FROM cs.metrics WHERE grain = 'day' AND metric = 'contacts'`);
+      const [row] = await sqlRows<{ n: number }>(url, `SELECT sum(numerator) AS n FROM ${cs.metrics} WHERE grain = 'day' AND metric = 'contacts'`);
       return Number(row?.n ?? 0);
     };
 
@@ -69,7 +73,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
       await processor.kill();
       url = await processor.start();
       await waitFor('every contact counted and closed', async () => {
-        const [row] = await sqlRows<{ counted: number; closed: string }>(url, `SELECT (SELECT sum(numerator) FROM cs.metrics WHERE grain = 'day' AND metric = 'contacts') AS counted, (SELECT count() FROM cs.contacts) AS closed`);
+        const [row] = await sqlRows<{ counted: number; closed: string }>(url, `SELECT (SELECT sum(numerator) FROM ${cs.metrics} WHERE grain = 'day' AND metric = 'contacts') AS counted, (SELECT count() FROM ${cs.contacts}) AS closed`);
         return Number(row?.counted) >= total && Number(row?.closed) >= total;
       }, 120_000);
       expect(await processor.stop()).toBe(0);
@@ -91,14 +95,14 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
     try {
       const rows = await query<{ day: string; business_unit: string; product: string; channel: string; value: number }>(
         store.client,
-        `SELECT toString(toDate(bucket)) AS day, business_unit, product, channel, value FROM cs.metrics WHERE grain = 'day' AND metric = 'contacts'`,
+        `SELECT toString(toDate(bucket)) AS day, business_unit, product, channel, value FROM ${cs.metrics} WHERE grain = 'day' AND metric = 'contacts'`,
       );
       const actual = new Map(rows.map((r) => [`${r.day}|${r.business_unit}|${r.product}|${r.channel}`, r.value]));
       expect(actual).toEqual(expected);
-      const [contacts] = await query<{ rows: string; sessions: string }>(store.client, `SELECT count() AS rows, uniqExact(session_id) AS sessions FROM cs.contacts`);
+      const [contacts] = await query<{ rows: string; sessions: string }>(store.client, `SELECT count() AS rows, uniqExact(session_id) AS sessions FROM ${cs.contacts}`);
       expect(Number(contacts!.rows)).toBe(total);
       expect(Number(contacts!.sessions)).toBe(total);
-      const [dead] = await query<{ n: string }>(store.client, `SELECT count() AS n FROM cs.dead_letters FINAL`);
+      const [dead] = await query<{ n: string }>(store.client, `SELECT count() AS n FROM ${cs.deadLetters} FINAL`);
       expect(Number(dead!.n)).toBe(0);
     } finally {
       await store.client.close();

@@ -332,7 +332,7 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
     metricsRange = { from: M0, to: M7 - 1000 };
     // Refused events, for the dead-letter panels (the simulator sends valid traffic only).
     await store.client.command({
-      query: `INSERT INTO ${store.db}.dead_letters (topic, partition, offset, reason, detail, key, payload_base64, event_id, event_time, dead_lettered_at) VALUES
+      query: `INSERT INTO ${store.tables.deadLetters} (topic, partition, offset, reason, detail, key, payload_base64, event_id, event_time, dead_lettered_at) VALUES
         ('cs.sessions', 0, 900001, 'invalid', 'score out of range', NULL, 'e30=', 'x1', NULL, now64(3)),
         ('cs.sessions', 0, 900002, 'late', 'older than stream time - 1h', NULL, 'e30=', 'x2', NULL, now64(3)),
         ('cs.calls', 1, 900003, 'orphan', 'call without OFFERED', NULL, 'e30=', 'x3', NULL, now64(3))`,
@@ -405,7 +405,7 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
       for (const grain of ['minute', 'hour', 'day']) {
         const [direct] = (
           await run(
-            `SELECT ${m.kind === 'count' ? 'sum(numerator)' : `sum(numerator) / sum(denominator) * ${m.scale}`} AS v FROM ${store.db}.metrics
+            `SELECT ${m.kind === 'count' ? 'sum(numerator)' : `sum(numerator) / sum(denominator) * ${m.scale}`} AS v FROM ${store.tables.metrics}
              WHERE grain = '${grain}' AND metric = '${id}' AND bucket >= toDateTime(${M0 / 1000}) AND bucket < toDateTime(${M7 / 1000})`,
           )
         ).rows;
@@ -413,7 +413,7 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
       }
       if (m.kind === 'ratio') {
         // …which is not the average of the bucket values.
-        const [avg] = (await run(`SELECT avg(value), stddevPop(value) FROM ${store.db}.metrics WHERE grain = 'hour' AND metric = '${id}' AND bucket >= toDateTime(${M0 / 1000}) AND bucket < toDateTime(${M7 / 1000})`)).rows;
+        const [avg] = (await run(`SELECT avg(value), stddevPop(value) FROM ${store.tables.metrics} WHERE grain = 'hour' AND metric = '${id}' AND bucket >= toDateTime(${M0 / 1000}) AND bucket < toDateTime(${M7 / 1000})`)).rows;
         if (Number(avg![1]) > 0) expect(Math.abs(value(kpi, id)! - Number(avg![0])), id).toBeGreaterThan(1e-9);
       }
     }
@@ -432,7 +432,7 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
       const c = checks.find((x) => x.uid === 'cs-exec-en' && x.panelTitle === m.name.en && x.query.columns.includes('today'))!;
       const r = await runCheck(c, { ...metricsRange, intervalMs: 600_000, variables });
       const day = async (start: number) => {
-        const [row] = (await run(`SELECT ${m.kind === 'count' ? 'sum(numerator)' : `sum(numerator) / sum(denominator) * ${m.scale}`} FROM ${store.db}.metrics WHERE grain = 'day' AND metric = '${id}' AND bucket = toDateTime(${start / 1000})`)).rows;
+        const [row] = (await run(`SELECT ${m.kind === 'count' ? 'sum(numerator)' : `sum(numerator) / sum(denominator) * ${m.scale}`} FROM ${store.tables.metrics} WHERE grain = 'day' AND metric = '${id}' AND bucket = toDateTime(${start / 1000})`)).rows;
         return Number(row![0]);
       };
       expectClose(value(r, 'today'), await day(M7 - DAY), `${id} today`);
@@ -446,7 +446,7 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
     const bu = options.business_unit!.values[0]!;
     const variables = { ...options, business_unit: pick(bu) };
     const r = await runCheck(checkOf('cs-exec-en', 'Human answer rate'), { ...metricsRange, intervalMs: 600_000, variables });
-    const [direct] = (await run(`SELECT sum(numerator) / sum(denominator) FROM ${store.db}.metrics WHERE grain = 'hour' AND metric = 'human_answer_rate' AND business_unit = '${bu}' AND bucket >= toDateTime(${M0 / 1000}) AND bucket < toDateTime(${M7 / 1000})`)).rows;
+    const [direct] = (await run(`SELECT sum(numerator) / sum(denominator) FROM ${store.tables.metrics} WHERE grain = 'hour' AND metric = 'human_answer_rate' AND business_unit = '${bu}' AND bucket >= toDateTime(${M0 / 1000}) AND bucket < toDateTime(${M7 / 1000})`)).rows;
     expectClose(value(r, 'human_answer_rate'), Number(direct![0]), `human_answer_rate of ${bu}`);
     const byBu = await runCheck(checkOf('cs-exec-en', 'By business unit'), { ...metricsRange, intervalMs: 600_000, variables: options });
     expectClose(Number(byBu.rows.find((row) => row[0] === bu)![byBu.columns.findIndex((c) => c.name === 'human_answer_rate')]), Number(direct![0]), `${bu} row of the breakdown`);
@@ -467,11 +467,11 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
     const variables = await variableOptions('cs-workforce-en', metricsRange);
     const c = checks.find((x) => x.uid === 'cs-workforce-en' && x.query.columns.includes('headcount') && x.query.format === 'timeSeries')!;
     const r = await runCheck(c, { ...metricsRange, intervalMs: 3_600_000, variables });
-    const [rows] = (await run(`SELECT count(), sum(numerator) FROM ${store.db}.metrics WHERE grain = 'hour' AND metric = 'headcount' AND bucket >= toDateTime(${M0 / 1000}) AND bucket <= toDateTime(${(M7 - 1000) / 1000})`)).rows;
+    const [rows] = (await run(`SELECT count(), sum(numerator) FROM ${store.tables.metrics} WHERE grain = 'hour' AND metric = 'headcount' AND bucket >= toDateTime(${M0 / 1000}) AND bucket <= toDateTime(${(M7 - 1000) / 1000})`)).rows;
     expect(r.rows.length).toBe(Number(rows![0]));
     expect(r.rows.reduce((s, row) => s + Number(row[2]), 0)).toBe(Number(rows![1]));
     const daily = await runCheck(checkOf('cs-workforce-en', 'Daily headcount and staffed hours'), { ...metricsRange, intervalMs: 3_600_000, variables });
-    const [days] = (await run(`SELECT count() FROM ${store.db}.metrics WHERE grain = 'day' AND metric = 'headcount' AND bucket > toDateTime(${M0 / 1000 - 86400}) AND bucket <= toDateTime(${(M7 - 1000) / 1000})`)).rows;
+    const [days] = (await run(`SELECT count() FROM ${store.tables.metrics} WHERE grain = 'day' AND metric = 'headcount' AND bucket > toDateTime(${M0 / 1000 - 86400}) AND bucket <= toDateTime(${(M7 - 1000) / 1000})`)).rows;
     expect(daily.rows.length).toBe(Number(days![0]));
   });
 

@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject, describe, expect, it } from 'vitest';
 import { decodeEvent } from '@cs/schemas';
+import { tablesIn } from '@cs/storage';
 import { createTopics, openTestStore, query, startTestProcessor, uniquePrefix, waitFor } from '../support/pipeline.ts';
 import { readMessages } from '../support/read-topic.ts';
+
+/** The tables of the processor's database (`cs`), qualified. */
+const cs = tablesIn('cs');
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -52,7 +56,7 @@ describe('replay', () => {
     const processor = await startTestProcessor(store, prefix, 'UTC', 'kafkajs');
     try {
       let rows: { reason: string; detail: string; payload: string }[] = [];
-      await waitFor('the replay dead letter in cs.dead_letters', async () => (rows = await query(store.client, `SELECT reason, detail, payload FROM cs.dead_letters FINAL WHERE topic = '${prefix}cs.dead_letters'`)).length > 0);
+      await waitFor('the replay dead letter in cs.dead_letters', async () => (rows = await query(store.client, `SELECT reason, detail, payload FROM ${cs.deadLetters} FINAL WHERE topic = '${prefix}cs.dead_letters'`)).length > 0);
       expect(rows).toHaveLength(1);
       expect(rows[0]!.reason).toBe('invalid');
       expect(rows[0]!.detail).toMatch(/export\.jsonl:3: .*score/);

@@ -126,7 +126,7 @@ import type {
   SurveyEvent,
   Topic,
 } from '@cs/schemas';
-import { METRICS } from '@cs/catalog';
+import { METRICS, type MetricId } from '@cs/catalog';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -138,7 +138,7 @@ export interface MetricRow {
   grain: Grain;
   /** Epoch ms of the bucket's start in the configured time zone. */
   bucket: number;
-  metric: string;
+  metric: MetricId;
   business_unit: string;
   product: string;
   channel: string;
@@ -193,7 +193,7 @@ export const INACTIVITY_MS = 30 * 60_000;
 export const AGENT_SESSION_CAP_MS = 12 * 3_600_000;
 
 /** Metric ids this calculator produces (a test checks it equals the catalog). */
-export const REFERENCE_METRIC_IDS: readonly string[] = [
+export const REFERENCE_METRIC_IDS: readonly MetricId[] = [
   'contacts',
   'self_service_share',
   'self_service_transfer_rate',
@@ -220,7 +220,7 @@ export const REFERENCE_METRIC_IDS: readonly string[] = [
 ];
 
 /** Numerators accumulated in ms and converted once at output. */
-const NUMERATOR_DIVISOR: Record<string, number> = {
+const NUMERATOR_DIVISOR: Partial<Record<MetricId, number>> = {
   online_aht_seconds: 1000,
   human_aht_seconds: 1000,
   staffed_hours: 3_600_000,
@@ -338,15 +338,15 @@ export class LocalCalendar {
 type Dims = { business_unit: string; product: string; channel: string };
 
 class Accumulator {
-  private readonly cells = new Map<string, { grain: Grain; bucket: number; metric: string; dims: Dims; num: number; den: number }>();
+  private readonly cells = new Map<string, { grain: Grain; bucket: number; metric: MetricId; dims: Dims; num: number; den: number }>();
   constructor(private readonly cal: LocalCalendar) {}
 
   /** Adds to the metric at the buckets (all grains) of instant t. */
-  add(metric: string, t: number, dims: Dims, num: number, den: number): void {
+  add(metric: MetricId, t: number, dims: Dims, num: number, den: number): void {
     for (const grain of REFERENCE_GRAINS) this.addAtBucket(grain, this.cal.bucketStart(t, grain), metric, dims, num, den);
   }
 
-  addAtBucket(grain: Grain, bucket: number, metric: string, dims: Dims, num: number, den: number): void {
+  addAtBucket(grain: Grain, bucket: number, metric: MetricId, dims: Dims, num: number, den: number): void {
     if (!REFERENCE_METRIC_IDS.includes(metric)) throw new Error(`unknown metric ${metric}`);
     const key = JSON.stringify([grain, bucket, metric, dims.business_unit, dims.product, dims.channel]);
     let cell = this.cells.get(key);
@@ -617,7 +617,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
 
   for (const c of contacts) {
     const dims: Dims = { business_unit: c.business_unit, product: c.product, channel: c.channel };
-    const add = (metric: string, num: number | boolean, den: number) => acc.add(metric, c.start, dims, Number(num), den);
+    const add = (metric: MetricId, num: number | boolean, den: number) => acc.add(metric, c.start, dims, Number(num), den);
     add('contacts', 1, 0);
     add('self_service_share', c.self_service, 1);
     if (c.self_service_entry) add('self_service_transfer_rate', c.transferred, 1);

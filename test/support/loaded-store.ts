@@ -33,7 +33,7 @@ export async function loadSimulatedDays(opts: { timeZone?: string; days?: number
   const admin = createAdmin(kafkaOptions());
   await admin.connect();
   try {
-    const done = async () => Number((await query<{ n: string }>(store.client, `SELECT count() AS n FROM ${store.db}.processor_log WHERE kind = 'done'`))[0]?.n ?? 0);
+    const done = async () => Number((await query<{ n: string }>(store.client, `SELECT count() AS n FROM ${store.tables.processorLog} WHERE kind = 'done'`))[0]?.n ?? 0);
     let last = -1;
     await waitFor(
       'the processor to consume everything and close every window',

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { openClickHouse, type ClickHouseClient } from '@cs/clickhouse';
 import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions } from '@cs/kafka';
-import { ensureEventTopics, loadProcessorConfig, prepareStorage, startProcessor, type RunningProcessor } from '@cs/processor';
+import { ensureEventTopics, loadProcessorConfig, startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
+import { prepareStorage, tablesIn, type QualifiedTables } from '@cs/storage';
 
 export const logger = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
 
@@ -32,6 +33,8 @@ export async function createTopics(prefix: string, partitions = 3): Promise<void
 export interface TestStore {
   client: ClickHouseClient;
   db: string;
+  /** The tables of `db`, qualified for SQL. */
+  tables: QualifiedTables;
   dataDir: string;
 }
 
@@ -39,7 +42,7 @@ export interface TestStore {
 export async function openTestStore(timeZone: string, dataDir = mkdtempSync(join(tmpdir(), 'cs-chdb-')), db = 'cs'): Promise<TestStore> {
   const client = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: db, dataDir, timeZone });
   await prepareStorage(client, { database: db, timeZone });
-  return { client, db, dataDir };
+  return { client, db, tables: tablesIn(db), dataDir };
 }
 
 export function processorEnv(prefix: string, timeZone: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -48,7 +51,7 @@ export function processorEnv(prefix: string, timeZone: string, extra: Record<str
 
 export async function startTestProcessor(store: TestStore, prefix: string, timeZone: string, client: KafkaClientKind, extra: Record<string, string> = {}): Promise<RunningProcessor> {
   const config = loadProcessorConfig(processorEnv(prefix, timeZone, extra));
-  return startProcessor({ config, kafka: kafkaOptions(client, `${prefix}processor`), client: store.client, db: store.db, logger });
+  return startProcessor({ config, kafka: kafkaOptions(client, `${prefix}processor`), client: store.client, db: store.db, logger, stateDir: `${store.dataDir}-state` });
 }
 
 /** Sends raw bytes to a topic (e.g. a malformed message). */

@@ -68,7 +68,7 @@ SETTINGS non_replicated_deduplication_window = 1000;
 -- Forecast accuracy as metric sums (catalog metrics forecast_accuracy_daily, forecast_wape_interval),
 -- one row per scored day, business unit, channel and horizon (product = 'h1d' | 'h7d', with
 -- '_baseline' for the seasonal-naive baseline); rescoring a day replaces its row. The cs.metrics view
--- reads it at the day grain.
+-- reads it at the day grain (its `final` comes from cs.settled, as the contacts of the day settle).
 CREATE TABLE IF NOT EXISTS {{db}}.forecast_accuracy (
   bucket DateTime('{{tz}}'),
   metric LowCardinality(String),
@@ -79,7 +79,6 @@ CREATE TABLE IF NOT EXISTS {{db}}.forecast_accuracy (
   denominator Float64,
   model LowCardinality(String),
   issued_at DateTime64(3, '{{tz}}'),
-  final Bool,
   scored_at DateTime64(3, 'UTC')
 ) ENGINE = ReplacingMergeTree(scored_at)
 PARTITION BY toYYYYMM(bucket)

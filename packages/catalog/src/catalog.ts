@@ -7,7 +7,8 @@ export type Attribution = 'contact_start' | 'call_offered' | 'survey_responded' 
 export type Direction = 'higher_is_better' | 'lower_is_better' | 'neutral';
 export type Unit = 'contacts' | 'ratio' | 'seconds' | 'turns' | 'per_10k' | 'points' | 'hours' | 'agents';
 
-export interface MetricDefinition {
+/** What a catalog entry declares; MetricDefinition is the same with the id narrowed to MetricId. */
+export interface MetricSpec {
   id: string;
   name: { en: string; zh: string };
   unit: Unit;
@@ -23,10 +24,16 @@ export interface MetricDefinition {
   definition: string;
 }
 
-const ratio = (m: Omit<MetricDefinition, 'kind' | 'scale'> & { scale?: number }): MetricDefinition => ({ kind: 'ratio', scale: 1, ...m });
-const count = (m: Omit<MetricDefinition, 'kind' | 'scale' | 'denominator'>): MetricDefinition => ({ kind: 'count', scale: 1, denominator: '1', ...m });
+export interface MetricDefinition extends MetricSpec {
+  id: MetricId;
+}
 
-export const METRICS: readonly MetricDefinition[] = [
+// Generic in the id: each entry keeps its literal id, and MetricId is the union of them.
+type Entry<Id extends string> = MetricSpec & { id: Id };
+const ratio = <const Id extends string>(m: Omit<Entry<Id>, 'kind' | 'scale'> & { scale?: number }): Entry<Id> => ({ kind: 'ratio', scale: 1, ...m });
+const count = <const Id extends string>(m: Omit<Entry<Id>, 'kind' | 'scale' | 'denominator'>): Entry<Id> => ({ kind: 'count', scale: 1, denominator: '1', ...m });
+
+export const METRICS = [
   count({ id: 'contacts', name: { en: 'Contacts', zh: '进线量' }, unit: 'contacts', numerator: 'contacts started', attribution: 'contact_start', direction: 'neutral', definition: 'Contacts (sessions) started in the bucket.' }),
   ratio({ id: 'self_service_share', name: { en: 'Self-service share', zh: '自助服务占比' }, unit: 'ratio', numerator: 'ended self-service contacts', denominator: 'ended contacts', attribution: 'contact_start', direction: 'higher_is_better', definition: 'Share of ended contacts that entered self-service and were not transferred to an agent.' }),
   ratio({ id: 'self_service_transfer_rate', name: { en: 'Self-service transfer rate', zh: '自助转人工率' }, unit: 'ratio', numerator: 'ended self-service-entry contacts that transferred', denominator: 'ended self-service-entry contacts', attribution: 'contact_start', direction: 'lower_is_better', definition: 'Share of ended self-service-entry contacts that were transferred to an agent.' }),
@@ -52,11 +59,14 @@ export const METRICS: readonly MetricDefinition[] = [
   count({ id: 'headcount', name: { en: 'Headcount', zh: '在岗人数' }, unit: 'agents', numerator: 'distinct agents logged in during the bucket, per site_type', attribution: 'agent_logged_in', direction: 'neutral', definition: 'Distinct agents logged in during the bucket; does not add up across buckets or business units.' }),
   ratio({ id: 'forecast_accuracy_daily', name: { en: 'Forecast accuracy (daily)', zh: '话务预测准确率（日）' }, unit: 'ratio', numerator: 'Σ actual − |Σ forecast − Σ actual| of contacts over the day', denominator: 'Σ actual contacts of the day', attribution: 'forecast_day', direction: 'higher_is_better', target: 0.96, definition: 'Daily contact-volume forecast accuracy, 1 − |ΣF − ΣA| / ΣA, of the forecast issued 1 day (product h1d) or 7 days (h7d) ahead (h1d_baseline, h7d_baseline: the seasonal-naive baseline); per business unit and channel, day grain only.' }),
   ratio({ id: 'forecast_wape_interval', name: { en: 'Forecast interval WAPE', zh: '时段预测加权绝对误差率' }, unit: 'ratio', numerator: 'Σ |forecast − actual| over the day’s 30-minute intervals', denominator: 'Σ actual contacts of the day', attribution: 'forecast_day', direction: 'lower_is_better', definition: 'Weighted absolute percentage error of the 30-minute contact forecast over a day, Σ|F − A| / ΣA, by horizon as forecast_accuracy_daily; per business unit and channel, day grain only.' }),
-];
+] as const satisfies readonly MetricSpec[];
 
-const BY_ID = new Map(METRICS.map((m) => [m.id, m]));
+/** A metric id of the catalog: a typo in a metric id is a compile error. */
+export type MetricId = (typeof METRICS)[number]['id'];
 
-export function metric(id: string): MetricDefinition {
+const BY_ID = new Map<string, MetricDefinition>(METRICS.map((m) => [m.id, m]));
+
+export function metric(id: MetricId): MetricDefinition {
   const m = BY_ID.get(id);
   if (!m) throw new Error(`unknown metric "${id}"`);
   return m;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { METRICS, metricsViewSql, targets } from '../src/index.ts';
+import { METRICS, metric, metricsViewSql, settledViewSql, sourceTopics, targets, type MetricId } from '../src/index.ts';
 import { generatedFiles } from './generated.ts';
 
 describe('metric catalog', () => {
@@ -11,6 +11,14 @@ describe('metric catalog', () => {
     for (const m of METRICS) expect(m.name.en && m.name.zh && m.definition).toBeTruthy();
   });
 
+  it('metric ids are a union of the catalog ids: an unknown id is a compile error (checked by typecheck)', () => {
+    const known: MetricId = 'fcr_rate';
+    // @ts-expect-error 'fcr_rat' is not a catalog metric id
+    const typo: MetricId = 'fcr_rat';
+    expect(metric(known).name.en).toBe('First-contact resolution');
+    expect(() => metric(typo)).toThrow(/unknown metric "fcr_rat"/);
+  });
+
   it('takes target overrides from the environment', () => {
     expect(targets({}).human_answer_rate).toBe(0.99);
     expect(targets({ CS_TARGET_HUMAN_ANSWER_RATE: '0.95' }).human_answer_rate).toBe(0.95);
@@ -19,8 +27,16 @@ describe('metric catalog', () => {
 
   it('generates the cs.metrics view with scales and count metrics from the catalog', () => {
     const sql = metricsViewSql('cs');
-    expect(sql).toContain("transform(metric, ['complaints_per_10k', 'upheld_complaints_per_10k'], [10000., 10000.], 1.)");
-    expect(sql).toContain("metric IN ('contacts', 'staffed_hours', 'headcount')");
+    expect(sql).toContain("transform(m.metric, ['complaints_per_10k', 'upheld_complaints_per_10k'], [10000., 10000.], 1.)");
+    expect(sql).toContain("m.metric IN ('contacts', 'staffed_hours', 'headcount')");
+    expect(sql).toContain('AS final');
+  });
+
+  it('generates cs.settled from the topics that feed each metric (per-10k rates: complaints and sessions)', () => {
+    const sql = settledViewSql('cs', 'Asia/Shanghai');
+    expect(sql).toContain("('complaints_per_10k', 'cs.complaints'), ('complaints_per_10k', 'cs.sessions')");
+    expect(sql).toContain("('staffed_hours', 'cs.agents')");
+    expect(sourceTopics(METRICS.find((m) => m.id === 'fcr_rate')!)).toEqual(['cs.sessions']);
   });
 
   it('reads the forecast-accuracy metrics from the forecaster\'s sums, at the day grain', () => {

@@ -10,3 +10,4 @@ export { startSqlEndpoint, clickhouseErrorText, type SqlEndpoint, type SqlEndpoi
 export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpointFile, type EndpointInfo } from './endpoint-file.ts';
 export { formatClause, isMultiStatement, maskSql } from './sql-text.ts';
 export { isClickHouseError, type ClickHouseErrorLike } from './errors.ts';
+export { encodeTsv, tsvValue } from './tsv.ts';

@@ -1,8 +1,10 @@
 // Durable, idempotent-on-retry inserts.
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { counter, histogram } from '@cs/runtime';
 import { isClickHouseError } from './errors.ts';
+import { encodeTsv } from './tsv.ts';
 
 const insertedRows = counter('cs_clickhouse_inserted_rows_total', 'Rows written to ClickHouse', ['table']);
 const insertErrors = counter('cs_clickhouse_insert_errors_total', 'Failed ClickHouse insert attempts (retried or not)', ['table']);
@@ -81,9 +83,10 @@ function backoff(attempt: number, base: number, max: number): number {
 }
 
 /**
- * Writes `rows` as JSONEachRow into `table` (qualify it: `cs.metrics`). Resolves once ClickHouse has
- * committed the rows (async_insert off, wait_end_of_query on). Transient failures are retried with
- * exponential backoff, reusing `dedupToken`, so a retry after an ambiguous failure does not duplicate.
+ * Writes `rows` into `table` (qualify it: `cs.metrics`) as TabSeparated text, the columns being the
+ * keys of the first row (every row must have them). Resolves once ClickHouse has committed the rows
+ * (async_insert off, wait_end_of_query on). Transient failures are retried with exponential backoff,
+ * reusing `dedupToken`, so a retry after an ambiguous failure does not duplicate.
  */
 export async function insertRows(client: ClickHouseClient, table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return;
@@ -93,11 +96,13 @@ export async function insertRows(client: ClickHouseClient, table: string, rows: 
     settings.insert_deduplicate = 1;
     settings.insert_deduplication_token = dedupToken;
   }
+  const columns = Object.keys(rows[0]!) as [string, ...string[]];
+  const body = encodeTsv(rows, columns);
   const stopTimer = insertSeconds.startTimer({ table });
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        await client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings, abort_signal: signal });
+        await client.insert({ table, columns, values: Readable.from([body], { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings, abort_signal: signal });
         insertedRows.inc({ table }, rows.length);
         return;
       } catch (err) {

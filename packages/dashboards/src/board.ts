@@ -17,6 +17,7 @@ import {
   type RowPanel,
 } from './grafana.ts';
 import { LANGS, type Lang, type Text } from './text.ts';
+import type { MetricId } from '@cs/catalog';
 
 export interface QuerySpec {
   refId: string;
@@ -45,7 +46,7 @@ export interface PanelSpec {
   interval?: string;
   transformations?: (lang: Lang) => { id: string; options: Record<string, unknown> }[];
   /** Catalog metrics this panel shows (alert rules link to the panel of their metric). */
-  metrics?: readonly string[];
+  metrics?: readonly MetricId[];
 }
 
 export interface RowSpec {
@@ -229,7 +230,7 @@ export function queryChecks(board: BoardSpec, lang: Lang): PanelQueryCheck[] {
 }
 
 /** The panel (en and zh share ids) showing a metric's headline figure, for alert rule links. */
-export function panelOfMetric(board: BoardSpec, metricId: string): number | undefined {
+export function panelOfMetric(board: BoardSpec, metricId: MetricId): number | undefined {
   const index = board.items.findIndex((item) => item.kind === 'panel' && item.type === 'stat' && item.metrics?.length === 1 && item.metrics[0] === metricId);
   return index < 0 ? undefined : panelId(index);
 }

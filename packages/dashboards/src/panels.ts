@@ -1,5 +1,5 @@
 /** Panel factories: KPI stats, comparisons, trends, breakdowns, and plain SQL panels. */
-import type { MetricDefinition } from '@cs/catalog';
+import type { MetricDefinition, MetricId } from '@cs/catalog';
 import { uidOf, type PanelSpec, type QuerySpec, type RowSpec } from './board.ts';
 import type { FieldConfig, FieldConfigOverride, FieldConfigSource, PanelType, ThresholdsConfig } from './grafana.ts';
 import { breakdownSql, comparisonSql, rangeValuesSql, seriesSql, type Dim, type VarFilter } from './sql.ts';
@@ -252,7 +252,7 @@ export function sqlPanel(spec: {
   overrides?: (lang: Lang) => FieldConfigOverride[];
   options: (lang: Lang) => Record<string, unknown>;
   interval?: string;
-  metrics?: readonly string[];
+  metrics?: readonly MetricId[];
 }): PanelSpec {
   return {
     kind: 'panel',

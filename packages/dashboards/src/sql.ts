@@ -16,7 +16,7 @@
  * average of `value`; count metrics sum their numerator, except headcount, which is never added up
  * across buckets or business units.
  */
-import { metric, sqlString, type MetricDefinition } from '@cs/catalog';
+import { metric, sqlString, type MetricDefinition, type MetricId } from '@cs/catalog';
 
 export const FROM = '($__fromTime)';
 export const TO = '($__toTime)';
@@ -152,8 +152,10 @@ export function variableSql(db: string, column: string, metricCond: string, filt
   ].join('\n');
 }
 
-export const WORKFORCE_METRICS = ['staffed_hours', 'headcount'] as const;
+export const WORKFORCE_METRICS = ['staffed_hours', 'headcount'] as const satisfies readonly MetricId[];
 export const nonWorkforceCond = `metric NOT IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;
 export const workforceCond = `metric IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;
 
 export const m = metric;
+/** The definitions of several metrics, in order (an unknown id is a compile error). */
+export const metricsOf = (ids: readonly MetricId[]): MetricDefinition[] => ids.map((id) => metric(id));

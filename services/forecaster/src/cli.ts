@@ -24,7 +24,7 @@ import type { ForecastEvent } from './calendar.ts';
 const USAGE = `usage: npm run forecast -- [options]
 
   (no option)            issue a forecast now (run on_demand), through the running forecaster
-                         (FORECASTER_HTTP_PORT, default 9402) or directly on the store
+                         (FORECASTER_HTTP_PORT, default 9403) or directly on the store
   --backtest             rolling-origin backtest: forecast from each of the last --origins midnights
                          with the data before it; daily accuracy and interval WAPE at 1 and 7 days
                          ahead, model vs the seasonal-naive baseline

@@ -62,6 +62,6 @@ export function loadForecasterConfig(env: Record<string, string | undefined> = p
       minAbandons: check('CS_FORECAST_MIN_ABANDONS', r.int('CS_FORECAST_MIN_ABANDONS', 30), (v) => v >= 1, '≥ 1'),
     },
     httpHost: r.string('FORECASTER_HTTP_HOST', '127.0.0.1'),
-    httpPort: r.int('FORECASTER_HTTP_PORT', 9402),
+    httpPort: r.int('FORECASTER_HTTP_PORT', 9403),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { loadClickHouseConfig, openClickHouse } from '@cs/clickhouse';
 import { createLogger, gracefulShutdown, startDefaultMetrics } from '@cs/runtime';
+import { prepareStorage } from '@cs/storage';
 import { loadForecasterConfig } from './config.ts';
 import { startForecaster } from './service.ts';
 
@@ -16,6 +17,8 @@ await shutdown.startup(async () => {
   const ch = loadClickHouseConfig();
   const client = openClickHouse(ch, { log: logger });
   shutdown.add('clickhouse', () => client.close());
-  const forecaster = await startForecaster({ client, db: ch.database, config: loadForecasterConfig(), logger });
+  const config = loadForecasterConfig();
+  await prepareStorage(client, { database: ch.database, timeZone: config.timeZone, logger });
+  const forecaster = await startForecaster({ client, db: ch.database, config, logger });
   shutdown.add('forecaster', () => forecaster.stop());
 });

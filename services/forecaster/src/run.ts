@@ -24,7 +24,8 @@ import { requiredAgents } from './erlang.ts';
 import { forecastSeries, type SeriesForecast } from './forecast.ts';
 import { SLOTS_PER_DAY, SlotGrid, addDays, daysBetween, type Slot } from './grid.ts';
 import { seriesId, type SeriesHistory, type SeriesKind } from './series.ts';
-import { ForecastStore, type AccuracyRow, type ForecastRow, type RunRow, type StaffingRow } from './store.ts';
+import type { ForecastAccuracyRow, ForecastRow, ForecastRunRow, StaffingRow } from '@cs/storage';
+import { ForecastStore } from './store.ts';
 
 export type RunKind = 'nightly' | 'intraday' | 'backfill' | 'on_demand';
 
@@ -108,7 +109,7 @@ export class Forecaster {
     const [histories, events] = await Promise.all([this.store.readHistories(fromDate, origin, opts.kinds), opts.events ?? this.store.readEvents()]);
     const forecasts: SeriesForecast[] = [];
     const rows: ForecastRow[] = [];
-    const runRows: RunRow[] = [];
+    const runRows: ForecastRunRow[] = [];
     const byStatus: Record<string, number> = {};
     const originInstant = this.instantOf(origin);
     for (const h of histories) {
@@ -124,7 +125,7 @@ export class Forecaster {
         kind: h.key.kind,
         business_unit: h.key.businessUnit,
         segment: h.key.segment,
-        origin: originInstant,
+        origin: originInstant / 1000,
         horizon_intervals: horizon,
         model: f.primary?.model ?? '',
         status: f.status,
@@ -171,8 +172,8 @@ export class Forecaster {
             segment: h.key.segment,
             role,
             model: output.model,
-            origin: o.originInstant,
-            interval,
+            origin: o.originInstant / 1000,
+            interval: interval / 1000,
             horizon_minutes: Math.max(0, Math.round((interval - o.originInstant) / 60_000)),
             point: output.forecast.point[i]! * share,
             lower: output.forecast.lower[i]! * share,
@@ -212,17 +213,16 @@ export class Forecaster {
     const histories = await this.store.readHistories(fromDate, { date: lastComplete, slot: 0 }, ['contacts']);
     const actuals = new Map(histories.map((h) => [seriesId(h.key), h]));
     const scoredAt = Date.now();
-    const rows: AccuracyRow[] = [];
+    const rows: ForecastAccuracyRow[] = [];
     for (const horizon of HORIZONS) {
       for (const issued of await this.store.issuedDays(fromDate, lastComplete, horizon)) {
         const h = actuals.get(seriesId(issued.key));
         const d = daysBetween(fromDate, issued.date);
         const actual = h ? h.values.subarray(d * SLOTS_PER_DAY, (d + 1) * SLOTS_PER_DAY) : new Float64Array(SLOTS_PER_DAY);
         const s = dayScore(issued.point, actual);
-        const bucket = this.grid.dayStart(issued.date);
-        const settled = now >= this.grid.dayStart(addDays(issued.date, 1)) + this.config.allowedLatenessMs + this.config.delayMs;
+        const bucket = this.grid.dayStart(issued.date) / 1000;
         const product = `h${horizon}d${issued.role === 'baseline' ? '_baseline' : ''}`;
-        const common = { bucket, business_unit: issued.key.businessUnit, product, channel: issued.key.segment, model: issued.model, issued_at: issued.issuedAt, final: settled, scored_at: scoredAt };
+        const common = { bucket, business_unit: issued.key.businessUnit, product, channel: issued.key.segment, model: issued.model, issued_at: issued.issuedAt, scored_at: scoredAt };
         rows.push({ ...common, metric: 'forecast_accuracy_daily', numerator: s.accuracyNumerator, denominator: s.actual });
         rows.push({ ...common, metric: 'forecast_wape_interval', numerator: s.absoluteError, denominator: s.actual });
       }
@@ -266,7 +266,7 @@ export class Forecaster {
           rows.push({
             issued_at: issuedAt,
             business_unit: unit,
-            interval,
+            interval: interval / 1000,
             calls: offered,
             aht_seconds: ahtSeconds,
             patience_seconds: patienceSeconds,

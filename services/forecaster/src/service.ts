@@ -25,7 +25,6 @@ export async function startForecaster(opts: { client: ClickHouseClient; db: stri
   const { client, db, config } = opts;
   const logger = opts.logger.child({ service: 'forecaster' });
   const now = opts.now ?? Date.now;
-  await checkTables(client, db);
   const forecaster = new Forecaster({ client, db, config, logger });
 
   const stopping = new AbortController();
@@ -88,9 +87,4 @@ export async function startForecaster(opts: { client: ClickHouseClient; db: stri
       await http.close();
     },
   };
-}
-
-async function checkTables(client: ClickHouseClient, db: string): Promise<void> {
-  const rows = await (await client.query({ query: `SELECT name FROM system.tables WHERE database = '${db}' AND name IN ('forecasts', 'forecast_events', 'forecast_runs', 'forecast_accuracy', 'staffing')`, format: 'JSONEachRow' })).json<{ name: string }>();
-  if (rows.length < 5) throw new Error(`the forecasting tables are missing in ${db} (found ${rows.map((r) => r.name).join(', ') || 'none'}): apply the ClickHouse migrations first (the processor or the compose migrations service does)`);
 }

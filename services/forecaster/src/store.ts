@@ -9,80 +9,17 @@
  * cs.metrics (human_aht_seconds, day grain); caller patience from the waits of offered calls.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows } from '@cs/clickhouse';
+import { insertInto, tablesIn, TABLES, type ForecastAccuracyRow, type ForecastRow, type ForecastRunRow, type QualifiedTables, type StaffingRow } from '@cs/storage';
 import type { ForecastEvent } from './calendar.ts';
 import { SLOTS_PER_DAY, SlotGrid, daysBetween, type Slot } from './grid.ts';
 import { SERIES_KINDS, seriesId, type SeriesHistory, type SeriesKey, type SeriesKind } from './series.ts';
 
-const SOURCES: Record<SeriesKind, { table: string; type: string; segment: string }> = {
-  contacts: { table: 'raw_sessions', type: 'STARTED', segment: 'channel' },
-  calls: { table: 'raw_calls', type: 'OFFERED', segment: 'queue' },
+const SOURCES: Record<SeriesKind, { table: 'rawSessions' | 'rawCalls'; type: string; segment: string }> = {
+  contacts: { table: 'rawSessions', type: 'STARTED', segment: 'channel' },
+  calls: { table: 'rawCalls', type: 'OFFERED', segment: 'queue' },
 };
 
 const at = (ms: number) => `fromUnixTimestamp64Milli(toInt64(${Math.round(ms)}))`;
-
-export interface ForecastRow {
-  issued_at: number;
-  run: string;
-  kind: SeriesKind;
-  business_unit: string;
-  segment: string;
-  role: 'primary' | 'baseline';
-  model: string;
-  origin: number;
-  interval: number;
-  horizon_minutes: number;
-  point: number;
-  lower: number;
-  upper: number;
-  level: number;
-  note: string;
-}
-
-export interface RunRow {
-  issued_at: number;
-  run: string;
-  kind: SeriesKind;
-  business_unit: string;
-  segment: string;
-  origin: number;
-  horizon_intervals: number;
-  model: string;
-  status: string;
-  reason: string;
-  history_days: number;
-  fit_ms: number;
-}
-
-export interface AccuracyRow {
-  bucket: number;
-  metric: string;
-  business_unit: string;
-  product: string;
-  channel: string;
-  numerator: number;
-  denominator: number;
-  model: string;
-  issued_at: number;
-  final: boolean;
-  scored_at: number;
-}
-
-export interface StaffingRow {
-  issued_at: number;
-  business_unit: string;
-  interval: number;
-  calls: number;
-  aht_seconds: number;
-  patience_seconds: number | null;
-  method: string;
-  target_service_level: number;
-  target_answer_seconds: number;
-  agents_required: number;
-  service_level: number;
-  abandon_rate: number | null;
-  occupancy: number;
-}
 
 /** Issued forecast of one series, role and local day, per slot (summed over a repeated hour's two intervals). */
 export interface IssuedDay {
@@ -95,11 +32,15 @@ export interface IssuedDay {
 }
 
 export class ForecastStore {
+  private readonly t: QualifiedTables;
+
   constructor(
     readonly client: ClickHouseClient,
     readonly db: string,
     readonly grid: SlotGrid,
-  ) {}
+  ) {
+    this.t = tablesIn(db);
+  }
 
   private async rows<T>(query: string): Promise<T[]> {
     return (await this.client.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -116,7 +57,7 @@ export class ForecastStore {
       const rows = await this.rows<{ business_unit: string; segment: string; day: string; slot: number; n: string }>(
         `SELECT business_unit, ${s.segment} AS segment, toString(toDate(event_time)) AS day,
                 toHour(event_time) * 2 + intDiv(toMinute(event_time), 30) AS slot, count() AS n
-         FROM ${this.db}.${s.table}
+         FROM ${this.t[s.table]}
          WHERE type = '${s.type}' AND event_time >= ${at(from)} AND event_time < ${at(to)}
          GROUP BY business_unit, segment, day, slot`,
       );
@@ -135,20 +76,20 @@ export class ForecastStore {
   async readEvents(): Promise<ForecastEvent[]> {
     const rows = await this.rows<{ name: string; kind: string; starts: string; ends: string; business_unit: string; channel: string; uplift: number | null }>(
       `SELECT name, kind, toString(starts) AS starts, toString(ends) AS ends, business_unit, channel, uplift
-       FROM ${this.db}.forecast_events FINAL WHERE NOT deleted ORDER BY starts, name`,
+       FROM ${this.t.forecastEvents} FINAL WHERE NOT deleted ORDER BY starts, name`,
     );
     return rows.map((r) => ({ name: r.name, kind: r.kind, starts: r.starts, ends: r.ends, businessUnit: r.business_unit, channel: r.channel, uplift: r.uplift === null ? null : Number(r.uplift) }));
   }
 
   async writeEvents(events: readonly ForecastEvent[], note = ''): Promise<void> {
     const rows = events.map((e) => ({ name: e.name, kind: e.kind, starts: e.starts, ends: e.ends, business_unit: e.businessUnit, channel: e.channel, uplift: e.uplift, note }));
-    if (rows.length) await insertRows(this.client, `${this.db}.forecast_events`, rows);
+    if (rows.length) await insertInto(this.client, this.db, TABLES.forecastEvents, rows);
   }
 
   /** Issue times of contact forecasts issued in [from, to]. */
   async issuedBetween(from: number, to: number): Promise<number[]> {
     const rows = await this.rows<{ t: string }>(
-      `SELECT DISTINCT toUnixTimestamp64Milli(issued_at) AS t FROM ${this.db}.forecast_runs
+      `SELECT DISTINCT toUnixTimestamp64Milli(issued_at) AS t FROM ${this.t.forecastRuns}
        WHERE kind = 'contacts' AND issued_at >= ${at(from)} AND issued_at <= ${at(to)}`,
     );
     return rows.map((r) => Number(r.t));
@@ -157,29 +98,26 @@ export class ForecastStore {
   /** Has a nightly (or backfill) run been issued with its origin at this local midnight or later today? */
   async nightlyIssuedSince(origin: number): Promise<boolean> {
     const rows = await this.rows<{ n: string }>(
-      `SELECT count() AS n FROM ${this.db}.forecast_runs WHERE run IN ('nightly', 'backfill') AND origin >= toDateTime(${Math.floor(origin / 1000)})`,
+      `SELECT count() AS n FROM ${this.t.forecastRuns} WHERE run IN ('nightly', 'backfill') AND origin >= toDateTime(${Math.floor(origin / 1000)})`,
     );
     return Number(rows[0]?.n ?? 0) > 0;
   }
 
   async writeForecasts(rows: readonly ForecastRow[], token: string): Promise<void> {
     const chunk = 50_000;
-    for (let i = 0; i < rows.length; i += chunk) {
-      const part = rows.slice(i, i + chunk).map((r) => ({ ...r, origin: r.origin / 1000, interval: r.interval / 1000 }));
-      await insertRows(this.client, `${this.db}.forecasts`, part, { dedupToken: `${token}/forecasts/${i / chunk}` });
-    }
+    for (let i = 0; i < rows.length; i += chunk) await insertInto(this.client, this.db, TABLES.forecasts, rows.slice(i, i + chunk), { dedupToken: `${token}/forecasts/${i / chunk}` });
   }
 
-  async writeRuns(rows: readonly RunRow[], token: string): Promise<void> {
-    if (rows.length) await insertRows(this.client, `${this.db}.forecast_runs`, rows.map((r) => ({ ...r, origin: r.origin / 1000 })), { dedupToken: `${token}/runs` });
+  async writeRuns(rows: readonly ForecastRunRow[], token: string): Promise<void> {
+    if (rows.length) await insertInto(this.client, this.db, TABLES.forecastRuns, rows, { dedupToken: `${token}/runs` });
   }
 
-  async writeAccuracy(rows: readonly AccuracyRow[]): Promise<void> {
-    if (rows.length) await insertRows(this.client, `${this.db}.forecast_accuracy`, rows.map((r) => ({ ...r, bucket: r.bucket / 1000 })));
+  async writeAccuracy(rows: readonly ForecastAccuracyRow[]): Promise<void> {
+    if (rows.length) await insertInto(this.client, this.db, TABLES.forecastAccuracy, rows);
   }
 
   async writeStaffing(rows: readonly StaffingRow[], token: string): Promise<void> {
-    if (rows.length) await insertRows(this.client, `${this.db}.staffing`, rows.map((r) => ({ ...r, interval: r.interval / 1000 })), { dedupToken: `${token}/staffing` });
+    if (rows.length) await insertInto(this.client, this.db, TABLES.staffing, rows, { dedupToken: `${token}/staffing` });
   }
 
   /**
@@ -195,7 +133,7 @@ export class ForecastStore {
        FROM (
          SELECT business_unit, segment, role, interval, argMax(point, issued_at) AS point,
                 argMax(model, issued_at) AS model, max(issued_at) AS issued
-         FROM ${this.db}.forecasts
+         FROM ${this.t.forecasts}
          WHERE kind = 'contacts'
            AND interval >= toDateTime(${Math.floor(this.grid.dayStart(fromDate) / 1000)})
            AND interval < toDateTime(${Math.floor(this.grid.dayStart(toDate) / 1000)})
@@ -219,7 +157,7 @@ export class ForecastStore {
   /** Human AHT per business unit over [from, to) from cs.metrics (day grain). */
   async humanAht(from: number, to: number): Promise<Map<string, number>> {
     const rows = await this.rows<{ business_unit: string; aht: number | null }>(
-      `SELECT business_unit, sum(numerator) / nullIf(sum(denominator), 0) AS aht FROM ${this.db}.metrics
+      `SELECT business_unit, sum(numerator) / nullIf(sum(denominator), 0) AS aht FROM ${this.t.metrics}
        WHERE grain = 'day' AND metric = 'human_aht_seconds' AND bucket >= toDateTime(${Math.floor(from / 1000)}) AND bucket < toDateTime(${Math.floor(to / 1000)})
        GROUP BY business_unit`,
     );
@@ -234,7 +172,7 @@ export class ForecastStore {
   async patience(from: number, to: number): Promise<Map<string, { abandons: number; waitSeconds: number }>> {
     const rows = await this.rows<{ business_unit: string; abandons: string; wait: number }>(
       `SELECT business_unit, countIf(type = 'ABANDONED') AS abandons, sum(ifNull(wait_ms, 0)) / 1000 AS wait
-       FROM ${this.db}.raw_calls
+       FROM ${this.t.rawCalls}
        WHERE type IN ('ANSWERED', 'ABANDONED') AND event_time >= ${at(from)} AND event_time < ${at(to)}
        GROUP BY business_unit`,
     );

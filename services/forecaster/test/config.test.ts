@@ -5,7 +5,7 @@ import { parseEvents } from '../src/events-input.ts';
 describe('forecaster configuration', () => {
   it('has defaults for everything', () => {
     const c = loadForecasterConfig({});
-    expect(c).toMatchObject({ timeZone: 'UTC', horizonDays: 14, historyDays: 84, delayMs: 120_000, httpPort: 9402 });
+    expect(c).toMatchObject({ timeZone: 'UTC', horizonDays: 14, historyDays: 84, delayMs: 120_000, httpPort: 9403 });
     expect(c.forecast).toEqual({ model: 'mstl_ets', minHistoryDays: 21, level: 0.95, transform: 'none' });
     expect(c.staffing).toEqual({ serviceLevel: 0.8, answerSeconds: 20, lookbackDays: 28, minAbandons: 30 });
   });

@@ -12,8 +12,12 @@ export interface ProcessorConfig {
   flushMaxMessages: number;
   /** …or its oldest buffered message waited this long. */
   flushIntervalMs: number;
-  /** Write a full state snapshot every N flushes of a partition. */
+  /** Write a state snapshot (the keys changed since the last one) every N flushes of a partition… */
   snapshotEvery: number;
+  /** …and a base snapshot (every key) when the last one is older than this. */
+  snapshotBaseEveryMs: number;
+  /** Where the instance keeps its local state (lmdb); default: next to the embedded store, or .stack/state. */
+  stateDir: string | undefined;
   httpHost: string;
   httpPort: number;
   /** Consumer group session timeout: how long a crashed member holds its partitions. */
@@ -31,6 +35,8 @@ export function loadProcessorConfig(env: Record<string, string | undefined> = pr
     flushMaxMessages: r.int('PROCESSOR_FLUSH_MAX_MESSAGES', 20_000),
     flushIntervalMs: r.duration('PROCESSOR_FLUSH_INTERVAL', '1s'),
     snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
+    snapshotBaseEveryMs: r.duration('PROCESSOR_SNAPSHOT_BASE_INTERVAL', '6h'),
+    stateDir: r.optional('CS_STATE_DIR'),
     httpHost: r.string('PROCESSOR_HTTP_HOST', '127.0.0.1'),
     httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),
     sessionTimeoutMs: r.duration('PROCESSOR_SESSION_TIMEOUT', '30s'),

@@ -5,9 +5,9 @@
  * Each row is keyed by its position on the dead-letter topic: re-reading a batch writes nothing new.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows } from '@cs/clickhouse';
 import { createConsumer, type KafkaOptions } from '@cs/kafka';
 import { counter, type Logger } from '@cs/runtime';
+import { insertInto, TABLES, type DeadLetterRow } from '@cs/storage';
 
 const sunk = counter('cs_dead_letter_sink_rows_total', 'Dead letters from outside the processor written to cs.dead_letters', ['reason']);
 
@@ -25,7 +25,7 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
   const consumer = createConsumer({ ...opts.kafka, logger: opts.logger }, { groupId: opts.groupId, topics: [opts.topic], fromBeginning: true, sessionTimeoutMs: opts.sessionTimeoutMs });
   await consumer.connect();
   await consumer.run(async (batch) => {
-    const rows = [];
+    const rows: DeadLetterRow[] = [];
     for (const m of batch.messages) {
       let letter: ExternalDeadLetter | null = null;
       try {
@@ -52,8 +52,11 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
     }
     const last = batch.messages[batch.messages.length - 1];
     if (!last) return;
-    if (rows.length) await insertRows(opts.client, `${opts.db}.dead_letters`, rows, { dedupToken: `dead-letter-sink/${batch.topic}/${batch.partition}/${batch.messages[0]!.offset}-${last.offset}` });
-    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
+    if (rows.length) await insertInto(opts.client, opts.db, TABLES.deadLetters, rows, { dedupToken: `dead-letter-sink/${batch.topic}/${batch.partition}/${batch.messages[0]!.offset}-${last.offset}` });
+    // A commit refused during a rebalance only means the batch is read again: its rows are keyed by position.
+    await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]).catch((err: Error) => {
+      opts.logger.warn({ err: err.message, topic: batch.topic, partition: batch.partition }, 'dead-letter sink offset commit failed');
+    });
   });
   return { stopped: consumer.stopped(), stop: () => consumer.disconnect() };
 }

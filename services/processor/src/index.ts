@@ -3,6 +3,5 @@ export { loadProcessorConfig, type ProcessorConfig } from './config.ts';
 export { Buckets } from './buckets.ts';
 export { contactOf } from './logic/contact.ts';
 export { startProcessor, type RunningProcessor } from './service.ts';
-export { prepareStorage, MIGRATIONS_DIR } from './storage.ts';
 export { ensureEventTopics, DEAD_LETTER_TOPIC } from './topics.ts';
 export { runProcessorService, type ProcessorService } from './run.ts';

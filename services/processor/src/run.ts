@@ -7,9 +7,9 @@ import { loadClickHouseConfig, openClickHouse, removeEndpointFile, startSqlEndpo
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createAdmin, type KafkaOptions } from '@cs/kafka';
 import { envReader, startServiceHttp, type gracefulShutdown, type Logger, type ServiceHttp } from '@cs/runtime';
+import { prepareStorage } from '@cs/storage';
 import { loadProcessorConfig, type ProcessorConfig } from './config.ts';
 import { startProcessor, type RunningProcessor } from './service.ts';
-import { prepareStorage } from './storage.ts';
 import { ensureEventTopics } from './topics.ts';
 
 export interface ProcessorService {
@@ -52,7 +52,8 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
     logger.info({ port: sql.port }, 'read-only SQL endpoint listening');
   }
 
-  const running = await startProcessor({ config, kafka, client, db: ch.database, logger });
+  // Local state next to the embedded store (one store, one machine), else under .stack/state.
+  const running = await startProcessor({ config, kafka, client, db: ch.database, logger, stateDir: ch.mode === 'embedded' ? `${ch.dataDir}-state` : undefined });
   shutdown.add('processor', () => running.stop());
   running.stopped.catch((err: Error) => {
     logger.error({ err }, 'processor stopped on an error; exiting so a supervisor restarts it');

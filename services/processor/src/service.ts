@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { stackDir } from '@cs/clickhouse';
 import { createAdmin, createConsumer, createProducer, type KafkaOptions } from '@cs/kafka';
 import type { Logger } from '@cs/runtime';
 import type { ProcessorConfig } from './config.ts';
@@ -14,14 +16,19 @@ export interface RunningProcessor {
 }
 
 /** Wires a StreamProcessor to Kafka (consumer + dead-letter producer) and ClickHouse, and starts it. */
-export async function startProcessor(opts: { config: ProcessorConfig; kafka: KafkaOptions; client: ClickHouseClient; db: string; logger: Logger }): Promise<RunningProcessor> {
+/**
+ * `stateDir`: where the local state goes unless CS_STATE_DIR says otherwise (default .stack/state;
+ * next to the embedded store when the caller passes it).
+ */
+export async function startProcessor(opts: { config: ProcessorConfig; kafka: KafkaOptions; client: ClickHouseClient; db: string; logger: Logger; stateDir?: string }): Promise<RunningProcessor> {
   const { config, kafka, client, db, logger } = opts;
+  const stateDir = config.stateDir ?? opts.stateDir ?? join(stackDir(), 'state');
   const consumer = createConsumer({ ...kafka, logger }, { groupId: config.groupId, topics: config.topics.map((t) => config.topicPrefix + t), fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs });
   const deadLetterProducer = createProducer({ ...kafka, clientId: `${kafka.clientId}-dlq`, logger });
   await deadLetterProducer.connect();
   const admin = createAdmin({ ...kafka, clientId: `${kafka.clientId}-admin`, logger });
   await admin.connect();
-  const processor = new StreamProcessor({ config, consumer, admin, deadLetterProducer, client, db, logger });
+  const processor = new StreamProcessor({ config, consumer, admin, deadLetterProducer, client, db, logger, stateDir });
   await processor.start();
   const sink = await startDeadLetterSink({ kafka, topic: config.topicPrefix + config.deadLetterTopic, groupId: `${config.groupId}-dead-letters`, sessionTimeoutMs: config.sessionTimeoutMs, client, db, logger });
   return {

@@ -142,13 +142,20 @@ describe('agents logic', () => {
     expect(m(two, 'hour', '2026-03-01T10:00:00.000Z', 'headcount')).toEqual([2, 0]);
   });
 
-  it('decides a shift only once the horizon passes its end, and reports it as the earliest window end', () => {
-    const r = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), OUT('2026-03-01T09:00:00Z'), IN('2026-03-01T09:59:00Z', { agent_id: 'a2' })]]);
-    expect(total(r, 'day', 'staffed_hours')).toBe(0); // horizon 08:59
-    expect(agentsLogic.earliestWindowEnd(r.state)).toBe(at('2026-03-01T09:00:00Z'));
-    const r2 = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), OUT('2026-03-01T09:00:00Z'), IN('2026-03-01T10:00:01Z', { agent_id: 'a2' })]]);
-    expect(total(r2, 'day', 'staffed_hours')).toBe(1);
-    expect(agentsLogic.earliestWindowEnd(r2.state)).toBe(at('2026-03-01T22:00:01Z')); // a2's 12 h cap
+  it('counts a shift live: whole once the next event ends it, an open one up to the stream-time minute', () => {
+    // a1's shift ended by its LOGGED_OUT: counted at once, though the horizon (08:59) has not passed it.
+    const r = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), OUT('2026-03-01T09:00:00Z'), IN('2026-03-01T09:59:30Z', { agent_id: 'a2' })]]);
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')).toEqual([1, 0]);
+    expect(m(r, 'hour', '2026-03-01T08:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    // a2 logged in at 09:59:30, stream time 09:59:30: nothing accrued yet (the minute has not passed).
+    expect(m(r, 'minute', '2026-03-01T09:59:00.000Z', 'staffed_hours')).toBeUndefined();
+    // Stream time 10:02:10: a2 accrued up to 10:02 (2.5 min), a headcount in each minute it touched.
+    const r2 = runLogic(agentsLogic, [[IN('2026-03-01T09:59:30Z', { agent_id: 'a2' })], [IN('2026-03-01T10:02:10Z', { agent_id: 'a3' })]]);
+    expect(total(r2, 'day', 'staffed_hours')).toBeCloseTo(2.5 / 60, 12);
+    expect(total(r2, 'minute', 'headcount')).toBe(3); // 09:59, 10:00, 10:01
+    expect(m(r2, 'hour', '2026-03-01T09:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(m(r2, 'hour', '2026-03-01T10:00:00.000Z', 'headcount')).toEqual([1, 0]);
+    expect(agentsLogic.settled({} as Parameters<typeof agentsLogic.settled>[0])).toEqual({}); // final up to the horizon
   });
 
   it('drops redelivered events', () => {
@@ -159,18 +166,23 @@ describe('agents logic', () => {
     expect(r.deadLetters).toEqual([]);
   });
 
-  it('after an idle flush, an event that would change a final shift is late', () => {
-    const first = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z')]], { idleCloseAt: at('2026-03-01T21:00:00Z') });
-    expect(total(first, 'day', 'staffed_hours')).toBe(12);
-    const out = OUT('2026-03-01T19:00:00Z'); // would have ended the shift at 19:00
-    const r = continueRun(agentsLogic, first, [[out, OUT('2026-03-01T20:30:00Z')]]);
-    expect(r.deadLetters.map((d) => [d.event_id, d.reason])).toEqual([[out.event_id, 'late']]);
+  it('a LOGGED_OUT arriving later (within the lateness) takes back the time counted past it', () => {
+    const first = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z')], [IN('2026-03-01T10:30:00Z', { agent_id: 'a2' })]]);
+    expect(m(first, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')?.[0]).toBeCloseTo(2.5 + 0, 12); // a1 accrued to 10:30
+    const out = OUT('2026-03-01T09:45:00Z');
+    const r = continueRun(agentsLogic, first, [[out]]);
+    expect(r.deadLetters).toEqual([]);
+    // The correction: 09:45–10:30 taken back (0.75 h), with the headcount of its minutes and of the 10 h hour.
+    expect(m(r, 'day', '2026-03-01T00:00:00.000Z', 'staffed_hours')?.[0]).toBeCloseTo(-0.75, 12);
+    expect(m(r, 'hour', '2026-03-01T10:00:00.000Z', 'headcount')).toEqual([-1, 0]);
+    expect(m(r, 'hour', '2026-03-01T09:00:00.000Z', 'headcount')).toBeUndefined();
+    expect(total(r, 'minute', 'headcount')).toBe(-45); // 09:45 … 10:29
   });
 
   it('keeps state small: finished agents keep at most a marker', () => {
     const r = runLogic(agentsLogic, [[IN('2026-03-01T08:00:00Z'), OUT('2026-03-01T09:00:00Z'), IN('2026-03-01T08:00:00Z', { agent_id: 'a2' })], [OUT('2026-03-03T12:00:00Z', { agent_id: 'a3' })]]);
     expect(r.state.get('a:a1')).toBeUndefined();
-    expect(r.state.get<AgentState>('a:a2')).toEqual({ pending: [], last: 'LOGGED_IN', frozen: null, counted: {} });
+    expect(r.state.get<AgentState>('a:a2')).toEqual({ pending: [], last: 'LOGGED_IN', counted: [], accrue: null, due: null });
     expect(r.state.get<AgentState>('a:a3')?.pending).toHaveLength(1);
   });
 

@@ -1,13 +1,13 @@
 /**
  * Runs a TopicLogic in memory the way PartitionTask does (late check, stream time, closeWindows
- * at the end of each batch, a final idle close), without Kafka or ClickHouse. For unit tests.
+ * at the end of each batch, a final idle flush), without Kafka or ClickHouse. For unit tests.
  */
 import type { ConsumedMessage } from '@cs/kafka';
 import type { TimeRules } from '@cs/runtime';
 import type { AnyEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
-import { TrackedState } from '../src/engine/state.ts';
+import { TrackedState } from './memory-state.ts';
 import type { StepContext, StepResult, TopicLogic } from '../src/engine/types.ts';
 
 export const RULES: TimeRules = { timeZone: 'UTC', allowedLatenessMs: 3_600_000, idleFlushMs: 30_000, fcrWindowMs: 86_400_000, retentionWindowMs: 30 * 86_400_000, maxFutureMs: 3_600_000 };
@@ -25,6 +25,10 @@ export function metricKey(grain: string, bucket: number, metric: string, bu: str
   return `${grain}|${new Date(bucket).toISOString()}|${metric}|${bu}|${product}|${channel}`;
 }
 
+/**
+ * `idleCloseAt: T` ends with an idle flush that closes every window up to T: it advances stream time
+ * to T + allowed lateness, as PartitionTask's idle flush advances it (SPEC §4).
+ */
 export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules?: Partial<TimeRules>; idleCloseAt?: number } = {}): HarnessResult {
   const rules = { ...RULES, ...opts.rules };
   const buckets = new Buckets(rules.timeZone);
@@ -41,11 +45,12 @@ export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules
         result.metrics.set(key, [sum[0] + row.numerator, sum[1] + row.denominator]);
       }
     }
-    for (const [table, rows] of out.rows) result.rows.set(table, [...(result.rows.get(table) ?? []), ...rows]);
+    for (const [table, rows] of out.tableRows()) result.rows.set(table, [...(result.rows.get(table) ?? []), ...rows]);
     for (const d of out.deadLetters) result.deadLetters.push({ event_id: d.event_id, reason: d.reason, detail: d.detail });
   };
-  const runBatch = (events: AnyEvent[], idleAt?: number) => {
-    const out = new FlushOutputs(buckets, 0);
+  let seq = 0;
+  const runBatch = (events: AnyEvent[], advanceTo?: number) => {
+    const out = new FlushOutputs(buckets, 0, ++seq);
     const ctx: StepContext = { topic: logic.topic, kafkaTopic: logic.topic, partition: 0, rules, state, emit: out, streamTime: streamTime ?? 0, horizon: -Infinity };
     for (const event of events) {
       const msg: ConsumedMessage = { topic: logic.topic, partition: 0, offset: String(offset++), key: null, value: Buffer.from('x'), timestamp: 0 };
@@ -59,13 +64,16 @@ export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules
       const r = logic.onEvent(ctx, event, msg);
       if (r.kind === 'dead_letter') out.deadLetter(msg, r.reason, r.detail, event);
     }
-    const streamHorizon = streamTime === null ? -Infinity : streamTime - rules.allowedLatenessMs;
-    ctx.horizon = idleAt === undefined ? streamHorizon : Math.max(streamHorizon, idleAt);
-    logic.closeWindows(ctx);
+    if (advanceTo !== undefined && (streamTime === null || advanceTo > streamTime)) streamTime = advanceTo;
+    if (streamTime !== null) {
+      ctx.streamTime = streamTime;
+      ctx.horizon = streamTime - rules.allowedLatenessMs;
+      logic.closeWindows(ctx);
+    }
     collect(out);
   };
   for (const batch of batches) runBatch(batch);
-  if (opts.idleCloseAt !== undefined) runBatch([], opts.idleCloseAt);
+  if (opts.idleCloseAt !== undefined) runBatch([], opts.idleCloseAt + rules.allowedLatenessMs);
   return result;
 }
 
@@ -102,19 +110,6 @@ export function recorded(inner: TopicLogic): { logic: TopicLogic; results: Map<s
   };
 }
 
-/** The logic with an idle flush's wall-clock horizon applied at the close after batch `i` (as PartitionTask does). */
-export function withIdle(inner: TopicLogic, idles: Record<number, number>): TopicLogic {
-  let batch = 0;
-  return {
-    ...inner,
-    closeWindows(ctx) {
-      const idle = idles[batch++];
-      if (idle !== undefined) ctx.horizon = Math.max(ctx.horizon, idle);
-      inner.closeWindows(ctx);
-    },
-  };
-}
-
 /**
  * Metric sums by key, sorted; all-zero entries left out unless `keepZeros`. `round` rounds to 1e-6
  * first (against float summation order).
@@ -128,15 +123,38 @@ export function figures(r: HarnessResult, opts: { round?: boolean; keepZeros?: b
   return out;
 }
 
+/** What `logic` reports as settled for a run's final state at `horizon` (stream time = horizon + lateness). */
+export function settledAt(logic: TopicLogic, r: HarnessResult, horizon: number): Record<string, number | undefined> {
+  const ctx: StepContext = { topic: logic.topic, kafkaTopic: logic.topic, partition: 0, rules: RULES, state: r.state, emit: new FlushOutputs(new Buckets('UTC'), 0), streamTime: horizon + RULES.allowedLatenessMs, horizon };
+  return logic.settled(ctx);
+}
+
+/**
+ * The rows of an upserted table as the table keeps them (ReplacingMergeTree): the last written per
+ * `key` column, without `version`, in order of first appearance.
+ */
+export function latestRows(r: HarnessResult, table: string, key: string): Record<string, unknown>[] {
+  const byKey = new Map<unknown, Record<string, unknown>>();
+  for (const row of r.rows.get(table) ?? []) {
+    const { version: _version, ...rest } = row;
+    byKey.set(row[key], rest);
+  }
+  return [...byKey.values()];
+}
+
 /** Dead letters as sorted `event_id|reason|detail` lines. */
 export const deadLetterLines = (r: HarnessResult) => r.deadLetters.map((d) => `${d.event_id}|${d.reason}|${d.detail}`).sort();
 
 /**
  * An arrival-order-free summary: metrics as sorted `key=numerator/denominator` (the numerator to
  * `digits` decimals if given: float sums may differ in the last bits with another summation
- * order) and dead letters as sorted `event_id:reason`.
+ * order) and dead letters as sorted `event_id:reason`. Sums that net to 0/0 (a contribution and its
+ * retraction) are left out: cs.metrics has no such row either.
  */
 export function summarize(r: HarnessResult, digits?: number): { metrics: string[]; deadLetters: string[] } {
-  const metrics = [...r.metrics].map(([k, [num, den]]) => `${k}=${digits === undefined ? num : num.toFixed(digits)}/${den}`).sort();
+  const metrics = [...r.metrics]
+    .filter(([, [num, den]]) => Math.abs(num) > 1e-9 || Math.abs(den) > 1e-9)
+    .map(([k, [num, den]]) => `${k}=${digits === undefined ? num : num.toFixed(digits)}/${den}`)
+    .sort();
   return { metrics, deadLetters: r.deadLetters.map((d) => `${d.event_id}:${d.reason}`).sort() };
 }

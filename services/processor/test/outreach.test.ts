@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { TopicLogic } from '../src/engine/types.ts';
 import type { OutreachEvent } from '@cs/schemas';
 import { outreachLogic, type OutreachUserState } from '../src/logic/outreach.ts';
-import { continueRun, runLogic, summarize, type HarnessResult } from './harness.ts';
+import { continueRun, latestRows, runLogic, summarize, settledAt, type HarnessResult } from './harness.ts';
 import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
 const DAY = 86_400_000;
@@ -25,7 +26,8 @@ const ev = (type: OutreachEvent['type'], time: number, extra: Partial<OutreachEv
 });
 
 const rate = (r: HarnessResult, grain: string, bucket: string, dims = 'bu|p|SMS') => r.metrics.get(`${grain}|${bucket}|outreach_retention_rate|${dims}`);
-const rows = (r: HarnessResult) => (r.rows.get('outreach_outcomes') ?? []) as Record<string, unknown>[];
+const rows = (r: HarnessResult) => latestRows(r, 'outreach_outcomes', 'outreach_id');
+const settled = (r: HarnessResult, streamTime: number) => settledAt(outreachLogic as TopicLogic, r, streamTime - HOUR).outreach_retention_rate;
 const openKeys = (r: HarnessResult) => [...r.state.entries('o:')].map(([k]) => k);
 
 describe('outreach logic', () => {
@@ -54,27 +56,42 @@ describe('outreach logic', () => {
         outcome,
         outcome_at: outcome === 'NONE' ? null : T0 + delay,
         retained: outcome === 'RETAINED',
+        final: true,
       },
     ]);
-    // Nothing left to decide, so no further idle flush is due (the outcome stays until stream time passes it).
+    // Nothing left open: the outcome stays only until stream time passes it.
     expect(r.state.get<OutreachUserState>('o:u1')?.open ?? []).toEqual([]);
-    expect(outreachLogic.earliestWindowEnd(r.state)).toBeNull();
     expect(r.deadLetters).toEqual([]);
   });
 
-  it('decides only once the horizon passes the first outcome, or the window end', () => {
+  it('an outcome decides at once (live); the decision is final once the horizon passes it', () => {
     const c = ev('CONTACTED', T0);
     const churned = ev('CHURNED', T0 + 2 * DAY);
-    // Stream time at the outcome + 59 min: horizon (outcome − 1 min) has not passed it yet.
-    let r = runLogic(outreachLogic, [[c, churned, ev('CONTACTED', T0 + 2 * DAY + 59 * MIN, { user_id: 'u2' })]]);
-    expect(rows(r)).toEqual([]);
-    expect(outreachLogic.earliestWindowEnd(r.state)).toBe(T0 + 2 * DAY);
-    // One more minute of stream time: decided, not retained.
-    r = runLogic(outreachLogic, [[c, churned, ev('CONTACTED', T0 + 2 * DAY + HOUR + 1, { user_id: 'u2' })]]);
-    expect(rows(r).map((x) => [x.user_id, x.outcome, x.retained])).toEqual([['u1', 'CHURNED', false]]);
+    // Stream time at the outcome + 59 min: counted, not final (an earlier outcome may still come).
+    const streamTime = T0 + 2 * DAY + 59 * MIN;
+    let r = runLogic(outreachLogic, [[c, churned, ev('CONTACTED', streamTime, { user_id: 'u2' })]]);
+    expect(rows(r).map((x) => [x.user_id, x.outcome, x.retained, x.final])).toEqual([['u1', 'CHURNED', false, false]]);
     expect(rate(r, 'day', '2026-03-01T00:00:00.000Z')).toEqual([0, 1]);
-    // u2 still waits for its window end.
-    expect(outreachLogic.earliestWindowEnd(r.state)).toBe(T0 + 2 * DAY + HOUR + 1 + 30 * DAY);
+    expect(settled(r, streamTime)).toBe(T0); // c is still open: its hour bounds what is final
+    // One more minute of stream time: final; u2 still waits for an outcome or its window end.
+    r = runLogic(outreachLogic, [[c, churned, ev('CONTACTED', T0 + 2 * DAY + HOUR + 1, { user_id: 'u2' })]]);
+    expect(rows(r).map((x) => [x.user_id, x.outcome, x.retained, x.final])).toEqual([['u1', 'CHURNED', false, true]]);
+    expect(rate(r, 'day', '2026-03-01T00:00:00.000Z')).toEqual([0, 1]);
+    expect(settled(r, T0 + 2 * DAY + HOUR + 1)).toBe(T0 + 2 * DAY + HOUR); // u2's hour (the engine caps it at the horizon)
+  });
+
+  it('an earlier outcome arriving later (within the lateness) replaces a live decision: retracted, counted once', () => {
+    const c = ev('CONTACTED', T0);
+    const retained = ev('RETAINED', T0 + 2 * HOUR);
+    const churnedEarlier = ev('CHURNED', T0 + 90 * MIN);
+    const r1 = runLogic(outreachLogic, [[c, retained]]);
+    expect(rate(r1, 'day', '2026-03-01T00:00:00.000Z')).toEqual([1, 1]);
+    expect(rows(r1).map((x) => [x.outcome, x.final])).toEqual([['RETAINED', false]]);
+    const r2 = continueRun(outreachLogic, r1, [[churnedEarlier]]);
+    expect(r2.deadLetters).toEqual([]);
+    // The new run's sums are the correction: −1/−1 for RETAINED, +0/+1 for CHURNED.
+    expect(rate(r2, 'day', '2026-03-01T00:00:00.000Z')).toEqual([-1, 0]);
+    expect(rows(r2).map((x) => [x.outcome, x.retained, x.final])).toEqual([['CHURNED', false, false]]);
   });
 
   it('with no outcome, decides NONE once the horizon passes CONTACTED + window', () => {
@@ -136,24 +153,11 @@ describe('outreach logic', () => {
     expect(r.deadLetters).toEqual([]);
   });
 
-  it('after an idle flush, an outcome that would change a decided outreach is late; others are accepted', () => {
-    const c = ev('CONTACTED', T0);
-    const retained = ev('RETAINED', T0 + 2 * HOUR);
-    // Idle flush at T0 + 3 h decides c as RETAINED (stream time is only T0 + 2 h).
-    const earlier = ev('CHURNED', T0 + 90 * MIN); // on time by stream time, but c is already decided
-    const unrelated = ev('CHURNED', T0 + 90 * MIN, { user_id: 'u2' });
-    const r = runLogic(outreachLogic, [[c, retained]], { idleCloseAt: T0 + 3 * HOUR });
-    expect(rows(r).map((x) => x.outcome)).toEqual(['RETAINED']);
-    const r2 = continueRun(outreachLogic, r, [[earlier, unrelated]]);
-    expect(r2.deadLetters.map((d) => [d.event_id, d.reason])).toEqual([[earlier.event_id, 'late']]);
-    expect(openKeys(r2)).toEqual(['o:u1', 'o:u2']); // u1: the tombstone until stream time passes T0 + 3 h; u2: its outcome
-  });
-
   it('keeps state bounded: outcomes without outreach are forgotten once past the horizon', () => {
     const r = runLogic(outreachLogic, [[ev('RETAINED', T0), ev('CHURNED', T0 + MIN, { user_id: 'u2' })], [ev('CONTACTED', T0 + 3 * HOUR, { user_id: 'u3' })]]);
     expect(openKeys(r)).toEqual(['o:u3']);
     const u3 = r.state.get<OutreachUserState>('o:u3')!;
-    expect(u3.due).toBe(T0 + 3 * HOUR + 30 * DAY);
+    expect(u3.filed).toBe(Math.floor((T0 + 3 * HOUR + 30 * DAY) / HOUR)); // filed for its window end
     expect(JSON.parse(JSON.stringify(u3))).toEqual(u3);
     // Dedup ids are forgotten too.
     expect([...r.state.entries('d:')].every(([k]) => Number(k.slice(2)) * MIN >= T0 + HOUR)).toBe(true);
@@ -178,7 +182,7 @@ describe('outreach logic', () => {
 /** The harness summary plus the outcome rows, order-free. */
 function summary(r: HarnessResult) {
   const rs = rows(r)
-    .map((x) => JSON.stringify([x.outreach_id, x.user_id, x.contacted_at, x.outcome, x.outcome_at, x.retained, x.product, x.channel]))
+    .map((x) => JSON.stringify([x.outreach_id, x.user_id, x.contacted_at, x.outcome, x.outcome_at, x.retained, x.product, x.channel, x.final]))
     .sort();
   return { ...summarize(r), rows: rs };
 }

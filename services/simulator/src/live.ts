@@ -5,7 +5,7 @@
  * generation back (nothing is dropped); stop() sends what is already due, then resolves.
  */
 import type { EventProducer } from '@cs/producer';
-import type { Logger } from '@cs/runtime';
+import { counter, gauge, type Logger } from '@cs/runtime';
 import type { Topic } from '@cs/schemas';
 import { createTrafficGenerator, type SimProbabilities, type TopicEvent } from './generator.ts';
 
@@ -38,6 +38,12 @@ export interface LiveOptions {
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
 }
+
+// Prometheus, in whichever process runs a live simulator (its own service, or `npm start`).
+const sentTotal = counter('cs_simulator_events_sent_total', 'Events the live simulator had acknowledged by Kafka', ['topic']);
+const sendFailures = counter('cs_simulator_send_failures_total', 'Failed send attempts of the live simulator (retried unless dropped)');
+const droppedTotal = counter('cs_simulator_events_dropped_total', 'Events the live simulator gave up on (invalid, or failing at stop)');
+const lagSeconds = gauge('cs_simulator_lag_seconds', 'How far sending is behind event time (0 when keeping up)');
 
 /** The default live rate: about 50 events per second. */
 export const DEFAULT_LIVE_RATE_PER_MINUTE = 480;
@@ -134,6 +140,7 @@ export function startLiveSimulator(opts: LiveOptions, producer: EventProducer): 
     stats.sent += batch.length;
     for (const { topic, event } of batch) {
       stats.byTopic[topic] = (stats.byTopic[topic] ?? 0) + 1;
+      sentTotal.inc({ topic });
       if (topic === 'cs.sessions' && event.type === 'STARTED') stats.contacts++;
     }
   };
@@ -148,10 +155,12 @@ export function startLiveSimulator(opts: LiveOptions, producer: EventProducer): 
         return;
       } catch (err) {
         stats.failedSends++;
+        sendFailures.inc();
         stats.lastError = (err as Error).message;
         const invalid = err instanceof Error && 'issues' in err;
         if (invalid || stopping || now() >= endAt) {
           stats.dropped += batch.length;
+          droppedTotal.inc(batch.length);
           log?.error({ err, events: batch.length, invalid }, invalid ? 'simulator produced an invalid event; batch dropped' : 'send failed while stopping; batch dropped');
           return;
         }
@@ -171,9 +180,11 @@ export function startLiveSimulator(opts: LiveOptions, producer: EventProducer): 
     log.info({ sent: s.sent, contacts: s.contacts, eventsPerSecond: Math.round(s.eventsPerSecond), lagMs: s.lagMs, byTopic: s.byTopic }, 'simulator progress');
   };
 
+  const lagAt = (t: number): number => (!next.done && next.value.event.event_time < t ? t - next.value.event.event_time : 0);
+
   const snapshot = (): LiveStats => {
     const t = now();
-    const lag = !next.done && next.value.event.event_time < t ? t - next.value.event.event_time : 0;
+    const lag = lagAt(t);
     return { ...stats, byTopic: { ...stats.byTopic }, eventsPerSecond: stats.sent / Math.max(0.001, (t - startedAt) / 1000), lagMs: lag };
   };
 
@@ -182,6 +193,7 @@ export function startLiveSimulator(opts: LiveOptions, producer: EventProducer): 
   const loop = async (): Promise<void> => {
     while (!stopping) {
       const t = now();
+      lagSeconds.set(lagAt(t) / 1000);
       if (t >= endAt) break;
       const batch = take(Math.min(t, endAt - 1));
       if (batch.length > 0) {

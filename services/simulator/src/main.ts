@@ -6,12 +6,12 @@
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, envReader, gracefulShutdown, isValidTimeZone, parseDuration, type Logger } from '@cs/runtime';
+import { ConfigError, createLogger, envReader, gracefulShutdown, isValidTimeZone, parseDuration, startDefaultMetrics, startServiceHttp, type Logger } from '@cs/runtime';
 import type { EventProducer } from '@cs/producer';
 import { parseSurge, type Surge, type VolumeEvent } from './calendar.ts';
 import { createTrafficGenerator, type TopicEvent } from './generator.ts';
 import { toJsonLine } from './jsonl.ts';
-import { DEFAULT_LIVE_RATE_PER_MINUTE, startLiveSimulator } from './live.ts';
+import { DEFAULT_LIVE_RATE_PER_MINUTE, startLiveSimulator, type LiveSimulator } from './live.ts';
 import { Summarizer } from './summary.ts';
 import { DAY, ZoneClock, parseDate } from './zone.ts';
 
@@ -33,6 +33,8 @@ live
   --rate N                contacts per minute (≈ 6 events each)   SIM_RATE (${DEFAULT_LIVE_RATE_PER_MINUTE} ≈ 50 events/s)
   --diurnal               follow the daily curve around --rate    SIM_DIURNAL (false)
   --duration D            stop after D (e.g. 90s, 10m, 2h)         SIM_DURATION (run until Ctrl-C)
+  /healthz, /readyz (200 while sending) and Prometheus /metrics on
+                          SIM_HTTP_HOST (127.0.0.1) : SIM_HTTP_PORT (9402; 0 = any free port)
 history
   --days N                number of days                          SIM_DAYS (1)
   --start YYYY-MM-DD      first day, local in --tz                SIM_START (the N days before today)
@@ -70,6 +72,9 @@ interface Cli {
   surges: Surge[];
   out: string | undefined;
   summary: boolean;
+  /** Live mode's /healthz, /readyz, /metrics. */
+  httpHost: string;
+  httpPort: number;
 }
 
 function parseCli(argv: string[], env: Record<string, string | undefined>): Cli | 'help' {
@@ -171,6 +176,8 @@ function parseCli(argv: string[], env: Record<string, string | undefined>): Cli 
     surges,
     out: values.out ?? r.optional('SIM_OUT'),
     summary: values.summary ?? false,
+    httpHost: r.string('SIM_HTTP_HOST', '127.0.0.1'),
+    httpPort: r.int('SIM_HTTP_PORT', 9402),
   };
 }
 
@@ -325,9 +332,18 @@ async function runHistory(cli: Cli, log: Logger): Promise<number> {
 
 async function runLive(cli: Cli, log: Logger): Promise<number> {
   const shutdown = gracefulShutdown(log);
-  const producer = await openProducer(log);
+  // Like every service: probes and metrics from the start (not ready until sending), closed last.
+  startDefaultMetrics();
+  let sim: LiveSimulator | undefined;
+  const http = await startServiceHttp({ host: cli.httpHost, port: cli.httpPort, ready: () => sim?.stats().running === true });
+  shutdown.add('http', () => http.close());
+  log.info({ host: cli.httpHost, port: http.port }, 'health, readiness and metrics listening');
+  const producer = await openProducer(log).catch(async (err: unknown) => {
+    await shutdown.stop('no producer');
+    throw err;
+  });
   shutdown.add('producer', () => producer.close());
-  const sim = startLiveSimulator(
+  const live = startLiveSimulator(
     {
       ratePerMinute: cli.rate,
       seed: cli.seed,
@@ -343,21 +359,22 @@ async function runLive(cli: Cli, log: Logger): Promise<number> {
     },
     producer,
   );
-  shutdown.add('simulator', () => sim.stop());
+  sim = live;
+  shutdown.add('simulator', () => live.stop());
   shutdown.onSignals();
   const show = (final = false) => {
-    const s = sim.stats();
+    const s = live.stats();
     statusLine(
       `[simulate live] ${fmt(s.sent)} events sent  ${fmt(s.eventsPerSecond)} ev/s  ${fmt(s.contacts)} contacts  lag ${fmt(s.lagMs)} ms${s.failedSends ? `  ${s.failedSends} failed sends (last: ${s.lastError})` : ''}`,
       final,
     );
   };
   const timer = setInterval(show, process.stderr.isTTY ? 1000 : 5000);
-  await sim.done;
+  await live.done;
   clearInterval(timer);
   show(true);
   await shutdown.stop('finished');
-  return sim.stats().dropped > 0 ? 1 : 0;
+  return live.stats().dropped > 0 ? 1 : 0;
 }
 
 // ---- entry ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from '@cs/kafka';
 import { registry } from '@cs/runtime';
+import { tablesIn } from '@cs/storage';
 
 export interface SummaryDeps {
   client: ClickHouseClient;
@@ -37,18 +38,18 @@ export function startSummary(deps: SummaryDeps, intervalMs = 2000): { stop(): vo
       lastEvents = events;
       lastAt = now;
       const lag = (await deps.admin.lag(deps.groupId, deps.topics)).reduce((s, p) => s + p.lag, 0);
-      const { db } = deps;
+      const t = tablesIn(deps.db);
       const perMinute = await one<{ minute: string; contacts: number }>(
         deps.client,
-        `SELECT toString(bucket) AS minute, sum(numerator) AS contacts FROM ${db}.metrics
+        `SELECT toString(bucket) AS minute, sum(numerator) AS contacts FROM ${t.metrics}
          WHERE grain = 'minute' AND metric = 'contacts' AND bucket >= now() - INTERVAL 3 MINUTE AND bucket < toStartOfMinute(now())
          GROUP BY bucket ORDER BY bucket DESC LIMIT 1`,
       ).catch(() => undefined);
       const totals = await one<{ contacts: string; closed: string; final: string; dead: string }>(
         deps.client,
-        `SELECT (SELECT sum(numerator) FROM ${db}.metrics WHERE grain = 'day' AND metric = 'contacts') AS contacts,
-                (SELECT count() FROM ${db}.contacts) AS closed, (SELECT countIf(final) FROM ${db}.contacts) AS final,
-                (SELECT count() FROM ${db}.dead_letters FINAL) AS dead`,
+        `SELECT (SELECT sum(numerator) FROM ${t.metrics} WHERE grain = 'day' AND metric = 'contacts') AS contacts,
+                (SELECT count() FROM ${t.contacts}) AS closed, (SELECT countIf(final) FROM ${t.contacts}) AS final,
+                (SELECT count() FROM ${t.deadLetters} FINAL) AS dead`,
       );
       const lines = [
         `cs-analytics — live   ${new Date().toISOString()}`,

@@ -1,7 +1,7 @@
 /** Human service: answer rate, service level, abandons, call volumes, AHT online vs human. */
 import type { BoardSpec } from '../board.ts';
 import { breakdown, field, kpiStat, row, seriesCustom, sqlPanel, statPanelOptions, timeseriesOptions, trend, type Ctx } from '../panels.ts';
-import { DIM_FILTERS, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, andConditions, m } from '../sql.ts';
+import { DIM_FILTERS, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, andConditions, m, metricsOf } from '../sql.ts';
 import { metricName, t, type Lang } from '../text.ts';
 import { dimensionVariables } from './common.ts';
 
@@ -9,7 +9,7 @@ export function humanBoard(ctx: Ctx): BoardSpec {
   const key = 'human';
   const f = DIM_FILTERS;
   const cond = andConditions(f);
-  const calls = ['human_answer_rate', 'service_level_20s', 'abandon_rate', 'human_aht_seconds', 'online_aht_seconds'].map(m);
+  const calls = metricsOf(['human_answer_rate', 'service_level_20s', 'abandon_rate', 'human_aht_seconds', 'online_aht_seconds']);
   // Calls offered = the denominator of human_answer_rate, answered = its numerator, abandoned = abandon_rate's numerator.
   const volumes = (grain: string) =>
     `  sumIf(denominator, metric = 'human_answer_rate') AS offered,\n  sumIf(numerator, metric = 'human_answer_rate') AS answered,\n  sumIf(numerator, metric = 'abandon_rate') AS abandoned\n` +

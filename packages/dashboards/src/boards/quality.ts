@@ -1,4 +1,5 @@
 /** Quality: satisfaction, self-service satisfaction, QA, complaints and upheld complaints per 10k. */
+import type { MetricId } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
 import { breakdown, field, kpiStat, row, sqlPanel, tableOptions, trend, type Ctx } from '../panels.ts';
 import { DIM_FILTERS, andConditions, m } from '../sql.ts';
@@ -8,7 +9,7 @@ import { dimensionVariables } from './common.ts';
 export function qualityBoard(ctx: Ctx): BoardSpec {
   const key = 'quality';
   const f = DIM_FILTERS;
-  const ids = ['satisfaction_top_box', 'self_service_satisfaction', 'qa_avg_score', 'qa_pass_rate', 'complaints_per_10k', 'upheld_complaints_per_10k'];
+  const ids: MetricId[] = ['satisfaction_top_box', 'self_service_satisfaction', 'qa_avg_score', 'qa_pass_rate', 'complaints_per_10k', 'upheld_complaints_per_10k'];
   const cond = andConditions(f);
   return {
     key,

@@ -1,15 +1,15 @@
 /** Self-service and bots: share, transfer, resolution, voice-bot recognition, confirmation, turns, predictions. */
 import type { BoardSpec } from '../board.ts';
 import { breakdown, kpiStat, row, trend, type Ctx } from '../panels.ts';
-import { DIM_FILTERS, m } from '../sql.ts';
+import { DIM_FILTERS, m, metricsOf } from '../sql.ts';
 import { metricName, t } from '../text.ts';
 import { dimensionVariables } from './common.ts';
 
 export function selfServiceBoard(ctx: Ctx): BoardSpec {
   const key = 'selfservice';
   const f = DIM_FILTERS;
-  const selfService = ['self_service_share', 'self_service_transfer_rate', 'self_service_resolution_rate', 'fcr_rate', 'prediction_hit_rate', 'contacts'].map(m);
-  const voicebot = ['voicebot_recognition_coverage', 'voicebot_confirmation_rate', 'voicebot_avg_turns'].map(m);
+  const selfService = metricsOf(['self_service_share', 'self_service_transfer_rate', 'self_service_resolution_rate', 'fcr_rate', 'prediction_hit_rate', 'contacts']);
+  const voicebot = metricsOf(['voicebot_recognition_coverage', 'voicebot_confirmation_rate', 'voicebot_avg_turns']);
   // Breakdowns show the rates: every metric above but contacts.
   const rates = [...selfService.filter((metric) => metric.id !== 'contacts'), ...voicebot];
   return {

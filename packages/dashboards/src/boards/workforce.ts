@@ -3,6 +3,7 @@
  * site type in the product column. Staffed hours add up; headcount (distinct agents per bucket and
  * business unit) never does: it is shown per bucket of one grain and per business unit.
  */
+import type { MetricId } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
 import { field, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, timeseriesOptions, type Ctx } from '../panels.ts';
 import { BU_FILTER, FROM, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, TO, WORKFORCE_FILTERS, andConditions, rangeGrain } from '../sql.ts';
@@ -20,7 +21,7 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
   const bu = andConditions(BU_FILTER);
   const staffed = (grain: string) => `FROM ${ctx.db}.metrics\nWHERE grain = ${grain}\n  AND metric = 'staffed_hours'\n  AND $__timeFilter(bucket)${wf}`;
   /** A stat of Σ numerator of a metric per staffed hour (contacts; human_answer_rate's numerator = answered calls). */
-  const perStaffedHour = (title: Text, metricId: string, alias: string) =>
+  const perStaffedHour = (title: Text, metricId: MetricId, alias: string) =>
     sqlPanel({
       type: 'stat',
       title,

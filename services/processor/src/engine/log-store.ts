@@ -1,11 +1,14 @@
 /**
  * The processor's write-ahead log and snapshots in ClickHouse (tables processor_log and
- * processor_snapshots). See docs/design.md: an intent row fixes a flush's offsets and clock before
- * its inserts, a done row carries its state changes after them.
+ * processor_snapshots), the recovery source of every partition's state. See docs/design.md: an
+ * intent row fixes a flush's offsets and clock before its inserts, a done row carries its state
+ * changes after them. Snapshots are incremental (the keys changed since the previous one) on top of
+ * an occasional base (every key), so no snapshot reads the whole state but the base.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertRows } from '@cs/clickhouse';
-import { TrackedState, type StateDelta } from './state.ts';
+import { Packr } from 'msgpackr';
+import { encodeValue, type EncodedDelta, type LmdbState } from './state-store.ts';
 
 export interface PartitionRef {
   processor: string;
@@ -18,18 +21,49 @@ export interface FlushIntent {
   from: number;
   to: number;
   wallTime: number;
-  idle: boolean;
+  /**
+   * An idle flush advances the partition's stream time to this instant (the pipeline-wide stream
+   * time, or the wall clock once every partition is idle; SPEC §4); null for a batch flush.
+   */
+  advanceTo: number | null;
 }
 
 export interface Restored {
-  state: TrackedState;
   /** Last completed flush; 0 when the partition was never processed. */
   seq: number;
   /** An intent written but never completed: it must be redone exactly. */
   pending: FlushIntent | null;
+  /** Where the state came from: the local store (plus log deltas), snapshots (plus log deltas), or nothing. */
+  source: 'local' | 'snapshot' | 'empty';
+  /** The base snapshot the next incremental builds on (null: the next snapshot must be a base). */
+  base: number | null;
+  /** Log deltas applied on top. */
+  deltas: number;
 }
 
+export type SnapshotKind = 'base' | 'incremental';
+
 const SNAPSHOT_CHUNK_KEYS = 20_000;
+/** Done rows read per query while restoring. */
+const RESTORE_BATCH = 200;
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** A delta or snapshot chunk as log text: base64 of msgpack [key, value bytes | null][]. */
+export function encodeEntries(entries: Iterable<[string, Buffer | null]>): string {
+  return packr.pack([...entries]).toString('base64');
+}
+
+/** Reads encodeEntries' text, and the JSON ({set, del} / {key: value}) that earlier versions logged. */
+export function decodeEntries(text: string): [string, Buffer | null][] {
+  if (text.startsWith('{')) {
+    const json = JSON.parse(text) as { set?: Record<string, unknown>; del?: string[] } & Record<string, unknown>;
+    const isDelta = 'set' in json && 'del' in json && Array.isArray(json.del);
+    const set = isDelta ? (json.set ?? {}) : json;
+    return [...Object.entries(set).map(([k, v]) => [k, encodeValue(v)] as [string, Buffer]), ...(isDelta ? json.del! : []).map((k) => [k, null] as [string, null])];
+  }
+  return (packr.unpack(Buffer.from(text, 'base64')) as [string, Uint8Array | null][]).map(([k, b]) => [k, b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : null]);
+}
 
 /** The insert_deduplication_token of one write of flush `seq` (a table, or the log's intent/done/snapshot). */
 export const flushToken = (p: PartitionRef, seq: number, what: string) => `${p.processor}/${p.topic}/${p.partition}/${seq}/${what}`;
@@ -37,8 +71,10 @@ export const flushToken = (p: PartitionRef, seq: number, what: string) => `${p.p
 const PARTITION_WHERE = 'processor = {processor:String} AND topic = {topic:String} AND partition = {partition:UInt32}';
 const partitionParams = (p: PartitionRef) => ({ processor: p.processor, topic: p.topic, partition: p.partition });
 
-type IntentRow = { from_offset: string; to_offset: string; wall_time: string; idle: boolean };
-const intentOf = (seq: number, row: IntentRow): FlushIntent => ({ seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), idle: Boolean(row.idle) });
+type IntentRow = { from_offset: string; to_offset: string; wall_time: string; idle: boolean; advance_to: string | null };
+/** Rows logged before advance_to existed: an idle flush then closed up to its wall time. */
+const advanceOf = (row: IntentRow): number | null => (row.advance_to !== null ? Number(row.advance_to) : row.idle ? Number(row.wall_time) : null);
+const intentOf = (seq: number, row: IntentRow): FlushIntent => ({ seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), advanceTo: advanceOf(row) });
 
 export class LogStore {
   constructor(
@@ -50,67 +86,118 @@ export class LogStore {
     await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent') });
   }
 
-  async writeDone(p: PartitionRef, intent: FlushIntent, delta: StateDelta): Promise<void> {
-    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'done', JSON.stringify(delta))], { dedupToken: flushToken(p, intent.seq, 'done') });
+  async writeDone(p: PartitionRef, intent: FlushIntent, delta: EncodedDelta): Promise<void> {
+    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'done', encodeEntries(delta))], { dedupToken: flushToken(p, intent.seq, 'done') });
   }
 
-  async writeSnapshot(p: PartitionRef, seq: number, state: TrackedState): Promise<void> {
-    const chunks = [...state.chunks(SNAPSHOT_CHUNK_KEYS)];
-    const rows = chunks.map((data, chunk) => ({ processor: p.processor, topic: p.topic, partition: p.partition, seq, chunk, chunks: chunks.length, data: JSON.stringify(data) }));
+  /**
+   * Writes the state after flush `seq`: every key (a base) or the keys changed since the previous
+   * snapshot (an incremental on top of base `base`). A new base makes every older snapshot unneeded.
+   */
+  async writeSnapshot(p: PartitionRef, seq: number, kind: SnapshotKind, base: number, entries: Iterable<[string, Buffer | null]>): Promise<void> {
+    const chunks: string[] = [];
+    let chunk: [string, Buffer | null][] = [];
+    for (const e of entries) {
+      chunk.push(e);
+      if (chunk.length === SNAPSHOT_CHUNK_KEYS) {
+        chunks.push(encodeEntries(chunk));
+        chunk = [];
+      }
+    }
+    if (chunk.length || !chunks.length) chunks.push(encodeEntries(chunk));
+    const rows = chunks.map((data, i) => ({ processor: p.processor, topic: p.topic, partition: p.partition, seq, chunk: i, chunks: chunks.length, base: kind === 'base' ? seq : base, data }));
     await insertRows(this.client, `${this.db}.processor_snapshots`, rows, { dedupToken: flushToken(p, seq, 'snapshot') });
-    // The new snapshot is complete: older ones are never read again.
-    await this.client.command({
-      query: `DELETE FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE} AND seq < {seq:UInt64}`,
-      query_params: { ...partitionParams(p), seq },
-    });
+    if (kind === 'base') {
+      await this.client.command({
+        query: `DELETE FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE} AND seq < {seq:UInt64}`,
+        query_params: { ...partitionParams(p), seq },
+      });
+    }
   }
 
   /** The intent written for `seq`, if any (another instance may have started that flush). */
   async intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
     const [row] = await this.rows<IntentRow>(
-      `SELECT from_offset, to_offset, wall_time, idle FROM ${this.db}.processor_log
+      `SELECT from_offset, to_offset, wall_time, idle, advance_to FROM ${this.db}.processor_log
        WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} AND kind = 'intent' LIMIT 1`,
       { ...partitionParams(p), seq },
     );
     return row ? intentOf(seq, row) : null;
   }
 
-  async restore(p: PartitionRef): Promise<Restored> {
+  /**
+   * Brings `state` to the partition's last completed flush: from the local store when the log
+   * continues it, else from the newest base snapshot and its incrementals; then the logged deltas
+   * after that. Returns the intent left unfinished by a crash, if any.
+   */
+  async restore(p: PartitionRef, state: LmdbState): Promise<Restored> {
     const params = partitionParams(p);
-    const snap = await this.rows<{ seq: string }>(
-      `SELECT seq FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE}
-       GROUP BY seq HAVING uniqExact(chunk) = any(chunks) ORDER BY seq DESC LIMIT 1`,
-      params,
-    );
-    const state = new TrackedState();
-    const snapSeq = snap[0] ? Number(snap[0].seq) : 0;
-    if (snap[0]) {
-      const chunks = await this.rows<{ data: string }>(
-        `SELECT any(data) AS data FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} GROUP BY chunk ORDER BY chunk`,
-        { ...params, seq: snapSeq },
-      );
-      for (const c of chunks) state.apply({ set: JSON.parse(c.data) as Record<string, unknown>, del: [] });
+    const [log] = await this.rows<{ last: string }>(`SELECT max(seq) AS last FROM ${this.db}.processor_log WHERE ${PARTITION_WHERE} AND kind = 'done'`, params);
+    const lastDone = Number(log?.last ?? 0);
+    const snaps = (
+      await this.rows<{ seq: string; base: string }>(
+        `SELECT seq, any(base) AS base FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE}
+         GROUP BY seq HAVING uniqExact(chunk) = any(chunks) ORDER BY seq`,
+        params,
+      )
+    ).map((s) => ({ seq: Number(s.seq), base: Number(s.base) }));
+    const known = Math.max(lastDone, snaps[snaps.length - 1]?.seq ?? 0);
+    const local = state.appliedSeq;
+    let from: number;
+    let source: Restored['source'];
+    // The local store is usable when ClickHouse knows it (not wiped) and the log holds every flush after it.
+    if (local > 0 && local <= known && (await this.contiguous(p, local, lastDone))) {
+      from = local;
+      source = 'local';
+    } else {
+      if (local > 0) await state.clear();
+      from = await this.loadSnapshots(p, state, snaps);
+      source = from > 0 ? 'snapshot' : 'empty';
     }
-    const log = await this.rows<IntentRow & { seq: string; kind: 'intent' | 'done'; state_delta: string }>(
-      `SELECT seq, kind, any(from_offset) AS from_offset, any(to_offset) AS to_offset, any(wall_time) AS wall_time, any(idle) AS idle, any(state_delta) AS state_delta
-       FROM ${this.db}.processor_log WHERE ${PARTITION_WHERE} AND seq > {seq:UInt64}
-       GROUP BY seq, kind ORDER BY seq, kind`,
-      { ...params, seq: snapSeq },
-    );
-    let seq = snapSeq;
-    let pending: FlushIntent | null = null;
-    for (const row of log) {
-      const rowSeq = Number(row.seq);
-      if (row.kind === 'done' && rowSeq === seq + 1) {
-        state.apply(JSON.parse(row.state_delta) as StateDelta);
-        seq = rowSeq;
-        pending = null;
-      } else if (row.kind === 'intent' && rowSeq === seq + 1) {
-        pending = intentOf(rowSeq, row);
+    // Restored from the local store, the flushes since the last snapshot are not tracked: start a new base.
+    const base = source === 'snapshot' ? (snaps.filter((x) => x.base === x.seq).pop()?.seq ?? null) : null;
+    let deltas = 0;
+    for (let seq = from; seq < lastDone; seq += RESTORE_BATCH) {
+      const rows = await this.rows<{ seq: string; state_delta: string }>(
+        `SELECT seq, any(state_delta) AS state_delta FROM ${this.db}.processor_log
+         WHERE ${PARTITION_WHERE} AND kind = 'done' AND seq > {from:UInt64} AND seq <= {to:UInt64} GROUP BY seq ORDER BY seq`,
+        { ...params, from: seq, to: Math.min(lastDone, seq + RESTORE_BATCH) },
+      );
+      for (const row of rows) {
+        await state.load(Number(row.seq), decodeEntries(row.state_delta), true);
+        deltas++;
       }
     }
-    state.clearDirty();
-    return { state, seq, pending };
+    const seq = Math.max(from, lastDone);
+    if (deltas !== seq - from) throw new Error(`cannot restore ${p.topic}/${p.partition}: the log misses flushes between ${from} and ${lastDone}`);
+    return { seq, pending: await this.intentAt(p, seq + 1), source, deltas, base };
+  }
+
+  /** True when every flush in (after, last] has a done row. */
+  private async contiguous(p: PartitionRef, after: number, last: number): Promise<boolean> {
+    if (last <= after) return true;
+    const [row] = await this.rows<{ n: string }>(
+      `SELECT uniqExact(seq) AS n FROM ${this.db}.processor_log WHERE ${PARTITION_WHERE} AND kind = 'done' AND seq > {after:UInt64} AND seq <= {last:UInt64}`,
+      { ...partitionParams(p), after, last },
+    );
+    return Number(row?.n) === last - after;
+  }
+
+  /** Loads the newest base snapshot and the incrementals built on it; returns the seq they reach (0: none). */
+  private async loadSnapshots(p: PartitionRef, state: LmdbState, snaps: { seq: number; base: number }[]): Promise<number> {
+    const bases = snaps.filter((s) => s.base === s.seq);
+    const base = bases[bases.length - 1];
+    if (!base) return 0;
+    let reached = 0;
+    for (const s of snaps.filter((x) => x.seq >= base.seq && x.base === base.seq)) {
+      const chunks = await this.rows<{ data: string }>(
+        `SELECT any(data) AS data FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} GROUP BY chunk ORDER BY chunk`,
+        { ...partitionParams(p), seq: s.seq },
+      );
+      for (const c of chunks) await state.load(s.seq, decodeEntries(c.data), false);
+      reached = s.seq;
+    }
+    return reached;
   }
 
   private logRow(p: PartitionRef, intent: FlushIntent, kind: 'intent' | 'done', stateDelta: string) {
@@ -123,7 +210,8 @@ export class LogStore {
       to_offset: intent.to,
       kind,
       wall_time: intent.wallTime,
-      idle: intent.idle,
+      idle: intent.advanceTo !== null,
+      advance_to: intent.advanceTo,
       state_delta: stateDelta,
     };
   }

@@ -1,31 +1,32 @@
-import { GRAINS, type Grain } from '@cs/catalog';
+import { GRAINS, type Grain, type MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { AnyEvent } from '@cs/schemas';
+import type { DeadLetterRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
 import type { DeadLetterReason, Dimensions, Emitter } from './types.ts';
 
-export interface DeadLetter {
-  topic: string;
-  partition: number;
-  offset: number;
-  reason: DeadLetterReason;
-  detail: string;
-  key: string | null;
-  payload_base64: string;
-  event_id: string | null;
-  event_time: number | null;
-  dead_lettered_at: number;
-}
+/** A dead-letter row as the processor writes it (its reasons are the processor's). */
+export type DeadLetter = DeadLetterRow & { reason: DeadLetterReason };
+
+/**
+ * The `version` of a flush's upserted rows: its wall time (recorded in the intent, so a redo gives
+ * the same) then its seq, so a later flush's row wins, also over rows of an earlier processing of
+ * the same data (a reprocessing under a new group has a later wall time). Exact in a double until
+ * the year 2255.
+ */
+export const rowVersion = (wallTime: number, seq: number) => Math.max(0, Math.floor(wallTime)) * 1000 + (seq % 1000);
 
 /** Collects one flush's outputs: rows per table, metric sums per grain bucket, dead letters. */
 export class FlushOutputs implements Emitter {
   readonly rows = new Map<string, Record<string, unknown>[]>();
   readonly deadLetters: DeadLetter[] = [];
   private readonly sums = new Map<string, { grain: string; bucket: number; metric: string; dims: Dimensions; numerator: number; denominator: number }>();
+  private readonly upserts = new Map<string, Map<string, Record<string, unknown>>>();
 
   constructor(
     private readonly buckets: Buckets,
     private readonly wallTime: number,
+    private readonly seq = 0,
   ) {}
 
   row(table: string, row: Record<string, unknown>): void {
@@ -34,11 +35,26 @@ export class FlushOutputs implements Emitter {
     list.push(row);
   }
 
-  metric(metric: string, time: number, dims: Dimensions, numerator: number, denominator: number): void {
+  upsert(table: string, key: string, row: Record<string, unknown>): void {
+    let byKey = this.upserts.get(table);
+    if (!byKey) this.upserts.set(table, (byKey = new Map()));
+    // Delete first so the row keeps the position of its last upsert (insertion order is output order).
+    byKey.delete(key);
+    byKey.set(key, { ...row, version: rowVersion(this.wallTime, this.seq) });
+  }
+
+  /** Every table's rows: plain rows, then the last upsert per key. */
+  tableRows(): Map<string, Record<string, unknown>[]> {
+    const out = new Map(this.rows);
+    for (const [table, byKey] of this.upserts) out.set(table, [...(out.get(table) ?? []), ...byKey.values()]);
+    return out;
+  }
+
+  metric(metric: MetricId, time: number, dims: Dimensions, numerator: number, denominator: number): void {
     for (const grain of GRAINS) this.metricAt(grain, this.buckets.start(time, grain), metric, dims, numerator, denominator);
   }
 
-  metricAt(grain: Grain, bucket: number, metric: string, dims: Dimensions, numerator: number, denominator: number): void {
+  metricAt(grain: Grain, bucket: number, metric: MetricId, dims: Dimensions, numerator: number, denominator: number): void {
     const key = `${grain}\u0000${bucket}\u0000${metric}\u0000${dims.business_unit}\u0000${dims.product}\u0000${dims.channel}`;
     const sum = this.sums.get(key);
     if (sum) {
@@ -64,10 +80,11 @@ export class FlushOutputs implements Emitter {
     });
   }
 
-  /** Metric rows per grain table, ready to insert. */
+  /** Metric rows per grain table, ready to insert; sums that cancelled out (a retraction and its replacement) are left out. */
   metricRows(): Map<string, Record<string, unknown>[]> {
     const out = new Map<string, Record<string, unknown>[]>();
     for (const s of this.sums.values()) {
+      if (s.numerator === 0 && s.denominator === 0) continue;
       const table = `metric_sums_${s.grain}`;
       let list = out.get(table);
       if (!list) out.set(table, (list = []));

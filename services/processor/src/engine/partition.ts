@@ -3,21 +3,35 @@
  * one insert per table → log → offset commit. Deterministic given (state, messages, wall time),
  * so a flush interrupted by a crash is redone with the same boundaries and the same
  * deduplication tokens, and ClickHouse drops the inserts that had already landed.
+ *
+ * Flushes are pipelined: the next flush is stepped while the last one's inserts are in flight (at
+ * most MAX_IN_FLIGHT per partition); done rows, state commits and offset commits stay in order.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertRows } from '@cs/clickhouse';
 import type { ConsumedMessage, Producer } from '@cs/kafka';
-import { counter, type Logger, type TimeRules } from '@cs/runtime';
+import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
 import { rawRow } from './raw-row.ts';
 import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
-import type { TrackedState } from './state.ts';
+import type { LmdbState } from './state-store.ts';
 import type { StepContext, StepResult, TopicLogic } from './types.ts';
 
 const stepResults = counter('cs_processor_events_total', 'Events processed, by topic and result (ok, drop, dead_letter) and reason', ['topic', 'result', 'reason']);
 const flushes = counter('cs_processor_flushes_total', 'Flushes written, by topic and kind', ['topic', 'kind']);
+const streamTimeGauge = gauge('cs_processor_stream_time_seconds', 'Stream time of a partition (largest event_time processed, or where an idle flush advanced it), epoch seconds', ['topic', 'partition']);
+const flushSeconds = histogram(
+  'cs_processor_flush_duration_seconds',
+  'Time of one flush, from its intent to its done row (step and every insert included), by topic',
+  ['topic'],
+  [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+);
+const visibleGauge = gauge('cs_processor_last_flush_visible_seconds', 'Wall time at which the last flush of a partition was acknowledged by ClickHouse (its rows queryable), epoch seconds', ['topic', 'partition']);
+
+/** Flushes of one partition stepped and not yet done: the step of one overlaps the inserts of the other. */
+const MAX_IN_FLIGHT = 2;
 
 export interface PartitionDeps {
   client: ClickHouseClient;
@@ -30,7 +44,16 @@ export interface PartitionDeps {
   /** Producer for the dead-letter topic. */
   deadLetterProducer: Producer | null;
   deadLetterTopic: string;
+  /** A snapshot every this many flushes (incremental: the keys changed since the last one)… */
   snapshotEvery: number;
+  /** …and a base snapshot (every key) when the last one is older than this. */
+  snapshotBaseEveryMs: number;
+  /** CS_TOPIC_PREFIX, written into the watermarks so cs.settled reads one pipeline's. */
+  topicPrefix: string;
+  /** Partitions of a Kafka topic (0 while unknown): cs.settled counts a metric final only when every partition reported. */
+  partitionsOf(topic: string): number;
+  /** Called, in order, once a flush is done: everything below `offset` is in ClickHouse. */
+  onDone(ref: PartitionRef, offset: number): Promise<void>;
 }
 
 interface Meta {
@@ -46,33 +69,55 @@ export class PartitionTask {
   private firstBufferedAt = 0;
   lastMessageAt = Date.now();
   lastIdleFlushAt = 0;
-  private pending: FlushIntent | null = null;
-  private flushing: Promise<number | null> | null = null;
+  private pending: FlushIntent | null;
+  /** Serialises steps (and the decision of the next intent). */
+  private stepping: Promise<unknown> = Promise.resolve();
+  /** Writes of stepped flushes, oldest first; each settles after its done row, state and offset commit. */
+  private readonly inFlight: Promise<void>[] = [];
+  /** Orders done rows, state commits and offset commits. */
+  private doneChain: Promise<void> = Promise.resolve();
+  /** The first write that failed: the processor stops on it. */
+  failure: Error | null = null;
   private flushesSinceSnapshot = 0;
+  private snapshotting: Promise<void> | null = null;
+  /** Seq of the base snapshot incrementals build on (null: the next snapshot is a base). */
+  private base: number | null;
+  private baseWrittenAt = 0;
+  /** The intent check for a flush another owner may have started applies once, after the restore. */
+  private checkedTakenIntent = false;
+  private meta: Meta;
 
   private constructor(
     readonly ref: PartitionRef,
     private readonly deps: PartitionDeps,
-    private readonly state: TrackedState,
+    private readonly state: LmdbState,
     pending: FlushIntent | null,
+    base: number | null,
   ) {
     this.pending = pending;
+    this.base = base;
+    this.meta = state.get<Meta>(META) ?? { seq: 0, nextOffset: 0, streamTime: null };
   }
 
-  static async restore(ref: PartitionRef, deps: PartitionDeps): Promise<PartitionTask> {
-    const restored = await deps.log.restore(ref);
-    const task = new PartitionTask(ref, deps, restored.state, restored.pending);
-    deps.logger.info({ ...ref, seq: restored.seq, nextOffset: task.meta().nextOffset, keys: restored.state.size, redo: restored.pending }, 'partition restored');
+  static async restore(ref: PartitionRef, deps: PartitionDeps, state: LmdbState): Promise<PartitionTask> {
+    const started = performance.now();
+    const restored = await deps.log.restore(ref, state);
+    const task = new PartitionTask(ref, deps, state, restored.pending, restored.base);
+    deps.logger.info(
+      { ...ref, seq: restored.seq, nextOffset: task.nextOffset, from: restored.source, deltas: restored.deltas, redo: restored.pending, ms: Math.round(performance.now() - started) },
+      'partition restored',
+    );
     return task;
   }
 
-  private meta(): Meta {
-    return this.state.get<Meta>(META) ?? { seq: 0, nextOffset: 0, streamTime: null };
+  /** The next offset to step (everything below is stepped; in ClickHouse once its flush is done). */
+  get nextOffset(): number {
+    return this.meta.nextOffset;
   }
 
-  /** The next offset to process (everything below is in ClickHouse). */
-  get nextOffset(): number {
-    return this.meta().nextOffset;
+  /** The partition's stream time (null before its first event or idle advance). */
+  get streamTime(): number | null {
+    return this.meta.streamTime;
   }
 
   get bufferedCount(): number {
@@ -83,15 +128,14 @@ export class PartitionTask {
     return this.buffer.length ? Date.now() - this.firstBufferedAt : 0;
   }
 
-  /** True when an idle flush at `now` would close a window. */
-  idleFlushDue(now: number): boolean {
-    const end = this.deps.logic.earliestWindowEnd(this.state);
-    return end !== null && end < now;
+  /** Flushes stepped whose writes are not done. */
+  get writing(): number {
+    return this.inFlight.length;
   }
 
   /** Buffers the messages not yet processed (a re-delivered prefix is skipped). */
   add(messages: ConsumedMessage[]): void {
-    const next = this.meta().nextOffset;
+    const next = this.meta.nextOffset;
     const lastBuffered = this.buffer.length ? Number(this.buffer[this.buffer.length - 1]!.offset) : next - 1;
     for (const m of messages) {
       const offset = Number(m.offset);
@@ -115,77 +159,148 @@ export class PartitionTask {
   }
 
   /**
-   * Flushes the buffer (or redoes the pending intent). Resolves with the offset to commit,
-   * or null when there was nothing to write.
+   * Steps the buffer (or redoes the pending intent) as one flush and starts writing it; resolves
+   * once stepped (the writes go on: `drain()` waits for them). Rejects if an earlier write failed.
    */
-  flush(idle = false): Promise<number | null> {
-    this.flushing ??= this.doFlush(idle).finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
+  flush(advanceTo: number | null = null): Promise<void> {
+    const run = this.stepping.then(() => this.stepFlush(advanceTo));
+    this.stepping = run.catch(() => {});
+    return run;
   }
 
-  private async doFlush(idle: boolean): Promise<number | null> {
+  /** Waits until every stepped flush is done (or throws the first write failure). */
+  async drain(): Promise<void> {
+    await this.stepping;
+    while (this.inFlight.length) await this.inFlight[0];
+    if (this.failure) throw this.failure;
+  }
+
+  private async stepFlush(advanceTo: number | null): Promise<void> {
+    if (this.failure) throw this.failure;
+    while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight[0];
+    if (this.failure) throw this.failure;
+    const started = performance.now();
     let intent: FlushIntent;
     let messages: ConsumedMessage[];
-    const meta = this.meta();
+    let intentWritten: Promise<void>;
     if (this.pending) {
-      if (!this.redoReady) return null;
+      if (!this.redoReady) return;
       intent = this.pending;
       const cut = this.buffer.findIndex((m) => Number(m.offset) >= intent.to);
       messages = cut < 0 ? this.buffer : this.buffer.slice(0, cut);
       this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
       this.deps.logger.warn({ ...this.ref, intent }, 'redoing an unfinished flush');
+      intentWritten = Promise.resolve();
     } else {
-      if (!this.buffer.length && !idle) return null;
-      // During a rebalance the previous owner may still be finishing a flush of this partition:
-      // if it already wrote the next intent, redo exactly that one instead of a different one.
-      const taken = await this.deps.log.intentAt(this.ref, meta.seq + 1);
-      if (taken) {
-        this.pending = taken;
-        return this.doFlush(idle);
+      if (!this.buffer.length && advanceTo === null) return;
+      // During a rebalance the previous owner may still be finishing a flush of this partition: if it
+      // already wrote the next intent, redo exactly that one instead of a different one.
+      if (!this.checkedTakenIntent) {
+        this.checkedTakenIntent = true;
+        const taken = await this.deps.log.intentAt(this.ref, this.meta.seq + 1);
+        if (taken) {
+          this.pending = taken;
+          return this.stepFlush(advanceTo);
+        }
       }
       messages = this.buffer;
       this.buffer = [];
       const last = messages[messages.length - 1];
-      intent = { seq: meta.seq + 1, from: meta.nextOffset, to: last ? Number(last.offset) + 1 : meta.nextOffset, wallTime: Date.now(), idle };
-      await this.deps.log.writeIntent(this.ref, intent);
+      intent = { seq: this.meta.seq + 1, from: this.meta.nextOffset, to: last ? Number(last.offset) + 1 : this.meta.nextOffset, wallTime: Date.now(), advanceTo };
+      intentWritten = this.deps.log.writeIntent(this.ref, intent);
     }
-    if (this.buffer.length) this.firstBufferedAt = Date.now();
-
-    const outputs = this.process(messages, intent);
-    await this.write(intent, outputs);
-    await this.deps.log.writeDone(this.ref, intent, this.state.takeDelta());
     this.pending = null;
-    flushes.inc({ topic: this.ref.topic, kind: intent.idle ? 'idle' : 'batch' });
-    if (++this.flushesSinceSnapshot >= this.deps.snapshotEvery) await this.writeSnapshot(intent.seq);
-    if (idle) this.lastIdleFlushAt = Date.now();
-    return intent.to;
+    this.checkedTakenIntent = true;
+    if (this.buffer.length) this.firstBufferedAt = Date.now();
+    // The step runs while the intent is being written; the inserts wait for it.
+    const outputs = this.process(messages, intent);
+    const delta = this.state.takeDelta(intent.seq);
+    const write = intentWritten.then(() => this.write(intent, outputs));
+    const done = this.finish(intent, write, delta, started);
+    this.inFlight.push(done);
+    void done.finally(() => this.inFlight.splice(this.inFlight.indexOf(done), 1));
+    if (intent.advanceTo !== null) this.lastIdleFlushAt = Date.now();
   }
 
-  private async writeSnapshot(seq: number): Promise<void> {
-    await this.deps.log.writeSnapshot(this.ref, seq, this.state);
+  /** After the flush's inserts: its done row, its state into lmdb, the offset commit, in flush order. */
+  private finish(intent: FlushIntent, write: Promise<void>, delta: Map<string, Buffer | null>, started: number): Promise<void> {
+    const previous = this.doneChain;
+    const run = (async () => {
+      await write;
+      await previous;
+      if (this.failure) return;
+      const labels = { topic: this.ref.topic, partition: this.ref.partition };
+      visibleGauge.set(labels, Date.now() / 1000);
+      await this.deps.log.writeDone(this.ref, intent, delta);
+      const snapshot = ++this.flushesSinceSnapshot >= this.deps.snapshotEvery && !this.snapshotting;
+      const capture = await this.state.apply(intent.seq, () => (snapshot ? this.captureSnapshot(intent.seq) : undefined));
+      if (capture) this.startSnapshot(capture);
+      flushes.inc({ topic: this.ref.topic, kind: intent.advanceTo !== null ? 'idle' : 'batch' });
+      flushSeconds.observe({ topic: this.ref.topic }, (performance.now() - started) / 1000);
+      const streamTime = this.meta.streamTime;
+      if (streamTime !== null) streamTimeGauge.set(labels, streamTime / 1000);
+      await this.deps.onDone(this.ref, intent.to);
+    })().catch((err: Error) => {
+      this.failure ??= err;
+    });
+    this.doneChain = run;
+    return run;
+  }
+
+  /**
+   * Takes what the snapshot of flush `seq` writes, synchronously while lmdb holds exactly the state
+   * after `seq`: the keys changed since the last snapshot, or a read snapshot of every key.
+   */
+  private captureSnapshot(seq: number): { seq: number; kind: 'base' | 'incremental'; entries: Iterator<[string, Buffer | null]>; changed: Set<string> } {
     this.flushesSinceSnapshot = 0;
+    const changed = this.state.takeChanged();
+    const base = this.base === null || Date.now() - this.baseWrittenAt >= this.deps.snapshotBaseEveryMs;
+    if (base) return { seq, kind: 'base', entries: this.state.encodedEntries(), changed };
+    return { seq, kind: 'incremental', entries: this.state.encodedValues(changed)[Symbol.iterator](), changed };
+  }
+
+  /** Writes a captured snapshot in the background (one at a time); a failed one leaves its keys for the next. */
+  private startSnapshot(capture: ReturnType<PartitionTask['captureSnapshot']>): void {
+    const { seq, kind, entries, changed } = capture;
+    const iterable = { [Symbol.iterator]: () => entries };
+    this.snapshotting = this.deps.log
+      .writeSnapshot(this.ref, seq, kind, this.base ?? seq, iterable)
+      .then(() => {
+        if (kind === 'base') {
+          this.base = seq;
+          this.baseWrittenAt = Date.now();
+        }
+      })
+      .catch((err: Error) => {
+        this.state.restoreChanged(changed);
+        if (kind === 'base') this.base = null;
+        this.deps.logger.warn({ err: err.message, ...this.ref, seq }, 'snapshot failed; the next one retries');
+      })
+      .finally(() => {
+        this.snapshotting = null;
+      });
   }
 
   /**
    * Snapshots a partition that went quiet with flushes since its last snapshot, so its restore
    * never depends on log rows old enough to have expired (processor_log keeps 3 days).
    */
-  snapshotIfBehind(): Promise<void> {
-    if (this.flushesSinceSnapshot === 0 || this.flushing || this.pending) return Promise.resolve();
-    const seq = this.meta().seq;
-    const run = this.writeSnapshot(seq).then(() => null);
-    this.flushing = run.finally(() => {
-      this.flushing = null;
-    });
-    return run.then(() => undefined);
+  async snapshotIfBehind(): Promise<void> {
+    if (this.flushesSinceSnapshot === 0 || this.inFlight.length || this.pending || this.snapshotting) return;
+    const capture = await this.state.apply(this.meta.seq, () => this.captureSnapshot(this.meta.seq));
+    if (capture) this.startSnapshot(capture);
+    await this.snapshotting;
+  }
+
+  private setMeta(meta: Meta): void {
+    this.meta = meta;
+    this.state.set(META, meta);
   }
 
   private process(messages: ConsumedMessage[], intent: FlushIntent): FlushOutputs {
     const { rules, logic, buckets } = this.deps;
-    const out = new FlushOutputs(buckets, intent.wallTime);
-    const meta = this.meta();
+    const out = new FlushOutputs(buckets, intent.wallTime, intent.seq);
+    const meta = { ...this.meta };
     const ctx: StepContext = { topic: logic.topic, kafkaTopic: this.ref.topic, partition: this.ref.partition, rules, state: this.state, emit: out, streamTime: meta.streamTime ?? 0, horizon: -Infinity };
     for (const msg of messages) {
       let result: StepResult;
@@ -197,13 +312,38 @@ export class PartitionTask {
       }
       stepResults.inc({ topic: this.ref.topic, result: result.kind, reason: result.kind === 'ok' ? '' : result.kind === 'drop' ? result.why : result.reason });
     }
-    if (meta.streamTime !== null || intent.idle) {
-      const streamHorizon = meta.streamTime === null ? -Infinity : meta.streamTime - rules.allowedLatenessMs;
-      ctx.horizon = intent.idle ? Math.max(streamHorizon, intent.wallTime) : streamHorizon;
+    // An idle flush moves stream time on as events would (SPEC §4), so windows close and figures
+    // settle exactly as if time had passed on this partition.
+    if (intent.advanceTo !== null && (meta.streamTime === null || intent.advanceTo > meta.streamTime)) meta.streamTime = intent.advanceTo;
+    if (meta.streamTime !== null) {
+      ctx.streamTime = meta.streamTime;
+      ctx.horizon = meta.streamTime - rules.allowedLatenessMs;
       logic.closeWindows(ctx);
+      this.watermarks(ctx, intent, out);
     }
-    this.state.set(META, { ...meta, seq: intent.seq, nextOffset: intent.to } satisfies Meta);
+    this.setMeta({ ...meta, seq: intent.seq, nextOffset: intent.to });
     return out;
+  }
+
+  /** One watermark row per metric the topic feeds: where its figures of this partition are final. */
+  private watermarks(ctx: StepContext, intent: FlushIntent, out: FlushOutputs): void {
+    const { logic, topicPrefix } = this.deps;
+    const settled = logic.settled(ctx);
+    for (const metric of logic.metrics) {
+      out.row('watermarks', {
+        processor: this.ref.processor,
+        prefix: topicPrefix,
+        topic: this.ref.topic,
+        logical_topic: logic.topic,
+        partition: this.ref.partition,
+        partitions: this.deps.partitionsOf(this.ref.topic),
+        metric,
+        settled_before: Math.min(settled[metric] ?? ctx.horizon, ctx.horizon),
+        stream_time: ctx.streamTime,
+        seq: intent.seq,
+        flushed_at: intent.wallTime,
+      });
+    }
   }
 
   private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, wallTime: number): StepResult {
@@ -242,7 +382,7 @@ export class PartitionTask {
   /** One insert per table, each with a token naming this flush, so a redo is dropped as a duplicate. */
   private async write(intent: FlushIntent, out: FlushOutputs): Promise<void> {
     const { client, db } = this.deps;
-    const tables = new Map([...out.rows, ...out.metricRows()]);
+    const tables = new Map([...out.tableRows(), ...out.metricRows()]);
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
     const writes = [...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: flushToken(this.ref, intent.seq, table) }));
     if (out.deadLetters.length && this.deps.deadLetterProducer) {

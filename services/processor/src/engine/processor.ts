@@ -9,8 +9,14 @@ import type { Topic } from '@cs/schemas';
 import { Buckets } from '../buckets.ts';
 import type { ProcessorConfig } from '../config.ts';
 import { LOGIC } from '../logic/index.ts';
-import { LogStore } from './log-store.ts';
+import { LogStore, type PartitionRef } from './log-store.ts';
 import { PartitionTask } from './partition.ts';
+import { PipelineClock } from './pipeline-clock.ts';
+import { claimStateSlot, type StateSlot } from './state-slot.ts';
+import { closeStateEnv, LmdbState, openPartitionDb } from './state-store.ts';
+
+/** How often the pipeline's lag and high watermarks are read (idle detection, lag gauges). */
+const CLOCK_POLL_MS = 2_000;
 
 const buffered = gauge('cs_processor_buffered_messages', 'Messages buffered and not yet flushed', ['topic', 'partition']);
 
@@ -23,6 +29,8 @@ export interface ProcessorDeps {
   client: ClickHouseClient;
   db: string;
   logger: Logger;
+  /** Base directory of the local state (CS_STATE_DIR, or chosen by the caller). */
+  stateDir: string;
 }
 
 const id = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
@@ -31,6 +39,9 @@ export class StreamProcessor {
   private readonly tasks = new Map<string, Promise<PartitionTask>>();
   private readonly log: LogStore;
   private readonly buckets: Buckets;
+  private readonly clock: PipelineClock;
+  private readonly slot: StateSlot;
+  private lastClockPoll = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private running = false;
@@ -45,6 +56,18 @@ export class StreamProcessor {
     this.log = new LogStore(deps.client, deps.db);
     this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
+    const { config } = deps;
+    this.slot = claimStateSlot(deps.stateDir, config.groupId);
+    this.clock = new PipelineClock({
+      admin: deps.admin,
+      client: deps.client,
+      db: deps.db,
+      groupId: config.groupId,
+      topicPrefix: config.topicPrefix,
+      topics: config.topics.map((t) => config.topicPrefix + t),
+      idleFlushMs: config.rules.idleFlushMs,
+      logger: deps.logger,
+    });
   }
 
   get ready(): boolean {
@@ -64,9 +87,28 @@ export class StreamProcessor {
       const { config, client, db, logger, deadLetterProducer } = this.deps;
       const logic = LOGIC[tp.topic.slice(config.topicPrefix.length) as Topic];
       if (!logic) throw new Error(`no processing logic for topic ${tp.topic}`);
-      task = PartitionTask.restore(
-        { processor: config.groupId, topic: tp.topic, partition: tp.partition },
-        { client, db, log: this.log, logger, rules: config.rules, buckets: this.buckets, logic, deadLetterProducer, deadLetterTopic: config.topicPrefix + config.deadLetterTopic, snapshotEvery: config.snapshotEvery },
+      const ref = { processor: config.groupId, topic: tp.topic, partition: tp.partition };
+      task = openPartitionDb(this.slot.dir, `${tp.topic}/${tp.partition}`).then((db) =>
+        PartitionTask.restore(
+          ref,
+          {
+            client,
+            db: this.deps.db,
+            log: this.log,
+            logger,
+            rules: config.rules,
+            buckets: this.buckets,
+            logic,
+            deadLetterProducer,
+            deadLetterTopic: config.topicPrefix + config.deadLetterTopic,
+            snapshotEvery: config.snapshotEvery,
+            snapshotBaseEveryMs: config.snapshotBaseEveryMs,
+            topicPrefix: config.topicPrefix,
+            partitionsOf: (topic) => this.clock.partitionsOf(topic),
+            onDone: (r, offset) => this.commit(r, offset),
+          },
+          new LmdbState(db),
+        ),
       );
       this.tasks.set(id(tp), task);
       task.catch(() => this.tasks.delete(id(tp)));
@@ -91,21 +133,24 @@ export class StreamProcessor {
       task.add(batch.messages.slice(i, i + max));
       buffered.set({ topic: batch.topic, partition: batch.partition }, task.bufferedCount);
       // Back-pressure: a full buffer is flushed before more is taken.
-      if (task.bufferedCount >= max || task.redoReady) await this.flush(task, false);
+      if (task.bufferedCount >= max || task.redoReady) await this.flush(task, null);
     }
   }
 
-  private async flush(task: PartitionTask, idle: boolean): Promise<void> {
-    const offset = await task.flush(idle);
-    this.deps.logger.debug({ ...task.ref, idle, offset }, 'flushed');
+  /** Steps a flush of the task; its writes and offset commit go on in the background (pipelined). */
+  private async flush(task: PartitionTask, advanceTo: number | null): Promise<void> {
+    await task.flush(advanceTo);
     buffered.set({ topic: task.ref.topic, partition: task.ref.partition }, task.bufferedCount);
-    if (offset === null) return;
-    if (this.tasks.has(id(task.ref))) {
-      await this.deps.consumer.commit([{ topic: task.ref.topic, partition: task.ref.partition, offset: String(offset) }]).catch((err: Error) => {
-        // The partition moved to another member: its state in ClickHouse is still right, the commit is just late.
-        this.deps.logger.warn({ err: err.message, ...task.ref }, 'offset commit failed');
-      });
-    }
+  }
+
+  /** A flush is done: everything below `offset` is in ClickHouse, so Kafka may forget it. */
+  private async commit(ref: PartitionRef, offset: number): Promise<void> {
+    this.deps.logger.debug({ ...ref, offset }, 'flushed');
+    if (!this.tasks.has(id(ref))) return;
+    await this.deps.consumer.commit([{ topic: ref.topic, partition: ref.partition, offset: String(offset) }]).catch((err: Error) => {
+      // The partition moved to another member: its state in ClickHouse is still right, the commit is just late.
+      this.deps.logger.warn({ err: err.message, ...ref }, 'offset commit failed');
+    });
   }
 
   private async tick(): Promise<void> {
@@ -113,13 +158,20 @@ export class StreamProcessor {
     this.ticking = true;
     const { flushIntervalMs, rules } = this.deps.config;
     try {
-      for (const pending of [...this.tasks.values()]) {
-        const task = await pending;
-        const now = Date.now();
+      const tasks = await Promise.all([...this.tasks.values()]);
+      await this.pollClock(tasks);
+      const now = Date.now();
+      const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
+      // SPEC §4: an idle partition catches up with the pipeline's stream time; once every partition
+      // is idle, windows close up to the wall clock (stream time = now + lateness: horizon = now).
+      const idleTarget = pipelineTime === null ? null : this.clock.allIdle(now) ? now + rules.allowedLatenessMs : pipelineTime;
+      for (const task of tasks) {
+        if (task.failure) throw task.failure;
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
-          await this.flush(task, false);
+          await this.flush(task, null);
         } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
-          if (now - task.lastIdleFlushAt >= rules.idleFlushMs && task.idleFlushDue(now) && (await this.caughtUp(task))) await this.flush(task, true);
+          const behind = idleTarget !== null && (task.streamTime === null || idleTarget > task.streamTime);
+          if (behind && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
           else await task.snapshotIfBehind();
         }
       }
@@ -130,6 +182,17 @@ export class StreamProcessor {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Refreshes the pipeline clock every CLOCK_POLL_MS; a failed poll only delays idle decisions. */
+  private async pollClock(tasks: PartitionTask[]): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastClockPoll < CLOCK_POLL_MS) return;
+    this.lastClockPoll = now;
+    const busy = tasks.some((t) => t.bufferedCount > 0 || t.awaitingRedo || t.writing > 0);
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref());
+    const polled = await Promise.race([this.clock.poll(now, busy).then(() => 'ok' as const), timeout]).catch((err: Error) => err.message);
+    if (polled !== 'ok') this.deps.logger.debug({ result: polled }, 'pipeline clock poll failed');
   }
 
   /**
@@ -151,12 +214,14 @@ export class StreamProcessor {
     this.running = false;
     clearInterval(this.timer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
+    const tasks = (await Promise.all([...this.tasks.values()].map((t) => t.catch(() => null)))).filter((t) => t !== null);
     if (!this.failure && opts.flush !== false) {
-      for (const pending of [...this.tasks.values()]) {
-        const task = await pending.catch(() => null);
-        if (task) await this.flush(task, false).catch((err: Error) => this.deps.logger.error({ err }, 'final flush failed'));
-      }
+      for (const task of tasks) await this.flush(task, null).catch((err: Error) => this.deps.logger.error({ err }, 'final flush failed'));
     }
+    // Writes already under way finish either way (a crash would redo them; finishing is cheaper).
+    for (const task of tasks) await task.drain().catch((err: Error) => this.deps.logger.error({ err }, 'flush failed while stopping'));
     await this.deps.consumer.disconnect();
+    await closeStateEnv(this.slot.dir);
+    this.slot.release();
   }
 }

@@ -1,13 +1,13 @@
 /**
  * Entities whose events wait in state for the event that anchors them (a call's OFFERED, a
- * complaint's FILED). A waiting event is dead-lettered `orphan` once a horizon passes it with still
- * no anchor; an anchored entity is forgotten once the stream-time horizon passes its expiry (an idle
- * flush never expires). Both are timers in a DueIndex, so a flush touches only what is due.
+ * complaint's FILED). A waiting event is dead-lettered `orphan` once the horizon passes it with still
+ * no anchor; an anchored entity is forgotten once the horizon passes its expiry. Both are timers in a
+ * DueIndex, so a flush touches only what is due.
  */
 import type { EventByTopic, Topic } from '@cs/schemas';
-import type { KeyedState, StepContext } from '../engine/types.ts';
+import type { StepContext } from '../engine/types.ts';
 import type { DueIndex } from './due-index.ts';
-import { byMark, deadLetterKept, safeHorizon, type Waiting } from './kept.ts';
+import { byMark, deadLetterKept, type Waiting } from './kept.ts';
 
 /** The part of an entity's state kept by AnchoredEntities. */
 export interface Anchored<E> {
@@ -31,6 +31,8 @@ export class AnchoredEntities<T extends Topic, S extends Anchored<EventByTopic[T
       orphanDetail: (id: string) => string;
       /** When an entity is forgotten; null while it has no anchor. */
       expiresAt: (s: S) => number | null;
+      /** Called when an anchored entity is forgotten (its figures are final). */
+      onExpired?: (ctx: StepContext, s: S) => void;
     },
   ) {}
 
@@ -39,16 +41,17 @@ export class AnchoredEntities<T extends Topic, S extends Anchored<EventByTopic[T
    * `orphan`; an anchored entity is forgotten once `expireBefore` passes its expiry, one without an
    * anchor once nothing waits. Writes the result; returns null when nothing is left.
    */
-  private settle(ctx: StepContext, id: string, s: S, orphanBefore: number, expireBefore: number): S | null {
+  private settle(ctx: StepContext, id: string, s: S, horizon: number): S | null {
     const k = this.o.key(id);
-    if (s.waiting.some((w) => w.event.event_time < orphanBefore)) {
-      const orphans = s.waiting.filter((w) => w.event.event_time < orphanBefore).sort(byMark);
+    if (s.waiting.some((w) => w.event.event_time < horizon)) {
+      const orphans = s.waiting.filter((w) => w.event.event_time < horizon).sort(byMark);
       for (const w of orphans) deadLetterKept(ctx, this.o.topic, w, 'orphan', this.o.orphanDetail(id));
-      s.waiting = s.waiting.filter((w) => w.event.event_time >= orphanBefore);
+      s.waiting = s.waiting.filter((w) => w.event.event_time >= horizon);
       ctx.state.set(k, s);
     }
     const expires = this.o.expiresAt(s);
-    if (expires === null ? !s.waiting.length : expires < expireBefore) {
+    if (expires === null ? !s.waiting.length : expires < horizon) {
+      if (expires !== null) this.o.onExpired?.(ctx, s);
       ctx.state.delete(k);
       return null;
     }
@@ -61,7 +64,7 @@ export class AnchoredEntities<T extends Topic, S extends Anchored<EventByTopic[T
    */
   current(ctx: StepContext, id: string): S | null {
     const stored = ctx.state.get<S>(this.o.key(id));
-    return stored ? this.settle(ctx, id, stored, ctx.horizon, ctx.horizon) : null;
+    return stored ? this.settle(ctx, id, stored, ctx.horizon) : null;
   }
 
   /** Keeps an event waiting for the anchor (filed to become an orphan) and writes the entity. */
@@ -84,34 +87,25 @@ export class AnchoredEntities<T extends Topic, S extends Anchored<EventByTopic[T
     s.expiryTimer = this.o.expiry.schedule(ctx.state, id, this.o.expiresAt(s)!, s.expiryTimer);
   }
 
-  /** Dead-letters the orphans the horizon passed, then forgets the entities the stream-time horizon expired. */
+  /** Dead-letters the orphans the horizon passed, then forgets the entities it expired. */
   closeWindows(ctx: StepContext): void {
     const { key, orphans, expiry, expiresAt } = this.o;
-    const safe = safeHorizon(ctx);
     const load = (id: string) => ctx.state.get<S>(key(id));
     orphans.takeDue(ctx.state, ctx.horizon, load, (s) => s.orphanTimer, (id, s) => {
       s.orphanTimer = null;
-      const left = this.settle(ctx, id, s, ctx.horizon, safe);
+      const left = this.settle(ctx, id, s, ctx.horizon);
       if (!left) return;
       const first = earliestWaiting(left);
       if (first !== null) left.orphanTimer = orphans.schedule(ctx.state, id, first, null);
       ctx.state.set(key(id), left);
     });
-    expiry.takeDue(ctx.state, safe, load, (s) => s.expiryTimer, (id, s) => {
+    expiry.takeDue(ctx.state, ctx.horizon, load, (s) => s.expiryTimer, (id, s) => {
       s.expiryTimer = null;
-      const left = this.settle(ctx, id, s, ctx.horizon, safe);
+      const left = this.settle(ctx, id, s, ctx.horizon);
       if (!left) return;
       const expires = expiresAt(left);
       if (expires !== null) left.expiryTimer = expiry.schedule(ctx.state, id, expires, null);
       ctx.state.set(key(id), left);
-    });
-  }
-
-  /** The earliest waiting event (an orphan once a horizon passes it); expiry is not counted, an idle flush does not expire. */
-  earliestOrphan(state: KeyedState): number | null {
-    return this.o.orphans.earliest(state, (id, bucket) => {
-      const s = state.get<S>(this.o.key(id));
-      return s && s.orphanTimer === bucket ? earliestWaiting(s) : null;
     });
   }
 }

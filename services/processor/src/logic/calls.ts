@@ -19,11 +19,10 @@
  * them in. A waiting event earlier in event time than the OFFERED that later arrives counts if it
  * is still waiting then (the events of one call normally follow its OFFERED).
  *
- * A call's state is forgotten once the stream-time horizon (stream time − allowed lateness) is
- * 24 h past its last event. An event for it after that is a new, OFFERED-less call: it waits and
- * becomes an `orphan`. Expiry follows stream time only: an idle flush (horizon = wall clock,
- * possibly far ahead during a replay) dead-letters orphans but never forgets a call, so a replay
- * that pauses and resumes does not lose its calls in flight.
+ * A call's state is forgotten once the horizon (stream time − allowed lateness) is 24 h past its
+ * last event. An event for it after that is a new, OFFERED-less call: it waits and becomes an
+ * `orphan`. Until then any of its figures can still change (a first ANSWERED, ENDED…), so the
+ * OFFERED times of the calls in state bound where the partition's call figures are final.
  *
  * To keep results independent of flush boundaries, onEvent first does to the event's call what a
  * closeWindows at the current horizon would have done (orphans, expiry) before using its state.
@@ -32,16 +31,18 @@
  *   call:<call_id>        CallState
  *   call-orphans          sorted minute numbers that hold orphan timers; call-orphans:<minute> → call ids
  *   call-expiry           sorted minute numbers that hold expiry timers; call-expiry:<minute> → call ids
+ *   call-open             OFFERED minutes of the calls in state (OpenTimes)
  * Timers let closeWindows touch only what is due instead of scanning every call (see DueIndex,
  * AnchoredEntities); minute buckets keep the per-flush state delta small (a bucket holds the calls
  * of one minute).
  */
 import type { ConsumedMessage } from '@cs/kafka';
 import type { CallEvent } from '@cs/schemas';
-import type { KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import type { Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { AnchoredEntities, type Anchored } from './anchored.ts';
 import { DueIndex } from './due-index.ts';
 import { emitChange, markOf, precedes, type Contribution, type Mark } from './kept.ts';
+import { OpenTimes } from './open-times.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -70,6 +71,8 @@ export interface CallState extends Anchored<CallEvent> {
 
 export const CALL_PREFIX = 'call:';
 export const callKey = (callId: string) => `${CALL_PREFIX}${callId}`;
+const CALL_METRICS = ['human_answer_rate', 'service_level_20s', 'abandon_rate', 'human_aht_seconds'] as const;
+const OPEN = new OpenTimes('call-open', MINUTE);
 const CALLS = new AnchoredEntities({
   topic: 'cs.calls',
   key: callKey,
@@ -77,6 +80,7 @@ const CALLS = new AnchoredEntities({
   expiry: new DueIndex('call-expiry', MINUTE),
   orphanDetail: (id) => `call ${id} has no OFFERED`,
   expiresAt: (s: CallState) => (s.offered ? s.last + CALL_EXPIRY_MS : null),
+  onExpired: (ctx, s: CallState) => OPEN.remove(ctx.state, s.offered!.time),
 });
 
 const newCall = (last: number): CallState => ({ offered: null, answered: null, abandoned: null, ended: null, last, waiting: [], orphanTimer: null, expiryTimer: null });
@@ -121,6 +125,7 @@ function count(s: CallState, e: CallEvent): boolean {
 export const callsLogic: TopicLogic<CallEvent> = {
   topic: 'cs.calls',
   rawTable: 'raw_calls',
+  metrics: CALL_METRICS,
 
   onEvent(ctx: StepContext, event: CallEvent, msg: ConsumedMessage): StepResult {
     const id = event.call_id;
@@ -135,7 +140,10 @@ export const callsLogic: TopicLogic<CallEvent> = {
     }
 
     const before = callContribution(s);
+    const offeredBefore = s.offered?.time ?? null;
     const counted = count(s, event);
+    if (s.offered && offeredBefore === null) OPEN.add(ctx.state, s.offered.time);
+    else if (s.offered && offeredBefore !== null) OPEN.move(ctx.state, offeredBefore, s.offered.time);
     if (counted && event.type === 'OFFERED' && s.waiting.length) {
       // The events that waited for this OFFERED: the first of each type counts.
       for (const e of CALLS.release(s)) count(s, e);
@@ -150,7 +158,8 @@ export const callsLogic: TopicLogic<CallEvent> = {
     CALLS.closeWindows(ctx);
   },
 
-  earliestWindowEnd(state: KeyedState): number | null {
-    return CALLS.earliestOrphan(state);
+  settled(ctx: StepContext): Settled {
+    const open = OPEN.earliest(ctx.state) ?? ctx.horizon;
+    return Object.fromEntries(CALL_METRICS.map((m) => [m, open]));
   },
 };

@@ -18,20 +18,23 @@
  * with still no FILED it is dead-lettered `orphan`. A FILED arriving while they wait takes them in.
  *
  * A complaint is kept 400 days after its FILED (an UPHELD can come weeks later), then forgotten
- * once the stream-time horizon (stream time − lateness; an idle flush never expires) passes that;
- * an UPHELD after that waits and becomes an `orphan`.
+ * once the horizon (stream time − lateness) passes that; an UPHELD after that waits and becomes an
+ * `orphan`. So upheld figures are final only where no complaint without an UPHELD is kept
+ * (complaint-open); complaints_per_10k moves only with a FILED, which cannot be older than the horizon.
  *
  * State (JSON):
  *   complaint:<complaint_id>   ComplaintState
  *   complaint-orphans          sorted minute numbers holding orphan timers; complaint-orphans:<minute> → ids
  *   complaint-expiry           sorted day numbers holding expiry timers;    complaint-expiry:<day> → ids
+ *   complaint-open             FILED days of the complaints kept without an UPHELD (OpenTimes)
  */
 import type { ConsumedMessage } from '@cs/kafka';
 import type { ComplaintEvent } from '@cs/schemas';
-import type { KeyedState, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import type { Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { AnchoredEntities, type Anchored } from './anchored.ts';
 import { DueIndex } from './due-index.ts';
 import { deadLetterKept, emitChange, markOf, precedes, type Contribution, type Waiting } from './kept.ts';
+import { OpenTimes } from './open-times.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -55,6 +58,16 @@ export interface ComplaintState extends Anchored<ComplaintEvent> {
 
 export const COMPLAINT_PREFIX = 'complaint:';
 export const complaintKey = (complaintId: string) => `${COMPLAINT_PREFIX}${complaintId}`;
+/** FILED times of the complaints kept without an UPHELD: their upheld figure can still change. */
+const OPEN = new OpenTimes('complaint-open', DAY);
+/** The FILED time a complaint is counted under in OPEN (null: not counted there). */
+const openTime = (s: ComplaintState): number | null => (s.filed && !s.upheld ? s.filed.event.event_time : null);
+function trackOpen(ctx: StepContext, before: number | null, after: number | null): void {
+  if (before === after) return;
+  if (before !== null) OPEN.remove(ctx.state, before);
+  if (after !== null) OPEN.add(ctx.state, after);
+}
+
 const COMPLAINTS = new AnchoredEntities({
   topic: 'cs.complaints',
   key: complaintKey,
@@ -62,6 +75,7 @@ const COMPLAINTS = new AnchoredEntities({
   expiry: new DueIndex('complaint-expiry', DAY),
   orphanDetail: (id) => `complaint ${id} has no FILED`,
   expiresAt: (s: ComplaintState) => (s.filed ? s.filed.event.event_time + COMPLAINT_EXPIRY_MS : null),
+  onExpired: (ctx, s: ComplaintState) => trackOpen(ctx, openTime(s), null),
 });
 
 const newComplaint = (): ComplaintState => ({ filed: null, upheld: null, rejected: null, invalidFiled: [], waiting: [], orphanTimer: null, expiryTimer: null });
@@ -95,6 +109,7 @@ function countOutcome(s: ComplaintState, e: ComplaintEvent): boolean {
 export const complaintsLogic: TopicLogic<ComplaintEvent> = {
   topic: 'cs.complaints',
   rawTable: 'raw_complaints',
+  metrics: ['complaints_per_10k', 'upheld_complaints_per_10k'],
 
   onEvent(ctx: StepContext, event: ComplaintEvent, msg: ConsumedMessage): StepResult {
     const id = event.complaint_id;
@@ -110,13 +125,16 @@ export const complaintsLogic: TopicLogic<ComplaintEvent> = {
         return OK;
       }
       const before = complaintContribution(s);
+      const openBefore = openTime(s);
       if (!countOutcome(s, event)) return DUPLICATE;
+      trackOpen(ctx, openBefore, openTime(s));
       emitChange(ctx, before, complaintContribution(s));
       ctx.state.set(k, s);
       return OK;
     }
 
     const before = complaintContribution(s);
+    const openBefore = openTime(s);
     if (s.filed) {
       const counted = s.filed;
       if (counted.event.event_id === event.event_id || s.invalidFiled.includes(event.event_id)) return DUPLICATE;
@@ -133,6 +151,7 @@ export const complaintsLogic: TopicLogic<ComplaintEvent> = {
       // The outcomes that waited for this FILED: the first of each type counts.
       for (const e of COMPLAINTS.release(s)) countOutcome(s, e);
     }
+    trackOpen(ctx, openBefore, openTime(s));
     emitChange(ctx, before, complaintContribution(s));
     COMPLAINTS.fileExpiry(ctx, id, s);
     ctx.state.set(k, s);
@@ -143,7 +162,7 @@ export const complaintsLogic: TopicLogic<ComplaintEvent> = {
     COMPLAINTS.closeWindows(ctx);
   },
 
-  earliestWindowEnd(state: KeyedState): number | null {
-    return COMPLAINTS.earliestOrphan(state);
+  settled(ctx: StepContext): Settled {
+    return { upheld_complaints_per_10k: OPEN.earliest(ctx.state) ?? ctx.horizon };
   },
 };

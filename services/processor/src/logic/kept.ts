@@ -1,8 +1,9 @@
 /**
- * Helpers for logics that keep events in state until they are decided: ordering marks, the
- * stream-time horizon, dead letters rebuilt from kept events, and metric corrections.
+ * Helpers for logics that keep events in state until they are decided: ordering marks, dead
+ * letters rebuilt from kept events, and metric corrections.
  */
 import type { ConsumedMessage } from '@cs/kafka';
+import type { MetricId } from '@cs/catalog';
 import { encodeEvent, messageKey, type AnyEvent, type EventByTopic, type Topic } from '@cs/schemas';
 import type { DeadLetterReason, Dimensions, StepContext } from '../engine/types.ts';
 
@@ -26,9 +27,6 @@ export const markOf = (e: { event_time: number; event_id: string }): Mark => ({ 
 
 export const byMark = <E extends { event_time: number; event_id: string }>(a: Waiting<E>, b: Waiting<E>): number =>
   a.event.event_time - b.event.event_time || (a.event.event_id < b.event.event_id ? -1 : a.event.event_id > b.event.event_id ? 1 : 0);
-
-/** The stream-time horizon: nothing older than this can still be accepted (an idle horizon may be ahead of it). */
-export const safeHorizon = (ctx: StepContext): number => ctx.streamTime - ctx.rules.allowedLatenessMs;
 
 /**
  * Dead-letters an event kept in state, rebuilding its message: same topic, partition and offset,
@@ -56,7 +54,7 @@ export function deadLetterKept<T extends Topic>(ctx: StepContext, topic: T, kept
 export interface Contribution {
   time: number;
   dims: Dimensions;
-  values: Record<string, [number, number]>;
+  values: Partial<Record<MetricId, [number, number]>>;
 }
 
 const sameDims = (a: Dimensions, b: Dimensions) => a.business_unit === b.business_unit && a.product === b.product && a.channel === b.channel;
@@ -64,18 +62,20 @@ const sameDims = (a: Dimensions, b: Dimensions) => a.business_unit === b.busines
 /**
  * Emits what changes the sums from `before` to `after`: per-metric differences when both are
  * attributed to the same time and dims, else `before` retracted and `after` added. With no
- * `before`, `after` is emitted whole (zero entries included, so their rows exist).
+ * `before`, `after` is emitted whole.
  */
 export function emitChange(ctx: StepContext, before: Contribution | null, after: Contribution | null): void {
   if (before && after && before.time === after.time && sameDims(before.dims, after.dims)) {
-    const metrics = new Set([...Object.keys(before.values), ...Object.keys(after.values)]);
-    for (const m of metrics) {
+    for (const m of new Set([...metricsOf(before), ...metricsOf(after)])) {
       const [n0, d0] = before.values[m] ?? [0, 0];
       const [n1, d1] = after.values[m] ?? [0, 0];
       if (n1 !== n0 || d1 !== d0) ctx.emit.metric(m, after.time, after.dims, n1 - n0, d1 - d0);
     }
     return;
   }
-  if (before) for (const [m, [n, d]] of Object.entries(before.values)) ctx.emit.metric(m, before.time, before.dims, -n, -d);
-  if (after) for (const [m, [n, d]] of Object.entries(after.values)) ctx.emit.metric(m, after.time, after.dims, n, d);
+  if (before) for (const m of metricsOf(before)) ctx.emit.metric(m, before.time, before.dims, -before.values[m]![0], -before.values[m]![1]);
+  if (after) for (const m of metricsOf(after)) ctx.emit.metric(m, after.time, after.dims, after.values[m]![0], after.values[m]![1]);
 }
+
+/** The metrics a contribution holds (its keys are metric ids). */
+const metricsOf = (c: Contribution) => Object.keys(c.values) as MetricId[];

@@ -1,32 +1,39 @@
 /**
- * Proactive outreach (SPEC §3, §6): a CONTACTED is retained when the first RETAINED or CHURNED of
- * the same user (any product) with event_time in [CONTACTED, CONTACTED + CS_RETENTION_WINDOW]
- * (inclusive both ends; ties by event_id) is RETAINED. It is decided once the horizon passes that
- * first outcome, or passes the window end with no outcome (not retained). Then
- * `outreach_retention_rate` gets 1 in its denominator (and 1 in its numerator if retained), in the
- * buckets of the CONTACTED, and one `outreach_outcomes` row is written.
+ * Proactive outreach (SPEC §3, §6), live (SPEC §4): a CONTACTED is retained when the first RETAINED
+ * or CHURNED of the same user (any product) with event_time in [CONTACTED, CONTACTED +
+ * CS_RETENTION_WINDOW] (inclusive both ends; ties by event_id) is RETAINED.
+ *
+ * An outcome decides at once: `outreach_retention_rate` gets 1 in its denominator (and 1 in its
+ * numerator if retained) in the buckets of the CONTACTED, and an `outreach_outcomes` row is written.
+ * An earlier outcome arriving later (within the allowed lateness) replaces it: the old decision is
+ * retracted. With no outcome the outreach is decided (not retained) when the horizon passes the
+ * window end. It is final once the horizon passes its decisive instant (the first outcome, or the
+ * window end): no event can change it any more.
  *
  * State, one key per user (`o:<user_id>`), plus the `d:` keys of dedup.ts:
- *   open      CONTACTED events not yet decided
- *   outcomes  RETAINED / CHURNED kept while they can still decide something: until the safe horizon
- *             (stream time − lateness, below which nothing can arrive) passes them
- *   decided   tombstones of outreaches decided early by an idle flush (horizon = wall clock, ahead of
- *             the safe horizon): an outcome arriving later that would have changed one is `late`
- *   due       earliest instant a horizon passing it decides an open outreach (null: none open)
- *   wake      earliest instant a horizon passing it gives closeWindows anything to do (≤ due)
- * In steady state (no idle flush) `decided` stays empty and outcomes live about one lateness.
+ *   open      CONTACTED events not final yet, with what each counts now
+ *   outcomes  RETAINED / CHURNED kept while they can still decide something (until the horizon
+ *             passes them: nothing older can arrive)
+ *   filed     the `outreach-due` bucket (hours) the user is filed under for its next due instant
+ * and `outreach-open`: the CONTACTED hours of the open outreaches, bounding where figures are final.
  */
 import type { ConsumedMessage } from '@cs/kafka';
 import type { OutreachEvent } from '@cs/schemas';
-import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
+import { TABLES, type OutreachOutcomeRow } from '@cs/storage';
+import type { Dimensions, Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
-import { safeHorizon } from './kept.ts';
+import { DueIndex } from './due-index.ts';
+import { OpenTimes } from './open-times.ts';
 
 export const OUTREACH_METRIC = 'outreach_retention_rate';
-export const OUTREACH_TABLE = 'outreach_outcomes';
+export const OUTREACH_TABLE = TABLES.outreachOutcomes;
 export const OUTREACH_PREFIX = 'o:';
 
-/** An undecided CONTACTED (JSON-serialisable). */
+const HOUR = 3_600_000;
+const DUE = new DueIndex('outreach-due', HOUR);
+const OPEN = new OpenTimes('outreach-open', HOUR);
+
+/** A CONTACTED not final yet (JSON-serialisable). */
 export interface OpenOutreach {
   /** event_id of the CONTACTED (the tie-breaker and idempotency key). */
   id: string;
@@ -36,6 +43,8 @@ export interface OpenOutreach {
   product: string;
   channel: string;
   campaign: string;
+  /** Counted now: 1 retained, 0 not retained, null undecided. */
+  counted: 0 | 1 | null;
 }
 
 export interface OutcomeRecord {
@@ -44,43 +53,10 @@ export interface OutcomeRecord {
   retained: boolean;
 }
 
-/**
- * An outreach decided while outcomes before its decisive instant could still arrive (only after an
- * idle flush): an outcome (t, id) with t ≥ c that sorts before (f, fid) would have changed it.
- * fid = null: decided by the window elapsing, so any outcome with c ≤ t ≤ f would have changed it.
- */
-export interface DecidedTombstone {
-  c: number;
-  f: number;
-  fid: string | null;
-}
-
 export interface OutreachUserState {
   open: OpenOutreach[];
   outcomes: OutcomeRecord[];
-  decided: DecidedTombstone[];
-  /** Earliest instant a horizon passing it decides an open outreach (null: none open). */
-  due: number | null;
-  /** Earliest instant a horizon passing it gives closeWindows work for this user: a decision or clean-up. */
-  wake: number | null;
-}
-
-export type OutreachOutcome = 'RETAINED' | 'CHURNED' | 'NONE';
-
-/** One row of `outreach_outcomes`. */
-export interface OutreachOutcomeRow {
-  outreach_id: string;
-  user_id: string;
-  business_unit: string;
-  product: string;
-  channel: string;
-  campaign: string;
-  /** epoch ms */
-  contacted_at: number;
-  outcome: OutreachOutcome;
-  /** epoch ms, null when outcome = 'NONE' */
-  outcome_at: number | null;
-  retained: boolean;
+  filed: number | null;
 }
 
 export const outreachKey = (userId: string) => `${OUTREACH_PREFIX}${userId}`;
@@ -98,111 +74,112 @@ export function firstOutcome(o: { t: number }, outcomes: readonly OutcomeRecord[
   return first;
 }
 
-/** The instant at which a horizon passing it decides `o` with what is known now. */
-function decisionInstant(o: OpenOutreach, outcomes: readonly OutcomeRecord[], windowMs: number): number {
-  return firstOutcome(o, outcomes, windowMs)?.t ?? o.t + windowMs;
+const dimsOf = (o: OpenOutreach): Dimensions => ({ business_unit: o.business_unit, product: o.product, channel: o.channel });
+
+/**
+ * Counts `o` as its first outcome (or, once the window ended, its absence) decides it now,
+ * retracting what it counted before, and writes its row. Returns whether it is final.
+ */
+function recount(ctx: StepContext, userId: string, o: OpenOutreach, outcomes: readonly OutcomeRecord[]): boolean {
+  const windowMs = ctx.rules.retentionWindowMs;
+  const first = firstOutcome(o, outcomes, windowMs);
+  const decisive = first ? first.t : o.t + windowMs;
+  const final = decisive < ctx.horizon;
+  const now: 0 | 1 | null = first ? (first.retained ? 1 : 0) : final ? 0 : null;
+  if (now !== o.counted) {
+    if (o.counted !== null) ctx.emit.metric(OUTREACH_METRIC, o.t, dimsOf(o), -o.counted, -1);
+    if (now !== null) ctx.emit.metric(OUTREACH_METRIC, o.t, dimsOf(o), now, 1);
+    o.counted = now;
+  }
+  if (now !== null || final) {
+    ctx.emit.upsert(OUTREACH_TABLE, o.outreach_id, {
+      outreach_id: o.outreach_id,
+      user_id: userId,
+      business_unit: o.business_unit,
+      product: o.product,
+      channel: o.channel,
+      campaign: o.campaign,
+      contacted_at: o.t,
+      outcome: first ? (first.retained ? 'RETAINED' : 'CHURNED') : 'NONE',
+      outcome_at: first ? first.t : null,
+      retained: now === 1,
+      final,
+    } satisfies Omit<OutreachOutcomeRow, 'version'>);
+  }
+  return final;
 }
 
-const minOf = (values: Iterable<number>): number | null => {
-  let min: number | null = null;
-  for (const v of values) if (min === null || v < min) min = v;
-  return min;
-};
-
-type UserLists = Omit<OutreachUserState, 'due' | 'wake'>;
-
-function save(ctx: StepContext, userId: string, s: UserLists): void {
-  if (!s.open.length && !s.outcomes.length && !s.decided.length) {
-    ctx.state.delete(outreachKey(userId));
+/**
+ * Recounts the user's open outreaches `which` and forgets the final ones; with `all`, every one is
+ * recounted and outcomes nothing can need are forgotten. Files and writes the user.
+ */
+function settleUser(ctx: StepContext, userId: string, s: OutreachUserState, which: ((o: OpenOutreach) => boolean) | 'all'): void {
+  const windowMs = ctx.rules.retentionWindowMs;
+  const open: OpenOutreach[] = [];
+  for (const o of s.open) {
+    if ((which === 'all' || which(o)) && recount(ctx, userId, o, s.outcomes)) OPEN.remove(ctx.state, o.t);
+    else open.push(o);
+  }
+  // After a recount of all, every open outreach left has no known outcome before the horizon, so an
+  // outcome below it can serve no one: neither them nor a CONTACTED still to come (it would be late).
+  const outcomes = which === 'all' ? s.outcomes.filter((x) => x.t >= ctx.horizon) : s.outcomes;
+  const k = outreachKey(userId);
+  if (!open.length && !outcomes.length) {
+    ctx.state.delete(k);
     return;
   }
-  const windowMs = ctx.rules.retentionWindowMs;
-  const due = minOf(s.open.map((o) => decisionInstant(o, s.outcomes, windowMs)));
-  const wake = minOf([...(due === null ? [] : [due]), ...s.outcomes.map((x) => x.t), ...s.decided.map((d) => d.f)]);
-  ctx.state.set(outreachKey(userId), { ...s, due, wake } satisfies OutreachUserState);
+  let wake: number | null = null;
+  for (const o of open) {
+    const decisive = firstOutcome(o, outcomes, windowMs)?.t ?? o.t + windowMs;
+    if (wake === null || decisive < wake) wake = decisive;
+  }
+  for (const x of outcomes) if (wake === null || x.t < wake) wake = x.t;
+  const filed = DUE.schedule(ctx.state, userId, wake!, s.filed);
+  ctx.state.set(k, { open, outcomes, filed } satisfies OutreachUserState);
 }
-
-const dimsOf = (o: OpenOutreach): Dimensions => ({ business_unit: o.business_unit, product: o.product, channel: o.channel });
 
 export const outreachLogic: TopicLogic<OutreachEvent> = {
   topic: 'cs.outreach',
   rawTable: 'raw_outreach',
+  metrics: [OUTREACH_METRIC],
 
   onEvent(ctx: StepContext, event: OutreachEvent, _msg: ConsumedMessage): StepResult {
     if (seenBefore(ctx.state, event.event_id, event.event_time)) return { kind: 'drop', why: 'duplicate' };
-    const s = ctx.state.get<OutreachUserState>(outreachKey(event.user_id)) ?? { open: [], outcomes: [], decided: [], due: null, wake: null };
+    const s = ctx.state.get<OutreachUserState>(outreachKey(event.user_id)) ?? { open: [], outcomes: [], filed: null };
+    const t = event.event_time;
     if (event.type === 'CONTACTED') {
       const o: OpenOutreach = {
         id: event.event_id,
         outreach_id: event.outreach_id ?? event.event_id,
-        t: event.event_time,
+        t,
         business_unit: event.business_unit,
         product: event.product,
         channel: event.channel,
         campaign: event.campaign,
+        counted: null,
       };
-      save(ctx, event.user_id, { open: [...s.open, o], outcomes: s.outcomes, decided: s.decided });
+      OPEN.add(ctx.state, t);
+      settleUser(ctx, event.user_id, { ...s, open: [...s.open, o] }, (x) => x === o);
       return { kind: 'ok' };
     }
-    // Only after an idle flush decided ahead of the safe horizon: this outcome comes too late to change it.
-    const t = event.event_time;
-    const spoiled = s.decided.find((d) => t >= d.c && (d.fid === null ? t <= d.f : before(t, event.event_id, d.f, d.fid)));
-    if (spoiled) {
-      return { kind: 'dead_letter', reason: 'late', detail: `an outreach of user ${event.user_id} contacted at ${new Date(spoiled.c).toISOString()} was already decided` };
-    }
     const x: OutcomeRecord = { id: event.event_id, t, retained: event.type === 'RETAINED' };
-    save(ctx, event.user_id, { open: s.open, outcomes: [...s.outcomes, x], decided: s.decided });
+    const windowMs = ctx.rules.retentionWindowMs;
+    settleUser(ctx, event.user_id, { ...s, outcomes: [...s.outcomes, x] }, (o) => o.t <= t && t <= o.t + windowMs);
     return { kind: 'ok' };
   },
 
-  earliestWindowEnd(state): number | null {
-    let earliest: number | null = null;
-    for (const [, value] of state.entries(OUTREACH_PREFIX)) {
-      const due = (value as OutreachUserState).due;
-      if (due !== null && (earliest === null || due < earliest)) earliest = due;
-    }
-    return earliest;
+  closeWindows(ctx: StepContext): void {
+    DUE.takeDue(
+      ctx.state,
+      ctx.horizon,
+      (userId) => ctx.state.get<OutreachUserState>(outreachKey(userId)),
+      (s) => s.filed,
+      (userId, s) => settleUser(ctx, userId, { ...s, filed: null }, 'all'),
+    );
+    forgetSeenBefore(ctx.state, ctx.horizon);
   },
 
-  closeWindows(ctx: StepContext): void {
-    const windowMs = ctx.rules.retentionWindowMs;
-    const horizon = ctx.horizon;
-    const safe = safeHorizon(ctx);
-    for (const [k, value] of ctx.state.entries(OUTREACH_PREFIX)) {
-      const s = value as OutreachUserState;
-      if (s.wake === null || s.wake >= horizon) continue;
-      const userId = k.slice(OUTREACH_PREFIX.length);
-      const open: OpenOutreach[] = [];
-      const decided = s.decided.filter((d) => d.f >= safe);
-      for (const o of s.open) {
-        const first = firstOutcome(o, s.outcomes, windowMs);
-        const end = o.t + windowMs;
-        if (first ? first.t >= horizon : end >= horizon) {
-          open.push(o);
-          continue;
-        }
-        const retained = first?.retained ?? false;
-        ctx.emit.metric(OUTREACH_METRIC, o.t, dimsOf(o), retained ? 1 : 0, 1);
-        ctx.emit.row(OUTREACH_TABLE, {
-          outreach_id: o.outreach_id,
-          user_id: userId,
-          business_unit: o.business_unit,
-          product: o.product,
-          channel: o.channel,
-          campaign: o.campaign,
-          contacted_at: o.t,
-          outcome: first ? (first.retained ? 'RETAINED' : 'CHURNED') : 'NONE',
-          outcome_at: first ? first.t : null,
-          retained,
-        } satisfies OutreachOutcomeRow);
-        const tomb: DecidedTombstone = first ? { c: o.t, f: first.t, fid: first.id } : { c: o.t, f: end, fid: null };
-        if (tomb.f >= safe) decided.push(tomb);
-      }
-      // Every open outreach left has no known outcome before the horizon, so an outcome below the
-      // safe horizon can serve no one: neither them nor a CONTACTED still to come (it would be late).
-      const outcomes = s.outcomes.filter((x) => x.t >= safe);
-      save(ctx, userId, { open, outcomes, decided });
-    }
-    forgetSeenBefore(ctx.state, safe);
+  settled(ctx: StepContext): Settled {
+    return { [OUTREACH_METRIC]: OPEN.earliest(ctx.state) ?? ctx.horizon };
   },
 };

@@ -4,15 +4,15 @@
  * (business_unit, product, channel).
  *
  * Stateless but for redelivery detection (dedup.ts: `d:<minute>` → event ids), forgotten once the
- * stream-time horizon passes them (never by an idle flush: see surveys.ts).
+ * horizon passes them.
  */
 import type { QaEvent } from '@cs/schemas';
 import type { StepContext, StepResult, TopicLogic } from '../engine/types.ts';
-import { safeHorizon } from './kept.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
 
 export const qaLogic: TopicLogic<QaEvent> = {
   topic: 'cs.qa',
+  metrics: ['qa_avg_score', 'qa_pass_rate'],
   rawTable: 'raw_qa',
 
   onEvent(ctx: StepContext, event: QaEvent): StepResult {
@@ -24,9 +24,9 @@ export const qaLogic: TopicLogic<QaEvent> = {
   },
 
   closeWindows(ctx: StepContext): void {
-    forgetSeenBefore(ctx.state, safeHorizon(ctx));
+    forgetSeenBefore(ctx.state, ctx.horizon);
   },
 
-  /** Nothing is finalised by a horizon; the dedup ids expire with stream time, which an idle flush does not move. */
-  earliestWindowEnd: () => null,
+  /** Every figure is final once the horizon passes it. */
+  settled: () => ({}),
 };

@@ -6,17 +6,15 @@
  * likewise when handled_by = SELF_SERVICE. An invalid response is kept in the raw table only.
  *
  * Stateless but for redelivery detection (dedup.ts: `d:<minute>` → event ids). Ids are forgotten
- * once the stream-time horizon (stream time − lateness) passes them, never by an idle flush's
- * wall-clock horizon: lateness is judged on stream time only, so after an idle flush a redelivery
- * within the lateness is still accepted by the engine and must still be recognised here.
+ * once the horizon (stream time − lateness) passes them: an older redelivery is late anyway.
  */
 import type { SurveyEvent } from '@cs/schemas';
 import type { StepContext, StepResult, TopicLogic } from '../engine/types.ts';
-import { safeHorizon } from './kept.ts';
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
 
 export const surveysLogic: TopicLogic<SurveyEvent> = {
   topic: 'cs.surveys',
+  metrics: ['satisfaction_top_box', 'self_service_satisfaction'],
   rawTable: 'raw_surveys',
 
   onEvent(ctx: StepContext, event: SurveyEvent): StepResult {
@@ -31,9 +29,9 @@ export const surveysLogic: TopicLogic<SurveyEvent> = {
   },
 
   closeWindows(ctx: StepContext): void {
-    forgetSeenBefore(ctx.state, safeHorizon(ctx));
+    forgetSeenBefore(ctx.state, ctx.horizon);
   },
 
-  /** Nothing is finalised by a horizon; the dedup ids expire with stream time, which an idle flush does not move. */
-  earliestWindowEnd: () => null,
+  /** Every figure is final once the horizon passes it. */
+  settled: () => ({}),
 };

@@ -1,4 +1,4 @@
-import type { KeyedState } from './types.ts';
+import type { KeyedState } from '../src/engine/types.ts';
 
 export interface StateDelta {
   set: Record<string, unknown>;
@@ -9,7 +9,7 @@ export interface StateDelta {
 const namespaceOf = (key: string) => key.slice(0, key.indexOf(':') + 1);
 
 /**
- * In-memory keyed state that records which keys a flush changed, for the write-ahead log. Keys
+ * In-memory keyed state for the logic tests (the engine keeps state in lmdb: state-store.ts). Keys
  * are grouped by namespace (`s:`, `f:`, `d:` …) so a scan of one namespace does not walk the others.
  */
 export class TrackedState implements KeyedState {

@@ -1,0 +1,211 @@
+/**
+ * Freshness probe (issue 8, SPEC §4: p99 ≤ 2 s at half the maximum sustained rate): the pipeline runs
+ * as `npm start` runs it (bench/freshness-worker.ts: processor + embedded store + ingest API, in its
+ * own process) while the live simulator sends traffic at a given rate from this process. Probe
+ * contacts go through the ingest API — STARTED 30 s ago and ENDED now, each under its own
+ * business unit — and the time from the ENDED's 202 to the probe's self_service_share row being
+ * queryable in cs.metrics (through the read-only SQL endpoint, as an analyst or Grafana reads it)
+ * is measured.
+ *
+ * Standalone: `npx tsx bench/freshness.ts [--rate EVENTS_PER_S] [--probes N]` (npm run bench runs it
+ * after the throughput phases, at half the measured end-to-end rate).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createEventProducer } from '@cs/producer';
+import type { SessionEvent } from '@cs/schemas';
+import { startLiveSimulator } from '@cs/simulator';
+import type { FreshnessWorkerReady } from './freshness-worker.ts';
+
+export interface FreshnessOptions {
+  brokers: string[];
+  /** Target load, events per second (all topics). */
+  eventsPerSecond: number;
+  /** Probe contacts sent (one every `intervalMs`). */
+  probes?: number;
+  intervalMs?: number;
+  warmupMs?: number;
+  timeZone?: string;
+  log?: (line: string) => void;
+}
+
+export interface FreshnessResult {
+  targetEventsPerSecond: number;
+  /** What the simulator actually sent while probing. */
+  sentEventsPerSecond: number;
+  probes: number;
+  /** Probes never seen within 30 s of the last one. */
+  missing: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Summed consumer lag of the processor group at the end of probing. */
+  endLag: number;
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** Events per contact the simulator sends over all topics (sessions ≈ 6.2 plus calls, surveys, …). */
+const EVENTS_PER_CONTACT = 6.6;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function startWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; ready: FreshnessWorkerReady }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/freshness-worker.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = await new Promise<FreshnessWorkerReady>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line) as FreshnessWorkerReady);
+    });
+    child.once('exit', (code) => reject(new Error(`freshness worker exited with ${code} before it was ready`)));
+  });
+  return { child, ready };
+}
+
+async function sql<T>(url: string, query: string): Promise<T[]> {
+  const res = await fetch(`${url}/?default_format=JSONEachRow`, { method: 'POST', body: query });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`SQL endpoint answered ${res.status}: ${text.slice(0, 200)}`);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
+
+async function lagOf(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith('cs_processor_consumer_lag{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+function probeEvents(n: number, runId: string, now: number): SessionEvent[] {
+  const id = `probe-${runId}-${n}`;
+  const base = { business_unit: id, product: 'probe', session_id: id, user_id: id, channel: 'APP', intent: null, agent_id: null };
+  return [
+    { ...base, event_id: `${id}-s`, event_time: now - 30_000, type: 'STARTED', entry: 'SELF_SERVICE' },
+    { ...base, event_id: `${id}-e`, event_time: now, type: 'ENDED', entry: null },
+  ];
+}
+
+export async function runFreshnessProbe(opts: FreshnessOptions): Promise<FreshnessResult> {
+  const log = opts.log ?? (() => {});
+  const probes = opts.probes ?? 200;
+  const intervalMs = opts.intervalMs ?? 150;
+  const warmupMs = opts.warmupMs ?? 15_000;
+  const timeZone = opts.timeZone ?? 'Asia/Shanghai';
+  const runId = Date.now().toString(36);
+  const prefix = `bench-fresh-${runId}.`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'cs-bench-fresh-'));
+  const [ingestPort, sqlPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  const { child, ready } = await startWorker({
+    ...process.env,
+    KAFKA_BROKERS: opts.brokers.join(','),
+    CS_DATA_DIR: dataDir,
+    CS_TOPIC_PREFIX: prefix,
+    CS_TIMEZONE: timeZone,
+    PROCESSOR_GROUP_ID: `${prefix}processor`,
+    INGEST_PORT: String(ingestPort),
+    SQL_PORT: String(sqlPort),
+    PROCESSOR_HTTP_PORT: String(httpPort),
+    CS_SQL_ENDPOINT_FILE: join(dataDir, 'endpoint.json'),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
+  const producer = await createEventProducer({ kafka: { brokers: opts.brokers, clientId: `${prefix}sim`, client: 'kafkajs' }, topicPrefix: prefix });
+  const ratePerMinute = (opts.eventsPerSecond * 60) / EVENTS_PER_CONTACT;
+  const simulator = startLiveSimulator({ ratePerMinute, timeZone, products: 420, idPrefix: runId }, producer);
+  const latencies: number[] = [];
+  const outstanding = new Map<string, number>();
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      if (outstanding.size) {
+        const ids = [...outstanding.keys()].map((id) => `'${id}'`).join(', ');
+        const seen = await sql<{ business_unit: string }>(
+          ready.sqlUrl,
+          `SELECT DISTINCT business_unit FROM cs.metrics WHERE grain = 'minute' AND metric = 'self_service_share' AND business_unit IN (${ids})`,
+        ).catch(() => []);
+        const now = performance.now();
+        for (const { business_unit } of seen) {
+          const sent = outstanding.get(business_unit);
+          if (sent === undefined) continue;
+          latencies.push(now - sent);
+          outstanding.delete(business_unit);
+        }
+      }
+      await sleep(20);
+    }
+  })();
+  try {
+    log(`freshness: warming up ${warmupMs / 1000} s at ${Math.round(opts.eventsPerSecond)} events/s…`);
+    await sleep(warmupMs);
+    const sentBefore = simulator.stats().sent;
+    const t0 = performance.now();
+    for (let n = 0; n < probes; n++) {
+      const next = t0 + n * intervalMs;
+      await sleep(Math.max(0, next - performance.now()));
+      const events = probeEvents(n, runId, Date.now());
+      const res = await fetch(`${ready.ingestUrl}/v1/events/cs.sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+      const at = performance.now();
+      if (res.status !== 202) throw new Error(`probe ${n}: ingest answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+      outstanding.set(events[0]!.business_unit, at);
+      if (n % 50 === 49) log(`freshness: ${n + 1}/${probes} probes sent, ${latencies.length} seen`);
+    }
+    const probingS = (performance.now() - t0) / 1000;
+    const sentEventsPerSecond = (simulator.stats().sent - sentBefore) / probingS;
+    const endLag = await lagOf(ready.metricsUrl).catch(() => NaN);
+    const deadline = performance.now() + 30_000;
+    while (outstanding.size && performance.now() < deadline) await sleep(50);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+      targetEventsPerSecond: opts.eventsPerSecond,
+      sentEventsPerSecond,
+      probes,
+      missing: outstanding.size,
+      p50Ms: percentile(sorted, 50),
+      p95Ms: percentile(sorted, 95),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1] ?? NaN,
+      endLag,
+    };
+  } finally {
+    polling = false;
+    await poller;
+    await simulator.stop();
+    await producer.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { rate: { type: 'string', default: '5000' }, probes: { type: 'string', default: '200' } } });
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  const result = await runFreshnessProbe({ brokers, eventsPerSecond: Number(values.rate), probes: Number(values.probes), log: (l) => process.stderr.write(`${l}\n`) });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { encodeTsv, tsvValue } from '../src/tsv.ts';
+
+describe('TabSeparated encoding', () => {
+  it('escapes what TabSeparated escapes, and writes nulls, booleans and non-finite numbers as ClickHouse reads them', () => {
+    expect(tsvValue('a\tb\nc\\d\re')).toBe('a\\tb\\nc\\\\d\\re');
+    expect(tsvValue(null)).toBe('\\N');
+    expect(tsvValue(undefined)).toBe('\\N');
+    expect([tsvValue(true), tsvValue(false)]).toEqual(['true', 'false']);
+    expect([tsvValue(1.5), tsvValue(1e-7), tsvValue(Number.NaN), tsvValue(-Infinity)]).toEqual(['1.5', '1e-7', 'nan', '-inf']);
+    expect(tsvValue(['b', "q'uote\t"])).toBe("['b','q\\'uote\\t']");
+  });
+
+  it('writes the columns in the given order, one line per row', () => {
+    expect(encodeTsv([{ b: 2, a: 'x' }, { a: 'y', b: null }], ['a', 'b'])).toBe('x\t2\ny\t\\N\n');
+  });
+});

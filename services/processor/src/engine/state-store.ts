@@ -1,0 +1,240 @@
+/**
+ * A partition's keyed state on disk (lmdb, as Kafka Streams keeps its state in RocksDB): a day of
+ * FCR windows, open sessions, outreach windows and dedup ids is not millions of objects on the JS
+ * heap. Values are msgpack-encoded once per flush; the same bytes go to the write-ahead log (the
+ * `done` row's delta) and, after that row is written, to lmdb.
+ *
+ * Reads see, newest first: the writes of the step being run (`dirty`), a bounded cache of decoded
+ * values (the hot sessions), the encoded deltas of flushes stepped but not yet in lmdb (`pending`,
+ * so the next flush can be stepped while the last one is still being written), then lmdb.
+ *
+ * Convention the logics follow: a value read with get() and changed in place is written back with
+ * set() in the same step. Values are never shared between keys.
+ */
+import type { Database, RootDatabase } from 'lmdb';
+import { Packr } from 'msgpackr';
+import type { KeyedState } from './types.ts';
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+export const encodeValue = (v: unknown): Buffer => packr.pack(v);
+export const decodeValue = <T>(b: Uint8Array): T => packr.unpack(b) as T;
+
+/** A flush's state changes: encoded values, or null for a deleted key. */
+export type EncodedDelta = Map<string, Buffer | null>;
+
+/** The meta key holding the seq of the last flush applied to this partition's lmdb database. */
+const APPLIED = '\u0000applied';
+const DELETED = Symbol('deleted');
+const MISSING = Symbol('missing');
+
+export interface LmdbStateOptions {
+  /** Decoded values kept in memory across flushes (least recently used evicted). */
+  cacheEntries?: number;
+}
+
+export class LmdbState implements KeyedState {
+  private dirty = new Map<string, unknown>();
+  private readonly pending: { seq: number; delta: EncodedDelta }[] = [];
+  private readonly cache = new Map<string, unknown>();
+  private readonly cacheEntries: number;
+  private writing: Promise<void> = Promise.resolve();
+  /** Keys changed by the flushes applied since the last snapshot: what an incremental snapshot writes. */
+  private changed = new Set<string>();
+
+  constructor(
+    readonly db: Database<Buffer, string>,
+    opts: LmdbStateOptions = {},
+  ) {
+    this.cacheEntries = opts.cacheEntries ?? 50_000;
+  }
+
+  /** Seq of the last flush whose changes lmdb holds (0: none). */
+  get appliedSeq(): number {
+    const b = this.db.get(APPLIED);
+    return b ? Number(decodeValue<number>(b)) : 0;
+  }
+
+  get<T>(key: string): T | undefined {
+    if (this.dirty.has(key)) {
+      const v = this.dirty.get(key);
+      return v === DELETED ? undefined : (v as T);
+    }
+    if (this.cache.has(key)) {
+      const v = this.cache.get(key);
+      // Least recently used first: move a hit to the end.
+      this.cache.delete(key);
+      this.cache.set(key, v);
+      return v === MISSING ? undefined : (v as T);
+    }
+    let v: unknown = MISSING;
+    let found = false;
+    for (let i = this.pending.length - 1; i >= 0 && !found; i--) {
+      const delta = this.pending[i]!.delta;
+      if (delta.has(key)) {
+        found = true;
+        const b = delta.get(key);
+        if (b) v = decodeValue(b);
+      }
+    }
+    if (!found) {
+      const b = this.db.get(key);
+      if (b) v = decodeValue(b);
+    }
+    this.remember(key, v);
+    return v === MISSING ? undefined : (v as T);
+  }
+
+  private remember(key: string, v: unknown): void {
+    this.cache.set(key, v);
+    if (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  set(key: string, value: unknown): void {
+    this.cache.delete(key);
+    this.dirty.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.cache.delete(key);
+    this.dirty.set(key, DELETED);
+  }
+
+  /** Keys with `prefix`, with their current values (lmdb overlaid with pending and dirty changes). */
+  *entries(prefix: string): IterableIterator<[string, unknown]> {
+    const keys = new Set<string>();
+    for (const { key } of this.db.getRange({ start: prefix, end: `${prefix}\uffff` })) if (key !== APPLIED) keys.add(key);
+    for (const { delta } of this.pending) for (const k of delta.keys()) if (k.startsWith(prefix)) keys.add(k);
+    for (const k of this.dirty.keys()) if (k.startsWith(prefix)) keys.add(k);
+    for (const k of [...keys].sort()) {
+      const v = this.get(k);
+      if (v !== undefined) yield [k, v];
+    }
+  }
+
+  /**
+   * Ends a step: its changes become the encoded delta of flush `seq` (for the log), readable until
+   * applied to lmdb. The decoded values stay in the cache (they equal the encoded ones).
+   */
+  takeDelta(seq: number): EncodedDelta {
+    const delta: EncodedDelta = new Map();
+    for (const [k, v] of this.dirty) {
+      delta.set(k, v === DELETED ? null : encodeValue(v));
+      this.remember(k, v === DELETED ? MISSING : v);
+    }
+    this.dirty = new Map();
+    this.pending.push({ seq, delta });
+    return delta;
+  }
+
+  /**
+   * Applies flush `seq`'s delta to lmdb (after its done row is written), in order; resolves once
+   * committed. `committed` runs right after the commit, before any later flush is applied: lmdb
+   * then holds exactly the state after flush `seq` (where a snapshot reads it).
+   */
+  apply<T>(seq: number, committed?: () => T): Promise<T | undefined> {
+    const entry = this.pending.find((p) => p.seq === seq);
+    const run = this.writing.then(async () => {
+      if (entry) {
+        await this.db.transaction(() => {
+          for (const [k, b] of entry.delta) {
+            if (b) void this.db.put(k, b);
+            else void this.db.remove(k);
+          }
+          void this.db.put(APPLIED, encodeValue(seq));
+        });
+        this.pending.splice(this.pending.indexOf(entry), 1);
+        for (const k of entry.delta.keys()) this.changed.add(k);
+      }
+      return committed?.();
+    });
+    this.writing = run.then(() => undefined);
+    return run;
+  }
+
+  /** The keys changed since the last call (the next incremental snapshot's); `restore` puts them back if it failed. */
+  takeChanged(): Set<string> {
+    const keys = this.changed;
+    this.changed = new Set();
+    return keys;
+  }
+
+  restoreChanged(keys: Iterable<string>): void {
+    for (const k of keys) this.changed.add(k);
+  }
+
+  /**
+   * Writes a logged or snapshotted delta straight to lmdb (restore), recording `seq` as applied.
+   * `changed`: the keys belong in the next incremental snapshot (a logged delta after the last one).
+   */
+  async load(seq: number, delta: Iterable<[string, Buffer | null]>, changed: boolean): Promise<void> {
+    await this.db.transaction(() => {
+      for (const [k, b] of delta) {
+        if (b) void this.db.put(k, b);
+        else void this.db.remove(k);
+        if (changed) this.changed.add(k);
+      }
+      void this.db.put(APPLIED, encodeValue(seq));
+    });
+  }
+
+  /**
+   * Every key and encoded value as lmdb holds them when this is called (a read snapshot: later
+   * commits do not show), for a base snapshot read in chunks.
+   */
+  encodedEntries(): Iterator<[string, Buffer]> {
+    const range = this.db.getRange({ snapshot: true })[Symbol.iterator]();
+    // Reading the first entry opens the read transaction now.
+    let first = range.next();
+    return {
+      next: () => {
+        while (!first.done && first.value.key === APPLIED) first = range.next();
+        if (first.done) return { done: true, value: undefined };
+        const { key, value } = first.value;
+        first = range.next();
+        return { done: false, value: [key, value] };
+      },
+    };
+  }
+
+  /** Encoded values of `keys` as lmdb holds them (null: absent), for an incremental snapshot. */
+  encodedValues(keys: Iterable<string>): [string, Buffer | null][] {
+    const out: [string, Buffer | null][] = [];
+    for (const k of keys) out.push([k, this.db.get(k) ?? null]);
+    return out;
+  }
+
+  /** Forgets everything (a restore from a snapshot starts over). */
+  async clear(): Promise<void> {
+    await this.db.clearAsync();
+    this.cache.clear();
+    this.dirty = new Map();
+    this.pending.length = 0;
+    this.changed = new Set();
+  }
+
+  get size(): number {
+    return this.db.getCount();
+  }
+}
+
+/** lmdb environments by directory, shared by the partitions of one process. */
+const envs = new Map<string, RootDatabase<Buffer, string>>();
+
+export async function openPartitionDb(dir: string, name: string): Promise<Database<Buffer, string>> {
+  let env = envs.get(dir);
+  if (!env) {
+    const { open } = await import('lmdb');
+    // No fsync per commit: the write-ahead log in ClickHouse is the recovery source, lmdb a local
+    // copy a restart finds current (or a few flushes behind, then completed from the log).
+    env = open<Buffer, string>({ path: dir, maxDbs: 4096, encoding: 'binary', noSync: true, mapSize: 64 * 2 ** 30 });
+    envs.set(dir, env);
+  }
+  return env.openDB<Buffer, string>({ name, encoding: 'binary' });
+}
+
+/** Closes the environment of a directory (its processor stopped). */
+export async function closeStateEnv(dir: string): Promise<void> {
+  const env = envs.get(dir);
+  envs.delete(dir);
+  await env?.close();
+}
