@@ -240,16 +240,12 @@ export interface ForecastRunRow {
 }
 
 /** A row of `forecast_accuracy`: one scored day of one series and horizon, as metric sums (a rescore replaces it). */
-export interface ForecastAccuracyRow {
+export interface ForecastAccuracyRow extends MetricSumRow {
   /** epoch s: the local midnight starting the day */
   bucket: number;
   metric: 'forecast_accuracy_daily' | 'forecast_wape_interval';
-  business_unit: string;
   /** the horizon: h1d | h7d, with _baseline for the seasonal-naive baseline */
   product: string;
-  channel: string;
-  numerator: number;
-  denominator: number;
   model: string;
   /** epoch ms: the scored forecast's issue time */
   issued_at: number;
