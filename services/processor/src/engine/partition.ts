@@ -60,6 +60,8 @@ interface Meta {
   seq: number;
   nextOffset: number;
   streamTime: number | null;
+  /** The largest event_time of an event accepted (idle flushes do not move it). */
+  eventTime?: number | null;
 }
 
 const META = '__meta';
@@ -118,6 +120,22 @@ export class PartitionTask {
   /** The partition's stream time (null before its first event or idle advance). */
   get streamTime(): number | null {
     return this.meta.streamTime;
+  }
+
+  /**
+   * Whether advancing stream time to `target` would change anything: it settles an event not yet
+   * past the horizon, or it reaches something the logic has due. A quiet pipeline is then not
+   * flushed over and over for nothing.
+   */
+  advanceChanges(target: number): boolean {
+    const { streamTime, eventTime } = this.meta;
+    if (streamTime !== null && target <= streamTime) return false;
+    if (streamTime === null) return true;
+    const lateness = this.deps.rules.allowedLatenessMs;
+    const horizon = streamTime - lateness;
+    if (eventTime !== undefined && eventTime !== null && horizon <= eventTime) return true;
+    const due = this.deps.logic.nextDue(this.state, this.deps.rules);
+    return due !== null && due < target - lateness;
   }
 
   get bufferedCount(): number {
@@ -371,6 +389,7 @@ export class PartitionTask {
       return { kind: 'dead_letter', reason: 'late', detail };
     }
     meta.streamTime = Math.max(meta.streamTime ?? event.event_time, event.event_time);
+    meta.eventTime = Math.max(meta.eventTime ?? event.event_time, event.event_time);
     ctx.streamTime = meta.streamTime;
     ctx.horizon = meta.streamTime - lateness;
     const result = this.deps.logic.onEvent(ctx, event, msg);

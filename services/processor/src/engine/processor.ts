@@ -37,6 +37,8 @@ const id = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
 
 export class StreamProcessor {
   private readonly tasks = new Map<string, Promise<PartitionTask>>();
+  /** Tasks of partitions this member lost, finishing the writes they had under way. */
+  private readonly retiring = new Map<string, Promise<void>>();
   private readonly log: LogStore;
   private readonly buckets: Buckets;
   private readonly clock: PipelineClock;
@@ -88,7 +90,10 @@ export class StreamProcessor {
       const logic = LOGIC[tp.topic.slice(config.topicPrefix.length) as Topic];
       if (!logic) throw new Error(`no processing logic for topic ${tp.topic}`);
       const ref = { processor: config.groupId, topic: tp.topic, partition: tp.partition };
-      task = openPartitionDb(this.slot.dir, `${tp.topic}/${tp.partition}`).then((db) =>
+      // A task of this partition still finishing its writes (it was revoked, now comes back) owns the
+      // local store until it is done.
+      const previous = this.retiring.get(id(tp)) ?? Promise.resolve();
+      task = previous.then(() => openPartitionDb(this.slot.dir, `${tp.topic}/${tp.partition}`)).then((db) =>
         PartitionTask.restore(
           ref,
           {
@@ -119,7 +124,15 @@ export class StreamProcessor {
   /** After a rebalance: forget partitions we lost (their new owner restores them), restore the new ones. */
   private async onAssignment(assigned: TopicPartition[]): Promise<void> {
     const keep = new Set(assigned.map(id));
-    for (const key of [...this.tasks.keys()]) if (!keep.has(key)) this.tasks.delete(key);
+    for (const [key, task] of [...this.tasks]) {
+      if (keep.has(key)) continue;
+      this.tasks.delete(key);
+      const drained = task.then((t) => t.drain()).catch(() => {});
+      this.retiring.set(key, drained);
+      void drained.then(() => {
+        if (this.retiring.get(key) === drained) this.retiring.delete(key);
+      });
+    }
     this.deps.logger.info({ assigned: assigned.map(id) }, 'partitions assigned');
     await Promise.all(assigned.map((tp) => this.task(tp)));
   }
@@ -164,14 +177,17 @@ export class StreamProcessor {
       const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
       // SPEC §4: an idle partition catches up with the pipeline's stream time; once every partition
       // is idle, windows close up to the wall clock (stream time = now + lateness: horizon = now).
-      const idleTarget = pipelineTime === null ? null : this.clock.allIdle(now) ? now + rules.allowedLatenessMs : pipelineTime;
+      const allIdle = this.clock.allIdle(now);
+      const idleTarget = pipelineTime === null ? null : allIdle ? now + rules.allowedLatenessMs : pipelineTime;
       for (const task of tasks) {
         if (task.failure) throw task.failure;
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
           await this.flush(task, null);
         } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
-          const behind = idleTarget !== null && (task.streamTime === null || idleTarget > task.streamTime);
-          if (behind && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
+          // Catching up with the pipeline also moves the partition's watermarks (other partitions'
+          // buckets become final); the wall clock, once every partition is idle, only when it settles something.
+          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget) : task.streamTime === null || idleTarget > task.streamTime);
+          if (worth && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
           else await task.snapshotIfBehind();
         }
       }

@@ -74,4 +74,9 @@ export interface TopicLogic<E extends AnyEvent = AnyEvent> {
   closeWindows(ctx: StepContext): void;
   /** Where this partition's figures are final (after closeWindows); the horizon for metrics left out. */
   settled(ctx: StepContext): Settled;
+  /**
+   * A lower bound of the horizon at which closeWindows next has work (null: none pending), read in
+   * O(1): an idle flush that advances stream time is worth it only past it.
+   */
+  nextDue(state: KeyedState, rules: TimeRules): number | null;
 }

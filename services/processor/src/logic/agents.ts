@@ -36,6 +36,7 @@ import type { Dimensions, StepContext, StepResult, TopicLogic } from '../engine/
 import { forgetSeenBefore, seenBefore } from './dedup.ts';
 import { DueIndex } from './due-index.ts';
 import { deadLetterKept, type Waiting } from './kept.ts';
+import { minBound } from './open-times.ts';
 
 export const MAX_SHIFT_MS = 12 * 3_600_000;
 export const AGENT_PREFIX = 'a:';
@@ -288,4 +289,10 @@ export const agentsLogic: TopicLogic<AgentEvent> = {
 
   /** Every change comes with an event at or after the horizon, so a bucket that ends before it is final. */
   settled: () => ({}),
+
+  // Accrual timers follow stream time, which is the horizon plus the lateness.
+  nextDue(state, rules) {
+    const accrue = ACCRUE.firstStart(state);
+    return minBound(DUE.firstStart(state), accrue === null ? null : accrue - rules.allowedLatenessMs);
+  },
 };

@@ -5,9 +5,10 @@
  * DueIndex, so a flush touches only what is due.
  */
 import type { EventByTopic, Topic } from '@cs/schemas';
-import type { StepContext } from '../engine/types.ts';
+import type { KeyedState, StepContext } from '../engine/types.ts';
 import type { DueIndex } from './due-index.ts';
 import { byMark, deadLetterKept, type Waiting } from './kept.ts';
+import { minBound } from './open-times.ts';
 
 /** The part of an entity's state kept by AnchoredEntities. */
 export interface Anchored<E> {
@@ -85,6 +86,11 @@ export class AnchoredEntities<T extends Topic, S extends Anchored<EventByTopic[T
   /** Files an anchored entity for its expiry (the caller writes it). */
   fileExpiry(ctx: StepContext, id: string, s: S): void {
     s.expiryTimer = this.o.expiry.schedule(ctx.state, id, this.o.expiresAt(s)!, s.expiryTimer);
+  }
+
+  /** When closeWindows next has an orphan or an expiry to handle (a lower bound). */
+  nextDue(state: KeyedState): number | null {
+    return minBound(this.o.orphans.firstStart(state), this.o.expiry.firstStart(state));
   }
 
   /** Dead-letters the orphans the horizon passed, then forgets the entities it expired. */

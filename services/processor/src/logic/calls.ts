@@ -158,6 +158,8 @@ export const callsLogic: TopicLogic<CallEvent> = {
     CALLS.closeWindows(ctx);
   },
 
+  nextDue: (state) => CALLS.nextDue(state),
+
   settled(ctx: StepContext): Settled {
     const open = OPEN.earliest(ctx.state) ?? ctx.horizon;
     return Object.fromEntries(CALL_METRICS.map((m) => [m, open]));

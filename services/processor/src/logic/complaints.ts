@@ -162,6 +162,8 @@ export const complaintsLogic: TopicLogic<ComplaintEvent> = {
     COMPLAINTS.closeWindows(ctx);
   },
 
+  nextDue: (state) => COMPLAINTS.nextDue(state),
+
   settled(ctx: StepContext): Settled {
     return { upheld_complaints_per_10k: OPEN.earliest(ctx.state) ?? ctx.horizon };
   },

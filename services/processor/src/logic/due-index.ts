@@ -73,6 +73,12 @@ export class DueIndex {
     }
   }
 
+  /** The start of the earliest bucket holding an entry (null: none); entries are filed lazily, so this is a lower bound. */
+  firstStart(state: KeyedState): number | null {
+    const first = state.get<number[]>(this.name)?.[0];
+    return first === undefined ? null : first * this.widthMs;
+  }
+
   /** The earliest due instant of a validly filed entity; `dueOf` returns null for a stale entry. */
   earliest(state: KeyedState, dueOf: (id: string, bucket: number) => number | null): number | null {
     let best: number | null = null;

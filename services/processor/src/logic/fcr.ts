@@ -154,6 +154,9 @@ function recountGone(ctx: StepContext, c: Decidable): void {
   ctx.emit.upsert('contact_fcr', c.session, { session_id: c.session, start_time: c.start, fcr_state: 'pending' });
 }
 
+/** When a closure decision is next due (a lower bound; null: none). */
+export const fcrNextDue = (state: KeyedState): number | null => DUE.firstStart(state);
+
 /** Decides by closure every contact whose FCR window ended before the horizon. */
 export function decideDue(ctx: StepContext): void {
   DUE.takeDue(

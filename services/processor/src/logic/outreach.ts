@@ -179,6 +179,8 @@ export const outreachLogic: TopicLogic<OutreachEvent> = {
     forgetSeenBefore(ctx.state, ctx.horizon);
   },
 
+  nextDue: (state) => DUE.firstStart(state),
+
   settled(ctx: StepContext): Settled {
     return { [OUTREACH_METRIC]: OPEN.earliest(ctx.state) ?? ctx.horizon };
   },

@@ -29,4 +29,7 @@ export const qaLogic: TopicLogic<QaEvent> = {
 
   /** Every figure is final once the horizon passes it. */
   settled: () => ({}),
+
+  /** Nothing waits on a window (forgetting dedup ids needs no idle flush). */
+  nextDue: () => null,
 };

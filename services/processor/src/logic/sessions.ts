@@ -11,7 +11,7 @@ import type { SessionEvent } from '@cs/schemas';
 import type { Dimensions, Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
 import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
 import { DueIndex } from './due-index.ts';
-import { contactChanged, decideDue, FCR_OPEN, registerStart, type EndedContact } from './fcr.ts';
+import { contactChanged, decideDue, FCR_OPEN, fcrNextDue, registerStart, type EndedContact } from './fcr.ts';
 import { deadLetterKept, emitChange, type Contribution } from './kept.ts';
 import { minBound, OpenTimes } from './open-times.ts';
 
@@ -125,6 +125,8 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
     });
     decideDue(ctx);
   },
+
+  nextDue: (state) => minBound(WINDOWS.firstStart(state), fcrNextDue(state)),
 
   settled(ctx: StepContext): Settled {
     const open = OPEN.earliest(ctx.state);

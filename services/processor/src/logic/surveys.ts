@@ -34,4 +34,7 @@ export const surveysLogic: TopicLogic<SurveyEvent> = {
 
   /** Every figure is final once the horizon passes it. */
   settled: () => ({}),
+
+  /** Nothing waits on a window (forgetting dedup ids needs no idle flush). */
+  nextDue: () => null,
 };
