@@ -144,7 +144,8 @@ export class Forecaster {
     runSeconds.observe({ run }, seconds);
     lastRun.set({ run }, Date.now() / 1000);
     const summary: RunSummary = { run, issuedAt, origin, series: histories.length, byStatus, forecastRows: rows.length, seconds };
-    log.info({ ...summary, origin: `${origin.date} slot ${origin.slot}`, horizon }, `forecast run ${run} issued`);
+    // A backfill origin before the history begins has nothing to forecast: not worth a line per cycle.
+    if (histories.length > 0 || run !== 'backfill') log.info({ ...summary, origin: `${origin.date} slot ${origin.slot}`, horizon }, `forecast run ${run} issued`);
     return { summary, forecasts };
   }
 

@@ -23,7 +23,7 @@ export interface RunningForecaster {
 
 export async function startForecaster(opts: { client: ClickHouseClient; db: string; config: ForecasterConfig; logger: Logger; now?: () => number }): Promise<RunningForecaster> {
   const { client, db, config } = opts;
-  const logger = opts.logger.child({ service: 'forecaster' });
+  const logger = opts.logger.child({ component: 'forecaster' });
   const now = opts.now ?? Date.now;
   const forecaster = new Forecaster({ client, db, config, logger });
 
