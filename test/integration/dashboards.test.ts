@@ -15,10 +15,13 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, targets } from '@cs/catalog';
+import { Forecaster, loadForecasterConfig } from '@cs/forecaster';
 import {
   ALERT_RULES_PATH,
-  ALERT_WINDOW,
+  BAND_ALERT_GROUP,
+  BAND_ALERT_WINDOW,
   DATASOURCE,
+  alertWindow,
   LANGS,
   ZH_METRIC_TEXT,
   alertSql,
@@ -42,19 +45,20 @@ import {
 } from '@cs/dashboards';
 import { EXEC_CORE, EXEC_HEADLINE } from '../../packages/dashboards/src/boards/executive.ts';
 import { loadSimulatedDays, type LoadedStore } from '../support/loaded-store.ts';
+import { logger } from '../support/pipeline.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
 const SAMPLE = process.env.DASHBOARDS_SAMPLE === '1';
 
 const dashboards = generateDashboards();
-const BOARD_UIDS = ['exec', 'selfservice', 'human', 'quality', 'outreach', 'workforce', 'pipeline'];
+const BOARD_UIDS = ['exec', 'selfservice', 'human', 'quality', 'outreach', 'workforce', 'planning', 'pipeline'];
 
 type Panel = Dashboard['panels'][number];
 const panelsOf = (d: Dashboard) => d.panels.filter((p): p is Exclude<Panel, { type: 'row' }> => p.type !== 'row');
 
 describe('(a) the dashboards, against the dashboard model', () => {
-  it('are the seven boards, each in English and Chinese, with fixed uids', () => {
+  it('are the eight boards, each in English and Chinese, with fixed uids', () => {
     const uids = Object.values(dashboards).map((d) => d.uid).sort();
     expect(uids).toEqual(BOARD_UIDS.flatMap((b) => LANGS.map((l) => `cs-${b}-${l}`)).sort());
     for (const [path, d] of Object.entries(dashboards)) expect(path.startsWith(`${d.uid.endsWith('-zh') ? 'zh' : 'en'}/`), path).toBe(true);
@@ -176,7 +180,7 @@ describe('(a) the alert rules', () => {
       expect(r.condition).toBe('C');
       const a = r.data.find((q) => q.refId === 'A')!;
       expect(a.datasourceUid).toBe(DATASOURCE.uid);
-      expect(a.relativeTimeRange).toEqual(ALERT_WINDOW);
+      expect(a.relativeTimeRange).toEqual(alertWindow(m));
       expect(a.model.rawSql).toBe(alertSql('cs', m));
       const c = r.data.find((q) => q.refId === 'C')!.model as { expression: string; conditions: { evaluator: { type: string; params: number[] } }[] };
       expect(c.expression).toBe('A');
@@ -187,6 +191,17 @@ describe('(a) the alert rules', () => {
       expect(panel.targets![0]!.rawSql, `${r.uid} → ${r.dashboardUid}/${r.panelId}`).toContain(`AS ${m.id}\n`);
     }
     expect(rs.find((r) => r.labels.metric === 'human_answer_rate')).toBeDefined();
+  });
+
+  it('the forecast band rule: its own group, on the complete half hours before now, linked to the planning board', () => {
+    const group = rules.groups.find((g) => g.name === BAND_ALERT_GROUP)!;
+    expect(group.rules.map((r) => r.uid)).toEqual(['cs-forecast-band']);
+    const r = group.rules[0]!;
+    expect(r.data[0]!.relativeTimeRange).toEqual(BAND_ALERT_WINDOW);
+    expect((r.data[1]!.model as { conditions: unknown[] }).conditions[0]).toEqual({ evaluator: { type: 'gt', params: [0] } });
+    const board = dashboards['en/forecast-and-planning.json']!;
+    expect(panelsOf(board).find((p) => p.id === r.panelId)!.title).toBe('Outside the band in the last hour');
+    expect(r.dashboardUid).toBe('cs-planning-en');
   });
 
   it('a target given later (CS_TARGET_COMPLAINTS_PER_10K) gets its rule: complaints per 10k above target', () => {
@@ -202,7 +217,7 @@ describe('(a) the alert rules', () => {
 describe('(c) the committed files', () => {
   it('are what the generator produces now', () => {
     const files = generatedFiles();
-    expect(Object.keys(files).length).toBe(15);
+    expect(Object.keys(files).length).toBe(17);
     for (const [path, text] of Object.entries(files)) {
       const abs = join(ROOT, path);
       expect(existsSync(abs), `${path} is missing: run npm run dashboards`).toBe(true);
@@ -338,6 +353,10 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
         ('cs.calls', 1, 900003, 'orphan', 'call without OFFERED', NULL, 'e30=', 'x3', NULL, now64(3))`,
     });
     pipelineRange = { from: store.from, to: Date.now() + 60_000 };
+    // Forecasts as the forecaster makes them (one run ten minutes into the last day, backfilling the week
+    // before it), so the forecast panels have plans, re-forecasts, accuracy and staffing to show.
+    const forecaster = new Forecaster({ client: store.client, db: store.db, config: loadForecasterConfig({ CS_TIMEZONE: tz, CS_FORECAST_BACKFILL_DAYS: '7', CS_FORECAST_SCHEDULE: 'false' }), logger });
+    await forecaster.cycle(M7 - DAY + 10 * 60_000);
   });
 
   afterAll(async () => {
@@ -479,8 +498,9 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
     const rules = generateAlertRules().groups[0]!.rules;
     for (const rule of rules) {
       const sql = rule.data[0]!.model.rawSql as string;
+      const window = rule.data[0]!.relativeTimeRange;
       // The rule's own window, at the end of the loaded week…
-      const windowed = await run(expandQuery(sql, { from: M7 - ALERT_WINDOW.from * 1000, to: M7 - ALERT_WINDOW.to * 1000, intervalMs: 60_000, variables: {} }));
+      const windowed = await run(expandQuery(sql, { from: M7 - window.from * 1000, to: M7 - window.to * 1000, intervalMs: 60_000, variables: {} }));
       expect(windowed.columns.map((c) => c.name)).toEqual(['business_unit', 'value']);
       // …and over the week, where every unit has the volume to be judged.
       const week = await run(expandQuery(sql, { ...metricsRange, intervalMs: 60_000, variables: {} }));
@@ -491,6 +511,26 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
       expect(week.rows.length, rule.uid).toBeGreaterThan(0);
       if (SAMPLE && rule.labels.metric === 'human_answer_rate') samples.push({ title: `alert ${rule.uid} over the week`, rows: week });
     }
+  });
+
+  it('the band rule: per business unit, how far the day’s contacts are outside the plan’s band, as computed from cs.forecasts and cs.metrics', async () => {
+    const rule = generateAlertRules().groups.find((g) => g.name === BAND_ALERT_GROUP)!.rules[0]!;
+    const got = await run(expandQuery(rule.data[0]!.model.rawSql as string, { from: M7 - DAY, to: M7, intervalMs: 60_000, variables: {} }));
+    expect(got.columns.map((c) => c.name)).toEqual(['business_unit', 'value']);
+    expect(got.rows.length).toBeGreaterThan(0);
+    // The plan: the last run issued before the day began.
+    const [plan] = (
+      await run(
+        `SELECT business_unit, sum(point), sum(lower), sum(upper) FROM ${store.tables.forecasts}
+         WHERE role = 'primary' AND kind = 'contacts' AND interval >= toDateTime(${(M7 - DAY) / 1000}) AND interval < toDateTime(${M7 / 1000})
+           AND issued_at = (SELECT max(issued_at) FROM ${store.tables.forecastRuns} WHERE kind = 'contacts' AND issued_at <= toDateTime(${(M7 - DAY) / 1000}))
+         GROUP BY business_unit ORDER BY business_unit LIMIT 1`,
+      )
+    ).rows;
+    const [bu, forecast, low, high] = [String(plan![0]), Number(plan![1]), Number(plan![2]), Number(plan![3])];
+    const [actual] = (await run(`SELECT sum(numerator) FROM ${store.tables.metrics} WHERE grain = 'minute' AND metric = 'contacts' AND business_unit = '${bu}' AND bucket >= toDateTime(${(M7 - DAY) / 1000}) AND bucket < toDateTime(${M7 / 1000})`)).rows;
+    const a = Number(actual![0]);
+    expectClose(value(got, 'value', got.rows.findIndex((r) => r[0] === bu)), Math.max(a - high, low - a, 0) / forecast, `band deviation of ${bu}`);
   });
 });
 

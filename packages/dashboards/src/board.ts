@@ -230,6 +230,12 @@ export function queryChecks(board: BoardSpec, lang: Lang): PanelQueryCheck[] {
 }
 
 /** The panel (en and zh share ids) showing a metric's headline figure, for alert rule links. */
+/** The id of the board's panel titled `title` in English. */
+export function panelOfTitle(board: BoardSpec, title: string): number | undefined {
+  const index = board.items.findIndex((item) => item.kind === 'panel' && item.title.en === title);
+  return index < 0 ? undefined : panelId(index);
+}
+
 export function panelOfMetric(board: BoardSpec, metricId: MetricId): number | undefined {
   const index = board.items.findIndex((item) => item.kind === 'panel' && item.type === 'stat' && item.metrics?.length === 1 && item.metrics[0] === metricId);
   return index < 0 ? undefined : panelId(index);

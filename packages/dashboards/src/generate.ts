@@ -6,6 +6,7 @@ import { executiveBoard } from './boards/executive.ts';
 import { humanBoard } from './boards/human.ts';
 import { outreachBoard } from './boards/outreach.ts';
 import { pipelineBoard } from './boards/pipeline.ts';
+import { planningBoard } from './boards/planning.ts';
 import { qualityBoard } from './boards/quality.ts';
 import { selfServiceBoard } from './boards/self-service.ts';
 import { workforceBoard } from './boards/workforce.ts';
@@ -25,7 +26,7 @@ const ctxOf = (opts: GenerateOptions = {}): Ctx => ({ db: opts.db ?? 'cs', targe
 
 export function boards(opts: GenerateOptions = {}): BoardSpec[] {
   const ctx = ctxOf(opts);
-  return [executiveBoard(ctx), selfServiceBoard(ctx), humanBoard(ctx), qualityBoard(ctx), outreachBoard(ctx), workforceBoard(ctx), pipelineBoard(ctx)];
+  return [executiveBoard(ctx), selfServiceBoard(ctx), humanBoard(ctx), qualityBoard(ctx), outreachBoard(ctx), workforceBoard(ctx), planningBoard(ctx), pipelineBoard(ctx)];
 }
 
 /** Dashboards by path under `dashboards/` (`en/…json`, `zh/…json`). */
@@ -44,7 +45,7 @@ export function dashboardQueryChecks(opts: GenerateOptions = {}): PanelQueryChec
 export function generateAlertRules(opts: GenerateOptions = {}): AlertRuleFile {
   const ctx = ctxOf(opts);
   const all = boards(opts);
-  const order = ['selfservice', 'human', 'quality', 'outreach', 'workforce', 'exec'];
+  const order = ['selfservice', 'human', 'quality', 'outreach', 'workforce', 'planning', 'exec'];
   const sorted = [...all].sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
   return alertRules({ db: ctx.db, targets: ctx.targets, boards: sorted });
 }
@@ -54,7 +55,7 @@ export const ALERT_RULES_PATH = 'deploy/grafana/provisioning/alerting/cs-metric-
 export function alertRulesYaml(opts: GenerateOptions = {}): string {
   return toYaml(generateAlertRules(opts) as unknown as { [key: string]: Yaml }, [
     'Generated from packages/catalog/src/catalog.ts (targets) by packages/dashboards (npm run dashboards). Do not edit.',
-    'Grafana alert rule provisioning: one rule per metric with a target, per business unit.',
+    'Grafana alert rule provisioning: one rule per metric with a target, per business unit; the forecast band rule.',
   ]);
 }
 

@@ -153,7 +153,9 @@ export function variableSql(db: string, column: string, metricCond: string, filt
 }
 
 export const WORKFORCE_METRICS = ['staffed_hours', 'headcount'] as const satisfies readonly MetricId[];
-export const nonWorkforceCond = `metric NOT IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;
+/** The forecast-accuracy metrics keep the horizon in the product column (h1d, h7d …): not a product. */
+export const FORECAST_METRICS = ['forecast_accuracy_daily', 'forecast_wape_interval'] as const satisfies readonly MetricId[];
+export const nonWorkforceCond = `metric NOT IN (${[...WORKFORCE_METRICS, ...FORECAST_METRICS].map(sqlString).join(', ')})`;
 export const workforceCond = `metric IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;
 
 export const m = metric;
