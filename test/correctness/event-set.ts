@@ -15,9 +15,10 @@ export const DAY_START = Date.parse('2026-08-31T16:00:00Z');
 
 export type { TopicEvent };
 
-export function buildEventSet(contactsPerDay = 12_000): TopicEvent[] {
+/** `extra`: more hand-made events, merged by event time like the edge cases. */
+export function buildEventSet(contactsPerDay = 12_000, extra: TopicEvent[] = []): TopicEvent[] {
   const simulated = createTrafficGenerator({ seed: 42, start: DAY_START, end: DAY_START + 86_400_000, contactsPerDay, timeZone: TZ, duplicateRate: 0.01, disorderMs: 10 * 60_000, products: 12 });
-  const all: TopicEvent[] = [...simulated, ...edgeCases(DAY_START, FCR_WINDOW_MS, RETENTION_WINDOW_MS)];
+  const all: TopicEvent[] = [...simulated, ...edgeCases(DAY_START, FCR_WINDOW_MS, RETENTION_WINDOW_MS), ...extra];
   // Stable merge by event time, keeping the simulator's within-lateness disorder.
   const ordered = all.map((e, i) => ({ e, i, t: e.event.event_time })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.e);
   // Too late: copies (new ids) of a few session events, sent once their partition is 2 h past them.

@@ -3,11 +3,11 @@ import { expect } from 'vitest';
 import { METRICS, type MetricId } from '@cs/catalog';
 import { createProducer } from '@cs/kafka';
 import { wrapProducer } from '@cs/producer';
-import { referenceMetrics, type MetricRow } from '../reference/reference.ts';
+import { referenceMetrics, type MetricRow, type ReferenceOutput } from '../reference/reference.ts';
 import { kafkaOptions, waitFor } from '../support/pipeline.ts';
 import { compareRows, type Difference } from './compare.ts';
 import { FCR_WINDOW_MS, LATENESS_MS, RETENTION_WINDOW_MS, TZ, type TopicEvent } from './event-set.ts';
-import { delivered } from './kafka-order.ts';
+import { delivered, type Delivered } from './kafka-order.ts';
 
 /** Every metric of the catalog (SPEC §6). */
 export const COMPARED_METRICS: readonly MetricId[] = METRICS.map((m) => m.id);
@@ -26,8 +26,18 @@ export async function produce(prefix: string, list: TopicEvent[]): Promise<void>
 
 /** The reference over exactly what Kafka delivered. */
 export async function reference(prefix: string, count: number): Promise<MetricRow[]> {
+  return (await referenceRun(prefix, count)).output.rows;
+}
+
+/** The reference (final, or live: L1–L9) over exactly what Kafka delivered, with that input. */
+export async function referenceRun(prefix: string, count: number, options: { live?: boolean } = {}): Promise<{ input: Delivered; output: ReferenceOutput }> {
   const input = await delivered(prefix, count);
-  return referenceMetrics({ ...input, timeZone: TZ, allowedLatenessMs: LATENESS_MS, fcrWindowMs: FCR_WINDOW_MS, retentionWindowMs: RETENTION_WINDOW_MS }).rows;
+  return { input, output: referenceOf(input, options) };
+}
+
+/** The reference over a delivered input, with the event set's zone and windows. */
+export function referenceOf(input: Delivered, options: { live?: boolean } = {}): ReferenceOutput {
+  return referenceMetrics({ ...input, timeZone: TZ, allowedLatenessMs: LATENESS_MS, fcrWindowMs: FCR_WINDOW_MS, retentionWindowMs: RETENTION_WINDOW_MS, live: options.live });
 }
 
 /** Waits until the processor's figures equal the reference, then checks they stay so (final). */

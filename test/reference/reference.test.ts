@@ -715,3 +715,161 @@ describe('reference: calls, surveys, complaints, QA, voice bot', () => {
     expect(nd(one(out, 'self_service_share', 'day', day))).toEqual([4, 5, 0.8]);
   });
 });
+
+describe('reference: live mode (L1–L9)', () => {
+  const day = iso('2024-05-01T00:00:00Z');
+  const live = (items: Item[], opts: Partial<Omit<ReferenceInput, 'events'>> = {}) => run(items, { ...opts, live: true });
+  const decision = (out: ReferenceOutput, sessionId: string) => out.decisions.contacts.find((c) => c.session_id === sessionId);
+
+  it('counts a contact in the ended-contact metrics at its ENDED; an open one only in the start denominators', () => {
+    const items = [
+      s('STARTED', 'A', T0),
+      s('BOT_TURN', 'A', T0 + MIN),
+      s('ENDED', 'A', T0 + 2 * MIN),
+      s('STARTED', 'B', T0 + MIN, { user_id: 'u2', entry: 'HUMAN' }),
+      s('BOT_TURN', 'B', T0 + 3 * MIN, { user_id: 'u2' }),
+    ];
+    const out = live(items);
+    expect(out.decisions.contacts).toEqual([
+      { session_id: 'A', counted: true, fcr: 'undecided' },
+      { session_id: 'B', counted: false, fcr: 'undecided' },
+    ]);
+    expect(nd(one(out, 'contacts', 'day', day))).toEqual([2, 1, 2]);
+    expect(nd(one(out, 'complaints_per_10k', 'day', day))).toEqual([0, 2, 0]);
+    expect(nd(one(out, 'upheld_complaints_per_10k', 'day', day))).toEqual([0, 2, 0]);
+    expect(nd(one(out, 'self_service_share', 'day', day))).toEqual([1, 1, 1]);
+    expect(nd(one(out, 'self_service_transfer_rate', 'day', day))).toEqual([0, 1, 0]);
+    expect(nd(one(out, 'online_aht_seconds', 'day', day))).toEqual([120, 1, 120]);
+    expect(rowsOf(out, 'fcr_rate')).toEqual([]); // nothing decided yet
+    expect(out.streamTimes).toEqual([{ topic: 'cs.sessions', partition: 0, streamTime: T0 + 3 * MIN }]);
+    // Final mode: B is ended by inactivity and every FCR window is closed.
+    const fin = run(items);
+    expect(nd(one(fin, 'self_service_share', 'day', day))).toEqual([1, 2, 0.5]);
+    expect(nd(one(fin, 'fcr_rate', 'day', day))).toEqual([2, 2, 1]);
+    expect(fin.decisions.contacts.map((c) => [c.session_id, c.counted, c.fcr])).toEqual([
+      ['A', true, 'window'],
+      ['B', true, 'window'],
+    ]);
+  });
+
+  it('a later event before the ENDED changes the live contribution (transfer), nothing twice', () => {
+    const before = live([s('STARTED', 'A', T0), s('ENDED', 'A', T0 + 5 * MIN)]);
+    expect(nd(one(before, 'self_service_share', 'hour', T0))).toEqual([1, 1, 1]);
+    const after = live([s('STARTED', 'A', T0), s('ENDED', 'A', T0 + 5 * MIN), s('TRANSFERRED_TO_AGENT', 'A', T0 + 2 * MIN)]);
+    expect(nd(one(after, 'self_service_share', 'hour', T0))).toEqual([0, 1, 0]);
+    expect(nd(one(after, 'self_service_transfer_rate', 'hour', T0))).toEqual([1, 1, 1]);
+    expect(after.contacts[0]).toMatchObject({ transferred: true, self_service: false });
+  });
+
+  it('inactivity closes a contact only once last member + 30 min < stream time − lateness', () => {
+    const contact = [s('STARTED', 'B', T0), s('BOT_TURN', 'B', T0 + 5 * MIN)]; // window end T0 + 35 min
+    const clock = (t: number) => s('STARTED', `clock-${t}`, t, { user_id: 'u-clock', channel: 'WEB' });
+    const atBound = live([...contact, clock(T0 + 95 * MIN)]); // H = T0 + 35 min: not before it
+    expect(decision(atBound, 'B')?.counted).toBe(false);
+    expect(rowsOf(atBound, 'self_service_share')).toEqual([]); // neither B nor the clock contact has ended
+    const past = live([...contact, clock(T0 + 95 * MIN + 1)]);
+    expect(decision(past, 'B')?.counted).toBe(true);
+    expect(past.contacts.find((c) => c.session_id === 'B')).toMatchObject({ end: T0 + 5 * MIN, ended_by: 'inactivity' });
+    expect(nd(one(past, 'online_aht_seconds', 'day', day, { channel: 'APP' }))).toEqual([300, 1, 300]);
+    // Stream time is per partition: the clock on another partition closes nothing here.
+    const elsewhere = live([...contact, clock(T0 + 3 * HOUR)], { partitionOf: (_t, key) => (key === 'u-clock' ? 1 : 0) });
+    expect(decision(elsewhere, 'B')?.counted).toBe(false);
+  });
+
+  it('FCR: a repeat decides at once; resolution only once end + window < stream time − lateness', () => {
+    const end = T0 + 10 * MIN;
+    const base = [
+      s('STARTED', 'C1', T0),
+      s('ENDED', 'C1', end),
+      s('STARTED', 'D', T0, { user_id: 'u2' }),
+      s('ENDED', 'D', end, { user_id: 'u2' }),
+      s('STARTED', 'R', T0 + 2 * HOUR), // C1's repeat (same user and product)
+      s('ENDED', 'R', T0 + 2 * HOUR + MIN),
+    ];
+    const soon = live(base);
+    expect(decision(soon, 'C1')).toEqual({ session_id: 'C1', counted: true, fcr: 'repeat' });
+    expect(decision(soon, 'D')?.fcr).toBe('undecided');
+    expect(decision(soon, 'R')?.fcr).toBe('undecided');
+    expect(nd(one(soon, 'fcr_rate', 'hour', T0))).toEqual([0, 1, 0]); // C1 only
+    expect(nd(one(soon, 'self_service_resolution_rate', 'hour', T0))).toEqual([0, 1, 0]);
+    expect(nd(one(soon, 'self_service_share', 'hour', T0))).toEqual([2, 2, 1]); // C1 and D ended
+    const clock = (t: number) => s('STARTED', `clock-${t}`, t, { user_id: 'u-clock' });
+    const atBound = live([...base, clock(end + DAY + HOUR)]); // H = end + 24 h: not before it
+    expect(decision(atBound, 'D')?.fcr).toBe('undecided');
+    const past = live([...base, clock(end + DAY + HOUR + 1)]);
+    expect(decision(past, 'D')?.fcr).toBe('window');
+    expect(decision(past, 'R')?.fcr).toBe('undecided'); // R ends 2 h later
+    expect(nd(one(past, 'fcr_rate', 'hour', T0))).toEqual([1, 2, 0.5]);
+    expect(past.contacts.find((c) => c.session_id === 'D')?.fcr_resolved).toBe(true);
+  });
+
+  it('FCR: a contact not yet ended is undecided even with a repeat', () => {
+    const out = live([s('STARTED', 'OPEN', T0), s('STARTED', 'NEXT', T0 + MIN)]);
+    expect(out.decisions.contacts).toEqual([
+      { session_id: 'OPEN', counted: false, fcr: 'undecided' },
+      { session_id: 'NEXT', counted: false, fcr: 'undecided' },
+    ]);
+    expect(rowsOf(out, 'fcr_rate')).toEqual([]);
+  });
+
+  it('outreach: an outcome decides at once; without one only once CONTACTED + window < stream time − lateness', () => {
+    // 'kept' has its own partition, so an earlier outcome of it can still arrive on time.
+    const partitionOf = (_t: Topic, key: string) => (key === 'kept' ? 1 : 0);
+    const base = [
+      outreach('CONTACTED', 'kept', T0),
+      outreach('CONTACTED', 'lost', T0),
+      outreach('CONTACTED', 'silent', T0),
+      outreach('RETAINED', 'kept', T0 + 2 * HOUR),
+      outreach('CHURNED', 'lost', T0 + 2 * DAY),
+    ];
+    const live = (items: Item[]) => run(items, { live: true, partitionOf });
+    const soon = live(base);
+    expect(soon.decisions.outreach.map((o) => [o.user_id, o.decided_by, o.retained])).toEqual([
+      ['kept', 'outcome', true],
+      ['lost', 'outcome', false],
+      ['silent', 'undecided', false],
+    ]);
+    expect(nd(one(soon, 'outreach_retention_rate', 'day', day))).toEqual([1, 2, 0.5]);
+    const clock = (t: number) => outreach('CHURNED', 'someone-else', t);
+    const atBound = live([...base, clock(T0 + 30 * DAY + HOUR)]);
+    expect(atBound.decisions.outreach.find((o) => o.user_id === 'silent')?.decided_by).toBe('undecided');
+    const past = live([...base, clock(T0 + 30 * DAY + HOUR + 1)]);
+    expect(past.decisions.outreach.find((o) => o.user_id === 'silent')?.decided_by).toBe('window');
+    expect(nd(one(past, 'outreach_retention_rate', 'day', day))).toEqual([1, 3, 1 / 3]);
+    // A later-arriving earlier outcome replaces the first one.
+    const changed = live([...base, outreach('CHURNED', 'kept', T0 + 90 * MIN)]);
+    expect(changed.decisions.outreach.find((o) => o.user_id === 'kept')).toMatchObject({ decided_by: 'outcome', retained: false });
+    expect(nd(one(changed, 'outreach_retention_rate', 'day', day))).toEqual([0, 2, 0]);
+  });
+
+  it('agents: an open shift accrues up to the stream-time minute; a closed one counts whole', () => {
+    const h10 = iso('2024-05-01T10:00:00Z');
+    const partitionOf = (_t: Topic, key: string) => (key === 'lonely' ? 1 : 0);
+    const out = live(
+      [
+        agent('LOGGED_IN', 'open', h10 + 30_000), // 10:00:30, no next event
+        agent('LOGGED_IN', 'closed', h10),
+        agent('LOGGED_OUT', 'closed', h10 + 2 * MIN + 30_000), // whole 2.5 min, not cut to a minute
+        agent('LOGGED_IN', 'just-in', h10 + 5 * MIN + 45_000), // stream time 10:05:45 → minute 10:05
+        agent('LOGGED_IN', 'lonely', h10), // its partition's stream time is its own login
+      ],
+      { partitionOf },
+    );
+    const hours = (r: MetricRow) => Math.round(r.numerator * 3_600_000);
+    expect(hours(one(out, 'staffed_hours', 'hour', h10))).toBe(4.5 * MIN + 2.5 * MIN); // open 10:00:30–10:05 + closed
+    expect(one(out, 'headcount', 'hour', h10).value).toBe(2); // just-in and lonely accrued nothing
+    expect(rowsOf(out, 'staffed_hours', 'minute').map((r) => [r.bucket - h10, hours(r)])).toEqual([
+      [0, 1.5 * MIN], // open from :30, closed the whole minute
+      [MIN, 2 * MIN],
+      [2 * MIN, 1.5 * MIN], // closed until 10:02:30
+      [3 * MIN, MIN],
+      [4 * MIN, MIN],
+    ]);
+    // The 12 h cap still holds for an open shift.
+    const capped = live([agent('LOGGED_IN', 'a', h10), agent('LOGGED_IN', 'b', h10 + 13 * HOUR)]);
+    expect(one(capped, 'staffed_hours', 'day', day).value).toBe(12);
+    // Final mode: the open shift runs to its cap.
+    const fin = run([agent('LOGGED_IN', 'open', h10 + 30_000), agent('LOGGED_IN', 'other', h10 + 5 * MIN)]);
+    expect(one(fin, 'staffed_hours', 'day', day).value).toBe(24);
+  });
+});

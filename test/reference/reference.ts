@@ -1,9 +1,13 @@
 /**
  * Independent reference calculator for SPEC §3–§7 (events → cs.metrics rows, cs.contacts rows,
- * dead letters). It is deliberately plain and slow: every figure is computed from the complete,
- * final set of accepted events after the whole input has been read ("the wall clock is after
- * everything": every window is closed, every figure final). It shares NO code with
- * services/processor/ — only the event types (@cs/schemas) and the metric list (@cs/catalog).
+ * dead letters). It is deliberately plain and slow: every figure is computed from the complete
+ * set of accepted events after the whole input has been read. Two modes:
+ *  - final (default): "the wall clock is after everything": every window is closed, every figure
+ *    final (the batch recomputation of SPEC §4);
+ *  - live (`live: true`, L1–L9 below): the figures `cs.metrics` shows at the end of the input
+ *    when nothing has closed on the wall clock (SPEC §4 "Live, then exact").
+ * It shares NO code with services/processor/ — only the event types (@cs/schemas) and the metric
+ * list (@cs/catalog).
  *
  * INTERPRETATION CHOICES (where SPEC is silent or ambiguous). Each is deliberate; a processor
  * that disagrees with one of them is not necessarily wrong, but the difference must be explained.
@@ -114,6 +118,42 @@
  *      metrics: denominator 1, value = numerator. Ratios: value = numerator / denominator ×
  *      scale, null when denominator = 0. Sums of durations are accumulated in integer ms and
  *      converted once at output (s or h). Rows sorted by grain, bucket, metric, dims.
+ *
+ * Live mode (`live: true`): the figures at the END of the input with no window closed by the
+ * wall clock. Final mode is the same computation with every horizon at +∞ (L1).
+ *  L1. Horizon of a (topic, partition): H_p = S_p − allowedLateness, S_p its stream time (I3) at
+ *      the end of the input. Nothing closes on the wall clock (no idle flush). Final mode: H_p =
+ *      +∞ for every partition. Intake (I1–I4, C2, C3) is the same in both modes.
+ *  L2. Dead letters: only the verdicts given at arrival (late, invalid). The verdicts of the final
+ *      walk (orphan, late after the contact's end; orphan calls, complaint outcomes, LOGGED_OUTs)
+ *      are not decided yet and are not listed; those events contribute nothing, as in final mode.
+ *  L3. contacts, complaints_per_10k and upheld_complaints_per_10k denominators: every accepted
+ *      STARTED (C9), whether its contact is counted or not.
+ *  L4. A contact (a session with an accepted STARTED; facts from the C4 walk over its accepted
+ *      events so far, C5/C8) is COUNTED in the ended-contact metrics (self_service_share,
+ *      self_service_transfer_rate, online_aht_seconds, voicebot_*, prediction_hit_rate) iff its
+ *      walk ends by ENDED, or its window is closed: window end < H_p of its partition (window end
+ *      = ENDED time, or last member + 30 min without ENDED; the partition of its STARTED's
+ *      user_id on cs.sessions).
+ *  L5. FCR (fcr_rate, self_service_resolution_rate): only counted contacts can be decided. Not
+ *      resolved ("decided by a repeat") iff another session's accepted STARTED of the same user_id
+ *      and product starts in (start, end + fcrWindow] (C7); otherwise resolved ("decided by the
+ *      window") iff end + fcrWindow < H_p; otherwise undecided: in neither numerator nor
+ *      denominator. self_service_resolution_rate likewise for the self-service contacts.
+ *  L6. Calls, surveys, complaints, QA: as in final mode (K1–K3, S1, Q1, P1–P3): every accepted
+ *      event counts at once; events still waiting for their OFFERED / FILED contribute nothing.
+ *  L7. Outreach: a CONTACTED at t counts iff the first accepted outcome of its user in
+ *      [t, t + window] exists (O1; "decided by the outcome"; retained iff RETAINED), or, with
+ *      none, iff t + window < H_p of its user's cs.outreach partition ("decided by the window";
+ *      not retained). Otherwise it counts in neither numerator nor denominator.
+ *  L8. Agents: shifts as A1/A2, except the end of a shift whose LOGGED_IN has no next event within
+ *      the 12 h cap (time ≤ LOGGED_IN + 12 h): it is counted up to min(LOGGED_IN + 12 h,
+ *      max(LOGGED_IN, start of the minute bucket containing S_p of the agent's cs.agents
+ *      partition)) — open shifts accrue per completed stream-time minute. A shift ended by its
+ *      next event is counted whole. (With H_p = +∞, final mode: up to the cap, as A1.)
+ *  L9. Rows as B2 (0/0 rows may be absent; comparisons ignore them). The output's `decisions`
+ *      list every contact (counted, FCR decision) and every CONTACTED (decision), and
+ *      `streamTimes` every partition's S_p, in both modes.
  */
 import type {
   AgentEvent,
@@ -181,12 +221,33 @@ export interface ReferenceInput {
   fcrWindowMs: number;
   retentionWindowMs: number;
   partitionOf: (topic: Topic, key: string) => number;
+  /** L1–L9: the live figures at the end of the input (no window closed by the wall clock). */
+  live?: boolean;
+}
+
+/** How a contact's FCR is decided (L5): 'repeat' = not resolved, 'window' = resolved. */
+export type FcrDecision = 'repeat' | 'window' | 'undecided';
+/** How a CONTACTED is decided (L7). */
+export type OutreachDecision = 'outcome' | 'window' | 'undecided';
+
+export interface Decisions {
+  contacts: { session_id: string; counted: boolean; fcr: FcrDecision }[];
+  outreach: { event_id: string; user_id: string; contacted_at: number; decided_by: OutreachDecision; retained: boolean }[];
+}
+
+export interface StreamTime {
+  topic: Topic;
+  partition: number;
+  /** S_p: the largest event_time that passed the lateness check on the partition (I3). */
+  streamTime: number;
 }
 
 export interface ReferenceOutput {
   rows: MetricRow[];
   contacts: ContactRow[];
   deadLetters: DeadLetter[];
+  decisions: Decisions;
+  streamTimes: StreamTime[];
 }
 
 export const INACTIVITY_MS = 30 * 60_000;
@@ -484,6 +545,7 @@ function walkContact(started: Arrived<SessionEvent>, pool: Arrived<SessionEvent>
 
 export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
   const { timeZone, allowedLatenessMs: L, fcrWindowMs, retentionWindowMs, partitionOf } = input;
+  const live = input.live === true;
   const cal = new LocalCalendar(timeZone);
   const acc = new Accumulator(cal);
   const dead: { event_id: string; reason: string; arrival: number }[] = [];
@@ -569,17 +631,32 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
     ids.add(event.event_id);
   }
 
+  // L1: stream time at the end of the input; windows have closed up to the horizon S_p − L
+  // (live), or all of them (final: the wall clock is after everything).
+  const streamTimeOf = (topic: Topic, key: string): number => {
+    const t = streamTime.get(`${topic}#${partitionOf(topic, key)}`);
+    if (t === undefined) throw new Error(`no stream time for ${topic} key ${key}`);
+    return t;
+  };
+  const horizonOf = (topic: Topic, key: string): number => (live ? streamTimeOf(topic, key) - L : Number.POSITIVE_INFINITY);
+  // L2: the end-of-input verdicts are given in final mode only.
+  const finalDeadLetter = (e: AnyEvent, arrival: number, reason: string) => {
+    if (!live) deadLetter(e, arrival, reason);
+  };
+
   // ---- Contacts ------------------------------------------------------------------------------
   const contacts: ContactRow[] = [];
+  const counted = new Set<string>(); // L4
   for (const [sessionId, s] of sessions) {
     if (!s.started) {
-      for (const a of s.pool) deadLetter(a.event, a.arrival, 'orphan');
+      for (const a of s.pool) finalDeadLetter(a.event, a.arrival, 'orphan');
       continue;
     }
     const w = walkContact(s.started, s.pool);
-    for (const a of w.before) deadLetter(a.event, a.arrival, 'orphan');
-    for (const a of w.after) deadLetter(a.event, a.arrival, 'late');
+    for (const a of w.before) finalDeadLetter(a.event, a.arrival, 'orphan');
+    for (const a of w.after) finalDeadLetter(a.event, a.arrival, 'late');
     const st = s.started.event;
+    if (w.endedBy === 'ENDED' || w.windowEnd < horizonOf('cs.sessions', st.user_id)) counted.add(sessionId);
     const count = (type: SessionEvent['type']) => w.members.filter((a) => a.event.type === type).length;
     const selfServiceEntry = st.entry === 'SELF_SERVICE';
     const transferred = count('TRANSFERRED_TO_AGENT') > 0;
@@ -605,13 +682,22 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
       fcr_resolved: false, // below
     });
   }
-  // C7: FCR over the final contact set.
+  // C7 / L5: FCR over the contact set (every accepted STARTED).
   const byUserProduct = new Map<string, ContactRow[]>();
   for (const c of contacts) pushTo(byUserProduct, JSON.stringify([c.user_id, c.product]), c);
+  const fcrDecision = new Map<string, FcrDecision>();
   for (const c of contacts) {
     const sameUserProduct = byUserProduct.get(JSON.stringify([c.user_id, c.product]))!;
     const repeat = sameUserProduct.some((d) => d.session_id !== c.session_id && d.start > c.start && d.start <= c.end + fcrWindowMs);
-    c.fcr_resolved = !repeat;
+    const decision: FcrDecision = !counted.has(c.session_id)
+      ? 'undecided'
+      : repeat
+        ? 'repeat'
+        : c.end + fcrWindowMs < horizonOf('cs.sessions', c.user_id)
+          ? 'window'
+          : 'undecided';
+    fcrDecision.set(c.session_id, decision);
+    c.fcr_resolved = decision === 'window';
   }
   contacts.sort((a, b) => a.start - b.start || cmp(a.session_id, b.session_id));
 
@@ -619,10 +705,15 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
     const dims: Dims = { business_unit: c.business_unit, product: c.product, channel: c.channel };
     const add = (metric: MetricId, num: number | boolean, den: number) => acc.add(metric, c.start, dims, Number(num), den);
     add('contacts', 1, 0);
+    add('complaints_per_10k', 0, 1);
+    add('upheld_complaints_per_10k', 0, 1);
+    if (!counted.has(c.session_id)) continue; // L4: not ended yet
     add('self_service_share', c.self_service, 1);
     if (c.self_service_entry) add('self_service_transfer_rate', c.transferred, 1);
-    add('fcr_rate', c.fcr_resolved, 1);
-    if (c.self_service) add('self_service_resolution_rate', c.fcr_resolved, 1);
+    if (fcrDecision.get(c.session_id) !== 'undecided') {
+      add('fcr_rate', c.fcr_resolved, 1);
+      if (c.self_service) add('self_service_resolution_rate', c.fcr_resolved, 1);
+    }
     if (c.online) add('online_aht_seconds', c.end - c.start, 1);
     if (c.channel === 'HOTLINE' && c.self_service_entry) {
       const recognized = c.questions_recognized > 0;
@@ -631,8 +722,6 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
       add('voicebot_avg_turns', c.bot_turns, 1);
     }
     if (c.prediction_shown) add('prediction_hit_rate', c.prediction_clicked, 1);
-    add('complaints_per_10k', 0, 1);
-    add('upheld_complaints_per_10k', 0, 1);
   }
 
   // ---- Calls ---------------------------------------------------------------------------------
@@ -641,7 +730,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
     const first = (type: CallEvent['type']) => byArrival.find((a) => a.event.type === type)?.event;
     const offered = first('OFFERED');
     if (!offered) {
-      for (const a of byArrival) deadLetter(a.event, a.arrival, 'orphan');
+      for (const a of byArrival) finalDeadLetter(a.event, a.arrival, 'orphan');
       continue;
     }
     const answered = first('ANSWERED');
@@ -671,7 +760,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
     const byArrival = [...list].sort((a, b) => a.arrival - b.arrival);
     const filed = byArrival.find((a) => a.event.type === 'FILED')?.event;
     if (!filed) {
-      for (const a of byArrival) deadLetter(a.event, a.arrival, 'orphan');
+      for (const a of byArrival) finalDeadLetter(a.event, a.arrival, 'orphan');
       continue;
     }
     const dims: Dims = { business_unit: filed.business_unit, product: filed.product, channel: filed.channel };
@@ -684,13 +773,19 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
   const outcomesByUser = new Map<string, OutreachEvent[]>();
   for (const { event: e } of outreach) if (e.type !== 'CONTACTED') pushTo(outcomesByUser, e.user_id, e);
   for (const list of outcomesByUser.values()) list.sort((a, b) => a.event_time - b.event_time || cmp(a.event_id, b.event_id));
+  const outreachDecisions: Decisions['outreach'] = [];
   for (const { event: c } of outreach) {
     if (c.type !== 'CONTACTED') continue;
     const outcome = (outcomesByUser.get(c.user_id) ?? []).find(
       (o) => o.event_time >= c.event_time && o.event_time <= c.event_time + retentionWindowMs,
     );
+    // L7: decided by its first outcome, or by the window's end without one.
+    const decidedBy: OutreachDecision = outcome ? 'outcome' : c.event_time + retentionWindowMs < horizonOf('cs.outreach', c.user_id) ? 'window' : 'undecided';
+    const retained = outcome?.type === 'RETAINED';
+    outreachDecisions.push({ event_id: c.event_id, user_id: c.user_id, contacted_at: c.event_time, decided_by: decidedBy, retained });
+    if (decidedBy === 'undecided') continue;
     const dims: Dims = { business_unit: c.business_unit, product: c.product, channel: c.channel };
-    acc.add('outreach_retention_rate', c.event_time, dims, outcome?.type === 'RETAINED' ? 1 : 0, 1);
+    acc.add('outreach_retention_rate', c.event_time, dims, retained ? 1 : 0, 1);
   }
 
   // ---- QA ------------------------------------------------------------------------------------
@@ -717,9 +812,15 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
         cmp(a.event.event_id, b.event.event_id),
     );
     let open: AgentEvent | undefined;
+    // L8: a shift without a next event within the cap accrues up to the stream-time minute.
+    const accruedEnd = (login: AgentEvent) => {
+      const cap = login.event_time + AGENT_SESSION_CAP_MS;
+      if (!live) return cap;
+      return Math.min(cap, Math.max(login.event_time, cal.bucketStart(streamTimeOf('cs.agents', agentId), 'minute')));
+    };
     const close = (at: number) => {
       if (!open) return;
-      const to = Math.min(at, open.event_time + AGENT_SESSION_CAP_MS);
+      const to = at <= open.event_time + AGENT_SESSION_CAP_MS ? at : accruedEnd(open);
       shifts.push({ agent_id: agentId, business_unit: open.business_unit, site_type: open.site_type, from: open.event_time, to });
       open = undefined;
     };
@@ -730,7 +831,7 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
       } else if (open) {
         close(a.event.event_time);
       } else {
-        deadLetter(a.event, a.arrival, 'orphan');
+        finalDeadLetter(a.event, a.arrival, 'orphan');
       }
     }
     close(Number.POSITIVE_INFINITY);
@@ -755,9 +856,19 @@ export function referenceMetrics(input: ReferenceInput): ReferenceOutput {
   for (const h of headcount.values()) acc.addAtBucket(h.grain, h.bucket, 'headcount', h.dims, h.agents.size, 0);
 
   dead.sort((a, b) => a.arrival - b.arrival);
+  const streamTimes: StreamTime[] = [...streamTime].map(([key, t]) => {
+    const [topic, partition] = key.split('#');
+    return { topic: topic as Topic, partition: Number(partition), streamTime: t };
+  });
+  streamTimes.sort((a, b) => cmp(a.topic, b.topic) || a.partition - b.partition);
   return {
     rows: acc.rows(),
     contacts,
     deadLetters: dead.map(({ event_id, reason }) => ({ event_id, reason })),
+    decisions: {
+      contacts: contacts.map((c) => ({ session_id: c.session_id, counted: counted.has(c.session_id), fcr: fcrDecision.get(c.session_id)! })),
+      outreach: outreachDecisions,
+    },
+    streamTimes,
   };
 }

@@ -61,6 +61,11 @@ export interface ConsumerOptions {
   maxBatchMessages?: number;
   /** Group session timeout. Default 30 s. */
   sessionTimeoutMs?: number;
+  /**
+   * Batches of different partitions handled at once (kafkajs; a partition's batches are always one
+   * at a time). Default 1. More keeps a long batch of one partition from holding up the others.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface ConsumerHooks {
@@ -87,7 +92,8 @@ export interface Consumer {
   connect(): Promise<void>;
   /**
    * Joins the group and starts the fetch loop; resolves once the member has its first assignment
-   * (the loop keeps running in the background). `handle` runs for each batch, one at a time;
+   * (the loop keeps running in the background). `handle` runs for each batch, one at a time per
+   * partition (see ConsumerOptions.partitionsConcurrently);
    * awaiting it is the back-pressure. If `handle` throws, the consumer stops (see `stopped()`).
    */
   run(handle: (batch: PartitionBatch) => Promise<void>, hooks?: ConsumerHooks): Promise<void>;

@@ -23,7 +23,11 @@ export interface RunningProcessor {
 export async function startProcessor(opts: { config: ProcessorConfig; kafka: KafkaOptions; client: ClickHouseClient; db: string; logger: Logger; stateDir?: string }): Promise<RunningProcessor> {
   const { config, kafka, client, db, logger } = opts;
   const stateDir = config.stateDir ?? opts.stateDir ?? join(stackDir(), 'state');
-  const consumer = createConsumer({ ...kafka, logger }, { groupId: config.groupId, topics: config.topics.map((t) => config.topicPrefix + t), fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs });
+  // Partitions are independent tasks: a long batch of one must not hold up the others (freshness).
+  const consumer = createConsumer(
+    { ...kafka, logger },
+    { groupId: config.groupId, topics: config.topics.map((t) => config.topicPrefix + t), fromBeginning: true, sessionTimeoutMs: config.sessionTimeoutMs, partitionsConcurrently: 4 },
+  );
   const deadLetterProducer = createProducer({ ...kafka, clientId: `${kafka.clientId}-dlq`, logger });
   await deadLetterProducer.connect();
   const admin = createAdmin({ ...kafka, clientId: `${kafka.clientId}-admin`, logger });

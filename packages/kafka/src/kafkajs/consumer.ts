@@ -24,8 +24,8 @@ function toMessage(topic: string, partition: number, m: KafkaMessage): ConsumedM
  * - `autoCommit: false`, `eachBatchAutoResolve: false`: after `handle` returns, the batch's last
  *   offset is *resolved* (that moves kafkajs' fetch position; without it the same batch is fetched
  *   again) but nothing is committed: offsets reach the group only through `commit()`.
- * - One batch at a time (`partitionsConsumedConcurrently: 1`); a timer heartbeats while a slow
- *   handler runs so the member is not evicted.
+ * - One batch per partition at a time; `partitionsConcurrently` batches of different partitions
+ *   at once (default 1). A timer heartbeats while a slow handler runs so the member is not evicted.
  * - A throwing handler: the batch is not resolved, the error is logged, the consumer leaves the
  *   group (disconnects) and the error is reported via `hooks.onError` and `stopped()`. kafkajs'
  *   own retry/restart of failed batches is bypassed on purpose.
@@ -91,7 +91,7 @@ export class KafkajsConsumer implements Consumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.c.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.onBatch(payload, handle),
     });
   }
