@@ -10,7 +10,8 @@ import { FCR_WINDOW_MS, LATENESS_MS, RETENTION_WINDOW_MS, TZ, type TopicEvent } 
 import { delivered, type Delivered } from './kafka-order.ts';
 
 /** Every metric of the catalog (SPEC §6). */
-export const COMPARED_METRICS: readonly MetricId[] = METRICS.map((m) => m.id);
+/** Every metric the processor computes (the forecast-accuracy metrics are the forecaster's: services/forecaster). */
+export const COMPARED_METRICS: readonly MetricId[] = METRICS.filter((m) => m.attribution !== 'forecast_day').map((m) => m.id);
 export const COMPARED_GRAINS: readonly string[] = ['hour', 'day'];
 
 export async function produce(prefix: string, list: TopicEvent[]): Promise<void> {

@@ -20,6 +20,9 @@ const SOURCE_TOPIC: Record<Attribution, string> = {
   forecast_day: 'cs.sessions',
 };
 
+/** The metric whose watermarks a metric's finality follows: its own; the forecast accuracy's, that of `contacts` (the processor writes none for it). */
+const watermarkMetric = (m: MetricDefinition): string => (m.attribution === 'forecast_day' ? 'contacts' : m.id);
+
 /** Topics whose partitions feed a metric's numerator or denominator: all must have settled a bucket for it to be final. */
 export function sourceTopics(m: MetricDefinition): string[] {
   const topics = [SOURCE_TOPIC[m.attribution]];
@@ -35,7 +38,7 @@ export function sourceTopics(m: MetricDefinition): string[] {
  * that never reported settles nothing yet.
  */
 export function settledViewSql(db: string, timeZone: string): string {
-  const pairs = METRICS.flatMap((m) => sourceTopics(m).map((t) => `(${sqlString(m.id)}, ${sqlString(t)})`));
+  const pairs = METRICS.flatMap((m) => sourceTopics(m).map((t) => `(${sqlString(m.id)}, ${sqlString(watermarkMetric(m))}, ${sqlString(t)})`));
   return `CREATE OR REPLACE VIEW ${db}.settled AS
 WITH current AS (SELECT processor, prefix FROM ${db}.watermarks ORDER BY flushed_at DESC LIMIT 1),
 latest AS (
@@ -50,13 +53,13 @@ per_topic AS (
   GROUP BY metric, logical_topic
 ),
 required AS (
-  SELECT tupleElement(pair, 1) AS metric, tupleElement(pair, 2) AS logical_topic
+  SELECT tupleElement(pair, 1) AS metric, tupleElement(pair, 2) AS watermark_metric, tupleElement(pair, 3) AS logical_topic
   FROM (SELECT arrayJoin([${pairs.join(', ')}]) AS pair)
 )
 SELECT r.metric AS metric,
        fromUnixTimestamp64Milli(min(if(p.complete, toUnixTimestamp64Milli(p.settled), 0)), ${sqlString(timeZone)}) AS settled_up_to
 FROM required AS r
-LEFT JOIN per_topic AS p ON p.metric = r.metric AND p.logical_topic = r.logical_topic
+LEFT JOIN per_topic AS p ON p.metric = r.watermark_metric AND p.logical_topic = r.logical_topic
 GROUP BY r.metric`;
 }
 

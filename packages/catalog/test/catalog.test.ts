@@ -34,8 +34,10 @@ describe('metric catalog', () => {
 
   it('generates cs.settled from the topics that feed each metric (per-10k rates: complaints and sessions)', () => {
     const sql = settledViewSql('cs', 'Asia/Shanghai');
-    expect(sql).toContain("('complaints_per_10k', 'cs.complaints'), ('complaints_per_10k', 'cs.sessions')");
-    expect(sql).toContain("('staffed_hours', 'cs.agents')");
+    expect(sql).toContain("('complaints_per_10k', 'complaints_per_10k', 'cs.complaints'), ('complaints_per_10k', 'complaints_per_10k', 'cs.sessions')");
+    expect(sql).toContain("('staffed_hours', 'staffed_hours', 'cs.agents')");
+    // The forecast accuracy of a day settles with the day's contacts (the processor keeps no watermark of its own for it).
+    expect(sql).toContain("('forecast_accuracy_daily', 'contacts', 'cs.sessions')");
     expect(sourceTopics(METRICS.find((m) => m.id === 'fcr_rate')!)).toEqual(['cs.sessions']);
   });
 
