@@ -91,6 +91,26 @@ export function alertedMetrics(targets: Readonly<Record<string, number>>): Metri
   return METRICS.filter((m) => targets[m.id] !== undefined && m.direction !== 'neutral' && m.kind === 'ratio');
 }
 
+/** A rule's query A: `rawSql` on the ClickHouse data source over the window (seconds before now). */
+function sqlQuery(window: { readonly from: number; readonly to: number }, rawSql: string): AlertQuery {
+  return {
+    refId: 'A',
+    relativeTimeRange: { ...window },
+    datasourceUid: DATASOURCE.uid,
+    model: { refId: 'A', datasource: { ...DATASOURCE }, editorType: 'sql', format: 1, queryType: 'table', rawSql, intervalMs: 60000, maxDataPoints: 43200 },
+  };
+}
+
+/** A rule's condition C: A's value `type` (lt, gt) the `value`. */
+function threshold(type: 'lt' | 'gt', value: number): AlertQuery {
+  return {
+    refId: 'C',
+    relativeTimeRange: { from: 0, to: 0 },
+    datasourceUid: '__expr__',
+    model: { refId: 'C', datasource: { type: '__expr__', uid: '__expr__' }, type: 'threshold', expression: 'A', conditions: [{ evaluator: { type, params: [value] } }] },
+  };
+}
+
 export function alertRules(opts: { db: string; targets: Readonly<Record<string, number>>; boards: readonly BoardSpec[] }): AlertRuleFile {
   const rules = alertedMetrics(opts.targets).map((m): AlertRule => {
     const target = opts.targets[m.id]!;
@@ -101,35 +121,7 @@ export function alertRules(opts: { db: string; targets: Readonly<Record<string, 
       uid: `cs-target-${m.id.replace(/_/g, '-')}`.slice(0, 40),
       title: `${m.name.en} ${higher ? 'below' : 'above'} target`,
       condition: 'C',
-      data: [
-        {
-          refId: 'A',
-          relativeTimeRange: { ...alertWindow(m) },
-          datasourceUid: DATASOURCE.uid,
-          model: {
-            refId: 'A',
-            datasource: { ...DATASOURCE },
-            editorType: 'sql',
-            format: 1,
-            queryType: 'table',
-            rawSql: alertSql(opts.db, m),
-            intervalMs: 60000,
-            maxDataPoints: 43200,
-          },
-        },
-        {
-          refId: 'C',
-          relativeTimeRange: { from: 0, to: 0 },
-          datasourceUid: '__expr__',
-          model: {
-            refId: 'C',
-            datasource: { type: '__expr__', uid: '__expr__' },
-            type: 'threshold',
-            expression: 'A',
-            conditions: [{ evaluator: { type: higher ? 'lt' : 'gt', params: [target] } }],
-          },
-        },
-      ],
+      data: [sqlQuery(alertWindow(m), alertSql(opts.db, m)), threshold(higher ? 'lt' : 'gt', target)],
       ...(where ? { dashboardUid: uidOf(where.board, 'en'), panelId: where.panelId! } : {}),
       noDataState: 'OK',
       execErrState: 'Error',
@@ -172,29 +164,7 @@ function bandAlertRule(db: string, boards: readonly BoardSpec[]): AlertRule {
     uid: 'cs-forecast-band',
     title: 'Contact volume outside the forecast band',
     condition: 'C',
-    data: [
-      {
-        refId: 'A',
-        relativeTimeRange: { ...BAND_ALERT_WINDOW },
-        datasourceUid: DATASOURCE.uid,
-        model: {
-          refId: 'A',
-          datasource: { ...DATASOURCE },
-          editorType: 'sql',
-          format: 1,
-          queryType: 'table',
-          rawSql: bandDeviationSql(db, { from: () => FROM, to: TO }),
-          intervalMs: 60000,
-          maxDataPoints: 43200,
-        },
-      },
-      {
-        refId: 'C',
-        relativeTimeRange: { from: 0, to: 0 },
-        datasourceUid: '__expr__',
-        model: { refId: 'C', datasource: { type: '__expr__', uid: '__expr__' }, type: 'threshold', expression: 'A', conditions: [{ evaluator: { type: 'gt', params: [0] } }] },
-      },
-    ],
+    data: [sqlQuery(BAND_ALERT_WINDOW, bandDeviationSql(db, { from: () => FROM, to: TO })), threshold('gt', 0)],
     ...(planning && panelId !== undefined ? { dashboardUid: uidOf(planning, 'en'), panelId } : {}),
     noDataState: 'OK',
     execErrState: 'Error',
