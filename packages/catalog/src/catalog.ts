@@ -64,6 +64,10 @@ export const METRICS = [
 /** A metric id of the catalog: a typo in a metric id is a compile error. */
 export type MetricId = (typeof METRICS)[number]['id'];
 
+/** The metrics the stream processor computes; the forecast-accuracy ones (attribution forecast_day) are scored by services/forecaster. */
+export const PROCESSOR_METRICS: readonly MetricDefinition[] = METRICS.filter((m) => m.attribution !== 'forecast_day');
+export const FORECAST_METRIC_IDS: readonly MetricId[] = METRICS.filter((m) => m.attribution === 'forecast_day').map((m) => m.id);
+
 const BY_ID = new Map<string, MetricDefinition>(METRICS.map((m) => [m.id, m]));
 
 export function metric(id: MetricId): MetricDefinition {
