@@ -82,14 +82,19 @@ async function produceAll(kafka: ConsumeBenchOptions['kafka'], client: KafkaClie
   }
 }
 
-async function consumeAll(
+/**
+ * Reads `n` messages of `topics` with a fresh group, counting only (one commit per batch unless
+ * `commitEachBatch` is false). Timed from the moment the member was joined and assigned.
+ */
+export async function consumeAll(
   kafka: ConsumeBenchOptions['kafka'],
   client: KafkaClientKind,
-  topic: string,
+  topics: string[],
   n: number,
   commitEachBatch: boolean,
+  onProgress?: (count: number) => void,
 ): Promise<{ ms: number; batches: number; joinMs: number }> {
-  const consumer = createConsumer({ ...kafka, client, clientId: `bench-consumer-${client}` }, { groupId: `bench-${client}-${Date.now()}`, topics: [topic] });
+  const consumer = createConsumer({ ...kafka, client, clientId: `bench-consumer-${client}` }, { groupId: `bench-${client}-${Date.now()}`, topics });
   await consumer.connect();
   try {
     let count = 0;
@@ -101,6 +106,7 @@ async function consumeAll(
     await consumer.run(async (b) => {
       count += b.messages.length;
       batches++;
+      onProgress?.(count);
       if (commitEachBatch) {
         const last = b.messages[b.messages.length - 1]!;
         await consumer.commit([{ topic: b.topic, partition: b.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
@@ -138,7 +144,7 @@ export async function runConsumeBench(opts: ConsumeBenchOptions): Promise<Consum
     }
     for (const client of clients) {
       const producedBy = clients.find((c) => c !== client) ?? client;
-      const { ms, batches, joinMs } = await consumeAll(kafka, client, topics.get(producedBy)!, n, commitEachBatch);
+      const { ms, batches, joinMs } = await consumeAll(kafka, client, [topics.get(producedBy)!], n, commitEachBatch);
       const payloadMBps = (n * VALUE_BYTES) / ms / 1000;
       result.consume.push({ client, producedBy, ms, rate: rate(n, ms), batches, joinMs, payloadMBps });
       progress(

@@ -15,13 +15,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver, performance as perf } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { openClickHouse } from '@cs/clickhouse';
 import type { KafkaClientKind } from '@cs/kafka';
-import { loadProcessorConfig, startProcessor, type RunningProcessor } from '@cs/processor';
-import { createLogger, registry } from '@cs/runtime';
-import { prepareStorage, tablesIn } from '@cs/storage';
+import { startProcessor, type RunningProcessor } from '@cs/processor';
+import { createLogger } from '@cs/runtime';
+import { tablesIn } from '@cs/storage';
+import { benchProcessorConfig, insertTotals, startUsageMeter, openBenchStore, sumsBy, total } from './support.ts';
 
 export interface E2eResult {
   client: KafkaClientKind;
@@ -87,17 +86,6 @@ const progress = (line: string) => process.stderr.write(`  [${client}] ${line}\n
 const logger = createLogger('bench-processor', process.env.LOG_LEVEL ?? 'warn');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function counterSums(name: string, label: string): Promise<Record<string, number>> {
-  const metric = registry.getSingleMetric(name);
-  const out: Record<string, number> = {};
-  if (!metric) return out;
-  for (const v of (await metric.get()).values) {
-    const k = String(v.labels[label] ?? '');
-    out[k] = (out[k] ?? 0) + v.value;
-  }
-  return out;
-}
-const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 let peakRss = 0;
 let peakHeap = 0;
@@ -110,17 +98,10 @@ const memTimer = setInterval(sampleMemory, 100);
 
 const dataDir = mkdtempSync(join(tmpdir(), `cs-bench-${client}-`));
 const tStore = performance.now();
-const ch = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone });
-await prepareStorage(ch, { database: 'cs', timeZone });
+const ch = await openBenchStore(dataDir, timeZone);
 const storeMs = performance.now() - tStore;
 
-const config = loadProcessorConfig({
-  ...process.env,
-  CS_TOPIC_PREFIX: prefix,
-  CS_TIMEZONE: timeZone,
-  PROCESSOR_GROUP_ID: group,
-  CS_IDLE_FLUSH: '2s',
-});
+const config = benchProcessorConfig(prefix, timeZone, group, { CS_IDLE_FLUSH: '2s' });
 
 const cs = tablesIn('cs');
 /** The number `n` of the query's first row (0 without one). */
@@ -132,13 +113,7 @@ const contactsCounted = () => scalar(`SELECT sum(numerator) AS n FROM ${cs.metri
 const rawCount = () => scalar(`SELECT count() AS n FROM ${cs.rawSessions}`);
 const contactsClosed = () => scalar(`SELECT count() AS n FROM ${cs.contacts}`);
 
-let gcMs = 0;
-const gcObserver = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcMs += e.duration;
-});
-gcObserver.observe({ entryTypes: ['gc'] });
-const elu0 = perf.eventLoopUtilization();
-const cpu0 = process.cpuUsage();
+const usage = startUsageMeter();
 const t0 = performance.now();
 const since = () => performance.now() - t0;
 const deadline = t0 + timeoutMs;
@@ -160,7 +135,7 @@ try {
   let lastReport = performance.now();
   // (a) every event stepped, watched in-process on the Prometheus counter.
   while (performance.now() < deadline && !failure) {
-    processed = total(await counterSums('cs_processor_events_total', 'result'));
+    processed = total(await sumsBy('cs_processor_events_total', 'result'));
     const now = since();
     if (processed > 0 && firstEventMs < 0) firstEventMs = now;
     if (processed >= events * 0.1 && t10 < 0) t10 = now;
@@ -177,7 +152,7 @@ try {
   }
   // (b) every flush written: the contacts figure is complete and every accepted event is in its raw
   // table (a flush inserts its tables in parallel; raw_sessions, the largest, tends to land last).
-  const accepted = (await counterSums('cs_processor_events_total', 'result')).ok ?? 0;
+  const accepted = (await sumsBy('cs_processor_events_total', 'result')).ok ?? 0;
   while (steppedMs >= 0 && performance.now() < deadline && !failure) {
     if ((await contactsCounted()) >= started && (await rawCount()) >= accepted) {
       visibleMs = since();
@@ -185,21 +160,10 @@ try {
     }
     await sleep(50);
   }
-  const cpu = process.cpuUsage(cpu0);
-  const elu = perf.eventLoopUtilization(elu0).utilization;
-  const gcTimed = gcMs;
-  gcObserver.disconnect();
-  const flushes = await counterSums('cs_processor_flushes_total', 'kind');
-  const inserts: E2eResult['inserts'] = {};
-  const hist = registry.getSingleMetric('cs_clickhouse_insert_duration_seconds');
-  for (const v of hist ? (await hist.get()).values : []) {
-    const table = String(v.labels.table ?? '').replace(/^cs\./, '');
-    const name = (v as { metricName?: string }).metricName ?? '';
-    const entry = (inserts[table] ??= { count: 0, seconds: 0 });
-    if (name.endsWith('_sum')) entry.seconds += v.value;
-    else if (name.endsWith('_count')) entry.count += v.value;
-  }
-  const cpuPct = visibleMs > 0 ? ((cpu.user + cpu.system) / 1000 / visibleMs) * 100 : -1;
+  const { cpuMs, elu, gcMs } = usage.stop();
+  const flushes = await sumsBy('cs_processor_flushes_total', 'kind');
+  const inserts: E2eResult['inserts'] = Object.fromEntries(Object.entries(await insertTotals()).map(([table, v]) => [table, { count: v.calls, seconds: v.seconds }]));
+  const cpuPct = visibleMs > 0 ? (cpuMs / visibleMs) * 100 : -1;
   sampleMemory();
   // Not part of the rate: the idle flush (2 s) closes the contacts still open at the end.
   const closeDeadline = performance.now() + 15_000;
@@ -220,7 +184,7 @@ try {
     events,
     started,
     processed,
-    byResult: await counterSums('cs_processor_events_total', 'result'),
+    byResult: await sumsBy('cs_processor_events_total', 'result'),
     timedOut,
     storeMs,
     startMs,
@@ -235,7 +199,7 @@ try {
     peakHeapMB: Math.round(peakHeap / 2 ** 20),
     flushes,
     elu,
-    gcMs: gcTimed,
+    gcMs,
     inserts,
     settings: { flushMaxMessages: config.flushMaxMessages, flushIntervalMs: config.flushIntervalMs, idleFlushMs: config.rules.idleFlushMs, snapshotEvery: config.snapshotEvery, topics: config.topics.length },
   };

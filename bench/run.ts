@@ -18,7 +18,7 @@
  *    stdout, and a dated entry appended to BENCHMARKS.md.
  *
  * Environment (all optional):
- *   KAFKA_BROKERS      default 127.0.0.1:9092 (the local broker is started if it is down)
+ *   KAFKA_BROKERS      default 127.0.0.1:${KAFKA_PORT:-9092} (the local broker is started if it is down)
  *   BENCH_RAW_N        raw records per client (default 300000)
  *   BENCH_E2E_EVENTS   target number of session events (default 300000; the exact count is printed)
  *   BENCH_PARTITIONS   partitions of every topic (default 4)
@@ -32,23 +32,20 @@
  *   BENCH_KEEP_TOPICS=1  keep the bench topics on the broker (deleted by default)
  * Progress goes to stderr, the table to stdout.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
-import { loadavg, release, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createAdmin, createProducer, loadKafkaConfig, type KafkaClientKind } from '@cs/kafka';
-import { ensureEventTopics } from '@cs/processor';
+import { createProducer, type KafkaClientKind } from '@cs/kafka';
 import { toRecord, wrapProducer } from '@cs/producer';
 import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
 import { runConsumeBench, VALUE_BYTES, type ConsumeBenchResult } from './consume.ts';
 import type { E2eResult } from './e2e-worker.ts';
 import { runFreshnessProbe, type FreshnessResult } from './freshness.ts';
+import { appendBenchmarkEntry, benchBrokers, createBenchTopics, deleteTopics, ensureBroker, fmt, log, machine, ratio, root, secs, table } from './support.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
 const RAW_N = Number(env.BENCH_RAW_N ?? 300_000);
 const E2E_TARGET = Number(env.BENCH_E2E_EVENTS ?? 300_000);
@@ -64,50 +61,6 @@ const DAY_START = Date.parse('2026-03-02T00:00:00+08:00');
 const SESSION_EVENTS_PER_CONTACT = 6.2;
 /** SPEC §8: ~4–5 M contacts a day, ~10 events each; the 2-core box must carry peaks several times the mean. */
 const SPEC_MEAN_EVENTS_PER_S = Math.round((5_000_000 * 10) / 86_400);
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const ratio = (a: number, b: number) => (b > 0 && a > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
-
-// ---------------------------------------------------------------------------------------------
-// Broker
-
-function tcpOpen(hostPort: string): Promise<boolean> {
-  const i = hostPort.lastIndexOf(':');
-  return new Promise((resolve) => {
-    const s = connect({ host: hostPort.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hostPort.slice(i + 1)) });
-    s.setTimeout(2000);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-    s.once('error', () => resolve(false));
-  });
-}
-
-async function ensureBroker(brokers: string[]): Promise<void> {
-  if (await tcpOpen(brokers[0]!)) return;
-  if (env.KAFKA_BROKERS?.trim()) throw new Error(`Kafka broker ${brokers[0]} (KAFKA_BROKERS) does not answer`);
-  log(`broker ${brokers[0]} is down; starting the local one (deploy/kafka/kafka.sh start)`);
-  execFileSync('bash', [join(root, 'deploy/kafka/kafka.sh'), 'start'], { stdio: ['ignore', 2, 2], timeout: 240_000 });
-}
-
-/** Best effort: the bench's topics are throwaway (kafkajs directly: the @cs/kafka Admin has no delete). */
-async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
-  if (!topics.length || env.BENCH_KEEP_TOPICS === '1') return;
-  try {
-    const { Kafka, logLevel } = (await import('kafkajs')).default;
-    const admin = new Kafka({ brokers, clientId: 'cs-bench-cleanup', logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      await admin.deleteTopics({ topics, timeout: 15_000 });
-    } finally {
-      await admin.disconnect();
-    }
-    log(`deleted ${topics.length} bench topics`);
-  } catch (err) {
-    log(`could not delete the bench topics (${(err as Error).message}); they stay on the broker`);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // End to end
@@ -136,13 +89,7 @@ async function produceSessions(brokers: string[]): Promise<Produced> {
   log(`  generated ${fmt(events.length)} session events (${fmt(started)} contacts) in ${secs(genMs)}`);
 
   const kafka = { brokers, clientId: 'cs-bench-e2e', client: 'kafkajs' as const };
-  const admin = createAdmin(kafka);
-  await admin.connect();
-  try {
-    await ensureEventTopics(admin, PARTITIONS, prefix);
-  } finally {
-    await admin.disconnect();
-  }
+  await createBenchTopics(brokers, PARTITIONS, prefix);
   const producer = createProducer(kafka);
   await producer.connect();
   const sdk = wrapProducer(producer, { topicPrefix: prefix });
@@ -207,48 +154,8 @@ function runWorker(client: KafkaClientKind, p: Produced, brokers: string[], prof
 }
 
 // ---------------------------------------------------------------------------------------------
-// Report
 
-function machine() {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const meminfo = readFileSync('/proc/meminfo', 'utf8');
-  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
-  let nproc = '?';
-  try {
-    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
-  } catch {
-    /* not on this system */
-  }
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'services', 'packages', 'schemas', 'deploy/clickhouse'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    if (dirty) commit += ' + uncommitted changes';
-  } catch {
-    /* not a checkout */
-  }
-  return {
-    nproc,
-    memGiB: (memKb / 2 ** 20).toFixed(1),
-    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
-    node: process.version,
-    kernel: release(),
-    commit,
-    threadpool: env.UV_THREADPOOL_SIZE ?? '4 (default)',
-  };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const sep = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`;
-  return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-
-const kafkaConfig = loadKafkaConfig(env, 'kafkajs', 'cs-bench');
-const brokers = kafkaConfig.brokers;
+const brokers = benchBrokers();
 const tAll = performance.now();
 const when = new Date();
 const loadBefore = loadavg()[0]!.toFixed(2);
@@ -275,7 +182,7 @@ try {
     }
   }
 } finally {
-  await deleteTopics(brokers, cleanup);
+  await deleteTopics(brokers, cleanup, env.BENCH_KEEP_TOPICS === '1');
 }
 let freshness: FreshnessResult | undefined;
 if (env.BENCH_FRESHNESS !== '0') {
@@ -391,13 +298,6 @@ const out = [
 process.stdout.write(`${out}\n`);
 
 if (env.BENCH_NO_RECORD !== '1') {
-  const file = join(root, 'BENCHMARKS.md');
-  if (!existsSync(file)) {
-    writeFileSync(
-      file,
-      '# Benchmarks\n\nEntries appended by `npm run bench` (bench/run.ts); newest last. Compare ratios across machines, not absolute figures.\n',
-    );
-  }
   const stamp = when.toISOString().replace('T', ' ').slice(0, 16);
   const entry = [
     '',
@@ -428,6 +328,5 @@ if (env.BENCH_NO_RECORD !== '1') {
     ...[...new Set(notes)].map((n) => `\n${n}`),
     '',
   ].join('\n');
-  appendFileSync(file, entry);
-  log(`appended an entry to ${file}`);
+  log(`appended an entry to ${appendBenchmarkEntry(entry)}`);
 }

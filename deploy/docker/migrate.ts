@@ -4,18 +4,20 @@
  * `prepareStorage` of @cs/storage, as the processor does on start — then exits. Running it once
  * before the processors keeps several processor replicas from migrating at the same moment.
  *
- *   node --import tsx deploy/docker/migrate.ts
+ *   node deploy/docker/dist/migrate.js           (in the image, built by `npm run build`)
+ *   node --import tsx deploy/docker/migrate.ts   (from the sources)
  *
- * Settings: CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, CS_DATABASE, CS_TIMEZONE (as the
- * processor). Retries the first connection for MIGRATE_WAIT (default 60s).
+ * Settings: CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, CS_DATABASE, CS_TIMEZONE,
+ * CS_RAW_RETENTION (as the processor). Retries the first connection for MIGRATE_WAIT (default 60s).
  */
 import { loadClickHouseConfig, openClickHouse } from '@cs/clickhouse';
 import { createLogger, envReader, loadTimeRules } from '@cs/runtime';
-import { prepareStorage } from '@cs/storage';
+import { loadRawRetention, prepareStorage } from '@cs/storage';
 
 const logger = createLogger('migrations');
 const ch = loadClickHouseConfig();
 const rules = loadTimeRules();
+const rawRetention = loadRawRetention();
 const waitMs = envReader().duration('MIGRATE_WAIT', '60s');
 const client = openClickHouse(ch, { log: logger });
 
@@ -33,7 +35,7 @@ async function waitForServer(): Promise<void> {
 let code = 0;
 try {
   await waitForServer();
-  await prepareStorage(client, { database: ch.database, timeZone: rules.timeZone, logger });
+  await prepareStorage(client, { database: ch.database, timeZone: rules.timeZone, logger, rawRetention });
   logger.info({ mode: ch.mode, database: ch.database, timeZone: rules.timeZone }, 'storage ready');
 } catch (err) {
   logger.error({ err }, 'migrations failed');

@@ -100,7 +100,11 @@ const results = new Map<number, Result>();
 async function runAsAnalyst(sql: string): Promise<Result> {
   const used = new Set([...sql.matchAll(/\{(\w+):\w+\}/g)].map((m) => m[1]!));
   const params = Object.fromEntries([...used].map((name) => [name, PARAMS.get(name)!.value]));
-  const { body } = await runEmbeddedQuery(store.dataDir, { sql, database: store.db, defaultFormat: 'JSON', params, readonly: 1 });
+  // A ClickHouse server (container backend) gets the same read-only request over HTTP.
+  const body =
+    store.config.mode === 'server'
+      ? await (await store.client.exec({ query: sql, query_params: params, clickhouse_settings: { readonly: '1', default_format: 'JSON' } })).stream.toArray().then((chunks) => Buffer.concat(chunks as Buffer[]))
+      : (await runEmbeddedQuery(store.dataDir, { sql, database: store.db, defaultFormat: 'JSON', params, readonly: 1 })).body;
   const json = JSON.parse(body.toString('utf8')) as { meta: { name: string }[]; data: Row[] };
   return { columns: json.meta.map((c) => c.name), rows: json.data };
 }

@@ -184,11 +184,12 @@ describe('insertRows', () => {
     const tokens: unknown[] = [];
     let calls = 0;
     const flaky = {
-      insert: async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+      // insertRows sends an INSERT … SETTINGS insert_deduplication_token = '…' FORMAT … with the rows.
+      exec: async (params: Parameters<ClickHouseClient['exec']>[0]) => {
         calls++;
-        tokens.push(params.clickhouse_settings?.insert_deduplication_token);
+        tokens.push(/insert_deduplication_token = '([^']*)'/.exec(params.query)?.[1]);
         if (calls === 1) throw Object.assign(new Error('Code: 252. DB::Exception: Too many parts'), { code: '252', type: 'TOO_MANY_PARTS' });
-        const res = await client.insert(params);
+        const res = await client.exec(params);
         // the write landed but the acknowledgement was lost
         if (calls === 2) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
         return res;
@@ -202,7 +203,7 @@ describe('insertRows', () => {
 
   it('gives up after maxAttempts', async () => {
     const down = {
-      insert: async () => {
+      exec: async () => {
         throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
       },
     } as unknown as ClickHouseClient;

@@ -9,182 +9,36 @@
  *   typo in compose fails here
  * - shared settings (CS_TIMEZONE, passwords, brokers…) agree across services; ports and users line up
  * - the healthcheck probe and the migrations one-shot actually run (the latter on the embedded engine)
- *
- * No YAML library is a dependency of the repo, so docker-compose.yml and the Grafana provisioning
- * files are written in a small YAML subset parsed below; the parser rejects anything outside it
- * (anchors, flow mappings, block scalars, multi-line scalars) instead of misreading it.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { TOPICS } from '@cs/schemas';
 import { DEAD_LETTER_TOPIC } from '../../services/processor/src/topics.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
-// ---- a strict YAML subset ------------------------------------------------------------------------
+// ---- YAML ---------------------------------------------------------------------------------------------
 
 type Yaml = string | null | Yaml[] | { [key: string]: Yaml };
 type YamlMap = { [key: string]: Yaml };
 
-class YamlSubsetError extends Error {}
-
-interface Line {
-  no: number;
-  indent: number;
-  text: string;
-}
-
-/** Cuts a `#` comment that starts a line or follows whitespace, outside quoted scalars. */
-function stripComment(raw: string): string {
-  let quote: string | null = null;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    const prev = i === 0 ? ' ' : raw[i - 1]!;
-    if (quote) {
-      if (c === quote) {
-        if (quote === "'" && raw[i + 1] === "'") i++;
-        else quote = null;
-      } else if (c === '\\' && quote === '"') i++;
-    } else if ((c === '"' || c === "'") && /[\s[,:]/.test(prev)) quote = c;
-    else if (c === '#' && /\s/.test(prev)) return raw.slice(0, i);
-  }
-  return raw;
-}
-
-const KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#&*!|>%@`[\]{},?-][^#]*?|-[^\s#][^#]*?)\s*:(?:\s+(.*))?$/;
-
-function unquote(text: string, where: string): string {
-  if (text.startsWith('"')) {
-    if (!text.endsWith('"') || text.length < 2) throw new YamlSubsetError(`${where}: unterminated "…"`);
-    return text.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => {
-      const map: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t' };
-      if (!(c in map)) throw new YamlSubsetError(`${where}: escape \\${c} is outside the subset`);
-      return map[c]!;
-    });
-  }
-  if (text.startsWith("'")) {
-    if (!text.endsWith("'") || text.length < 2) throw new YamlSubsetError(`${where}: unterminated '…'`);
-    return text.slice(1, -1).replace(/''/g, "'");
-  }
-  return text;
-}
-
-/** Splits a one-line flow sequence `[a, "b, c", 'd']` into its scalars. */
-function flowSequence(text: string, where: string): string[] {
-  if (!text.endsWith(']')) throw new YamlSubsetError(`${where}: a flow sequence must close on its line`);
-  const body = text.slice(1, -1).trim();
-  if (body === '') return [];
-  const items: string[] = [];
-  let i = 0;
-  while (i < body.length) {
-    while (body[i] === ' ') i++;
-    let end: number;
-    if (body[i] === '"' || body[i] === "'") {
-      const q = body[i]!;
-      end = i + 1;
-      while (end < body.length && !(body[end] === q && body[end - 1] !== '\\')) end++;
-      end++;
-    } else {
-      end = body.indexOf(',', i);
-      if (end < 0) end = body.length;
-    }
-    const item = body.slice(i, end).trim();
-    if (/^[[{]/.test(item)) throw new YamlSubsetError(`${where}: nested flow collections are outside the subset`);
-    items.push(scalar(item, where));
-    i = end;
-    while (body[i] === ' ') i++;
-    if (i < body.length && body[i] !== ',') throw new YamlSubsetError(`${where}: expected "," in flow sequence`);
-    i++;
-  }
-  return items;
-}
-
-function scalar(text: string, where: string): string {
-  if (text.startsWith('"') || text.startsWith("'")) return unquote(text, where);
-  if (/^[&*!|>%@`{]/.test(text)) throw new YamlSubsetError(`${where}: "${text[0]}" (anchor, alias, tag, block scalar or flow mapping) is outside the subset`);
-  if (/:\s/.test(text) || text.endsWith(':')) throw new YamlSubsetError(`${where}: plain scalar with ": " (quote it)`);
-  return text;
-}
-
-function parseYamlSubset(source: string, file: string): Yaml {
-  const lines: Line[] = [];
-  source.split('\n').forEach((raw, i) => {
-    const where = `${file}:${i + 1}`;
-    if (/^\s*\t/.test(raw)) throw new YamlSubsetError(`${where}: tab indentation`);
-    const text = stripComment(raw).trimEnd();
-    if (text.trim() === '') return;
-    if (/^(---|\.\.\.)(\s|$)/.test(text)) throw new YamlSubsetError(`${where}: multiple documents are outside the subset`);
-    lines.push({ no: i + 1, indent: text.length - text.trimStart().length, text: text.trimStart() });
-  });
-  let pos = 0;
-  const here = () => `${file}:${lines[pos]?.no ?? 'end'}`;
-  const isItem = (l: Line | undefined) => l !== undefined && (l.text === '-' || l.text.startsWith('- '));
-
-  function block(): Yaml {
-    return isItem(lines[pos]) ? sequence(lines[pos]!.indent) : mapping(lines[pos]!.indent);
-  }
-
-  function value(rest: string | undefined, indent: number): Yaml {
-    if (rest !== undefined && rest !== '') return rest.startsWith('[') ? flowSequence(rest, here()) : scalar(rest, here());
-    pos++;
-    const next = lines[pos];
-    if (next && next.indent > indent) return block();
-    if (isItem(next) && next!.indent === indent) throw new YamlSubsetError(`${here()}: indent a sequence under its key`);
-    return null;
-  }
-
-  function mapping(indent: number): YamlMap {
-    const out: YamlMap = {};
-    while (pos < lines.length && lines[pos]!.indent === indent) {
-      const line = lines[pos]!;
-      if (isItem(line)) throw new YamlSubsetError(`${here()}: sequence item where a key was expected`);
-      const m = KEY.exec(line.text);
-      if (!m) throw new YamlSubsetError(`${here()}: expected "key: value", got "${line.text}"`);
-      const key = unquote(m[1]!, here());
-      if (Object.hasOwn(out, key)) throw new YamlSubsetError(`${here()}: duplicate key "${key}"`);
-      const rest = m[2];
-      out[key] = value(rest, indent);
-      if (rest !== undefined && rest !== '') pos++;
-    }
-    if (pos < lines.length && lines[pos]!.indent > indent) throw new YamlSubsetError(`${here()}: unexpected indentation`);
-    return out;
-  }
-
-  function sequence(indent: number): Yaml[] {
-    const out: Yaml[] = [];
-    while (pos < lines.length && lines[pos]!.indent === indent && isItem(lines[pos])) {
-      const line = lines[pos]!;
-      const rest = line.text.slice(1).trimStart();
-      if (rest === '') {
-        out.push(value(undefined, indent));
-        continue;
-      }
-      const m = KEY.exec(rest);
-      if (m && !rest.startsWith('[') && !rest.startsWith('"') && !rest.startsWith("'")) {
-        // "- key: value": a mapping whose keys are aligned with "key".
-        const childIndent = indent + (line.text.length - rest.length);
-        lines[pos] = { no: line.no, indent: childIndent, text: rest };
-        out.push(mapping(childIndent));
-        continue;
-      }
-      out.push(rest.startsWith('[') ? flowSequence(rest, here()) : scalar(rest, here()));
-      pos++;
-    }
-    if (pos < lines.length && lines[pos]!.indent > indent) throw new YamlSubsetError(`${here()}: unexpected indentation`);
-    return out;
-  }
-
-  if (lines.length === 0) return null;
-  const doc = block();
-  if (pos < lines.length) throw new YamlSubsetError(`${here()}: unexpected content (indentation?)`);
-  return doc;
+/**
+ * docker-compose.yml and the Grafana provisioning files, read with the `yaml` library. The failsafe
+ * schema keeps every scalar a string, as compose reads environment values (`PORT: 8123` is "8123");
+ * a duplicate key is an error, not a silent override.
+ */
+function parseYamlFile(source: string, file: string): Yaml {
+  const doc = parseDocument(source, { schema: 'failsafe', uniqueKeys: true });
+  if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]!.message}`);
+  return doc.toJS() as Yaml;
 }
 
 const isMap = (y: Yaml | undefined): y is YamlMap => typeof y === 'object' && y !== null && !Array.isArray(y);
@@ -245,22 +99,34 @@ function everyScalar(y: Yaml, visit: (s: string, path: string) => void, path = '
 
 // ---- environment keys a service reads ---------------------------------------------------------------
 
-/** Workspace package name → its entry file (package.json `main`), from the root `workspaces`. */
-function workspaceEntries(): Map<string, string> {
-  const out = new Map<string, string>();
+/** The workspace directories, from the root `workspaces`. */
+function workspaceDirs(): string[] {
   const patterns = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
-  for (const pattern of patterns) {
-    const dirs = pattern.endsWith('/*')
-      ? readdirSync(join(root, pattern.slice(0, -2))).map((d) => `${pattern.slice(0, -2)}/${d}`)
-      : [pattern];
-    for (const dir of dirs) {
-      const pkgFile = join(root, dir, 'package.json');
-      if (!existsSync(pkgFile)) continue;
-      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string; main?: string };
-      out.set(pkg.name, join(root, dir, pkg.main ?? 'index.js'));
-    }
+  return patterns
+    .flatMap((pattern) => (pattern.endsWith('/*') ? readdirSync(join(root, pattern.slice(0, -2))).map((d) => `${pattern.slice(0, -2)}/${d}`) : [pattern]))
+    .filter((dir) => existsSync(join(root, dir, 'package.json')));
+}
+
+/** Workspace package name → its source entry, as tsc, tsx and vitest resolve it (tsconfig.base.json `paths`). */
+function workspaceEntries(): Map<string, string> {
+  const { paths } = (JSON.parse(read('tsconfig.base.json')) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions;
+  return new Map(Object.entries(paths).map(([name, [target]]) => [name, join(root, target!)]));
+}
+
+/**
+ * The source file a built entry is compiled from: the nearest tsconfig.build.json above it maps
+ * its outDir back to its rootDir (services/ingest/dist/main.js → services/ingest/src/main.ts).
+ */
+function sourceOf(entry: string): string {
+  for (let dir = dirname(entry); dir !== '.' && dir !== ''; dir = dirname(dir)) {
+    const config = join(root, dir, 'tsconfig.build.json');
+    if (!existsSync(config)) continue;
+    const { rootDir, outDir } = (JSON.parse(readFileSync(config, 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } }).compilerOptions;
+    const rel = relative(join(dir, outDir), entry);
+    if (rel.startsWith('..') || !rel.endsWith('.js')) throw new Error(`${entry} is not in ${join(dir, outDir)}, the output of ${config}`);
+    return join(dir, rootDir, rel.replace(/\.js$/, '.ts'));
   }
-  return out;
+  throw new Error(`no tsconfig.build.json builds ${entry}`);
 }
 
 const IMPORT = /(?:^|[;\s])(import|export)\s+(type\s+)?(?:[\w*{}\s,$]*?\s*from\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -327,7 +193,7 @@ const PENDING_KEYS: Record<string, string[]> = {};
 
 // ---- the files under test ------------------------------------------------------------------------------
 
-const compose = asMap(parseYamlSubset(read('docker-compose.yml'), 'docker-compose.yml'), 'docker-compose.yml');
+const compose = asMap(parseYamlFile(read('docker-compose.yml'), 'docker-compose.yml'), 'docker-compose.yml');
 const services = asMap(compose.services, 'services');
 const service = (name: string) => asMap(services[name], `services.${name}`);
 const envOf = (name: string): Record<string, string> => {
@@ -351,7 +217,11 @@ const EXPECTED_SERVICES = ['kafka', 'kafka-init', 'clickhouse', 'migrations', 'p
 const ONE_SHOTS = ['kafka-init', 'migrations'];
 /** Long-running services without an HTTP server to probe (none: every service serves /readyz). */
 const NO_HEALTHCHECK = new Set<string>();
-const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_ANALYST_PASSWORD', 'LOG_LEVEL'];
+const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_RAW_RETENTION', 'CS_GRAFANA_PASSWORD', 'CS_PSEUDONYMIZE_KEY', 'LOG_LEVEL'];
+/** The secrets the operator's .env must provide: the variables .env.example lists. */
+const SECRETS = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)].map((m) => ({ name: m[1]!, value: m[2]! }));
+/** Secrets that switch a feature on when set: listed commented out, with an empty value, in .env.example. */
+const OPTIONAL_SECRETS = [...read('.env.example').matchAll(/^#\s*([A-Z_][A-Z0-9_]*)=\s*$/gm)].map((m) => m[1]!);
 const REQUIRED_ENV: Record<string, string[]> = {
   migrations: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE'],
   processor: ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'KAFKA_PARTITIONS', 'PROCESSOR_HTTP_PORT'],
@@ -377,16 +247,12 @@ function probeUrl(test: string[]): URL | undefined {
 
 // ---- tests -----------------------------------------------------------------------------------------------
 
-describe('YAML subset parser', () => {
-  it('reads the constructs the compose file uses and refuses the rest', () => {
-    const doc = parseYamlSubset(
-      ['a: 1 # note', 'b:', '  - x', '  - "y: z"', '  - k: v', '    k2: [p, "q, r", \'s\']', 'c:', "d: 'it''s'", 'e: "#not a comment"'].join('\n'),
-      't',
-    );
-    expect(doc).toEqual({ a: '1', b: ['x', 'y: z', { k: 'v', k2: ['p', 'q, r', 's'] }], c: null, d: "it's", e: '#not a comment' });
-    for (const bad of ['a: &x 1', 'a: *x', 'a: |', 'a: {b: 1}', 'a: b: c', 'a:\n- x', 'a: 1\na: 2', 'a: [1,\n  2]', '---\na: 1', 'a:\n  b: 1\n c: 2']) {
-      expect(() => parseYamlSubset(bad, 't'), bad).toThrow(YamlSubsetError);
-    }
+describe('YAML as compose reads it', () => {
+  it('keeps scalars as strings and refuses duplicate keys', () => {
+    const doc = parseYamlFile(['a: 1 # note', 'b:', '  - x', '  - "y: z"', '  - k: v', '    k2: [p, "q, r", \'s\']', 'c:', "d: 'it''s'", 'e: "#not a comment"', 'f: true'].join('\n'), 't');
+    expect(doc).toEqual({ a: '1', b: ['x', 'y: z', { k: 'v', k2: ['p', 'q, r', 's'] }], c: '', d: "it's", e: '#not a comment', f: 'true' });
+    expect(() => parseYamlFile('a: 1\na: 2', 't')).toThrow(/t: Map keys must be unique/);
+    expect(() => parseYamlFile('a: [1,\n', 't')).toThrow(/^t: /);
   });
 
   it('interpolates like compose', () => {
@@ -402,19 +268,44 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose).filter((k) => !['name', 'services', 'volumes', 'networks'].includes(k))).toEqual([]);
   });
 
-  it('gives every variable a default and the same default everywhere', () => {
-    const defaults = new Map<string, Set<string>>();
+  it('requires every password from .env and gives every other variable the same default everywhere', () => {
+    const secretNames = SECRETS.map((v) => v.name);
+    const fallbacks = new Map<string, Set<string>>();
     const problems: string[] = [];
     everyScalar(compose, (s, path) => {
       for (const ref of varRefs(s)) {
-        if (ref.op !== ':-') problems.push(`${path}: \${${ref.name}} needs a default (\${${ref.name}:-…}) so a bare \`docker compose up\` works`);
-        const set = defaults.get(ref.name) ?? new Set<string>();
+        const secret = secretNames.includes(ref.name);
+        if (secret && (ref.op !== ':?' || !ref.fallback?.includes('.env.example'))) {
+          problems.push(`${path}: \${${ref.name}} is a secret: \${${ref.name}:?set ${ref.name} in .env, see .env.example} (no default password)`);
+        }
+        if (!secret && ref.op !== ':-') problems.push(`${path}: \${${ref.name}} needs a default (\${${ref.name}:-…}), or a place in .env.example if it is a secret`);
+        const optional = OPTIONAL_SECRETS.includes(ref.name);
+        if (optional && (ref.op !== ':-' || ref.fallback !== '')) problems.push(`${path}: \${${ref.name}} is an optional secret: \${${ref.name}:-} (off when unset, never a default value)`);
+        if (/PASSWORD|SECRET|TOKEN|_KEY$/.test(ref.name) && !secret && !optional) problems.push(`${path}: ${ref.name} looks like a secret but .env.example does not list it`);
+        const set = fallbacks.get(ref.name) ?? new Set<string>();
         set.add(ref.fallback ?? '');
-        defaults.set(ref.name, set);
+        fallbacks.set(ref.name, set);
       }
     });
-    for (const [name, set] of defaults) if (set.size > 1) problems.push(`${name} has different defaults: ${[...set].map((d) => JSON.stringify(d)).join(', ')}`);
+    for (const [name, set] of fallbacks) if (set.size > 1) problems.push(`${name} has different defaults: ${[...set].map((d) => JSON.stringify(d)).join(', ')}`);
     expect(problems).toEqual([]);
+    expect(secretNames.sort()).toEqual(['CS_ANALYST_PASSWORD', 'CS_GRAFANA_PASSWORD', 'CS_WRITER_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']);
+    expect([...fallbacks.keys()].filter((k) => secretNames.includes(k)).sort()).toEqual(secretNames);
+  });
+
+  it('fails clearly without the .env passwords, and ships none (.env.example leaves them empty, .env is ignored)', () => {
+    for (const secret of SECRETS) expect(secret.value, `.env.example must not suggest a password for ${secret.name}`).toBe('');
+    const everyService = () => Object.keys(services).forEach((name) => Object.values(envOf(name)).forEach((v) => interpolate(v, env)));
+    let env: Record<string, string> = {};
+    expect(everyService).toThrow(/required variable (CS_WRITER_PASSWORD|CS_ANALYST_PASSWORD|CS_GRAFANA_PASSWORD|GRAFANA_ADMIN_PASSWORD) is not set/);
+    for (const missing of SECRETS) {
+      env = Object.fromEntries(SECRETS.filter((v) => v !== missing).map((v) => [v.name, `${v.name.toLowerCase()}-value`]));
+      expect(everyService, missing.name).toThrow(`required variable ${missing.name} is not set`);
+    }
+    env = Object.fromEntries(SECRETS.map((v) => [v.name, `${v.name.toLowerCase()}-value`]));
+    expect(everyService).not.toThrow();
+    expect(interpolate(envOf('grafana').GF_SECURITY_ADMIN_PASSWORD!, env)).toBe('grafana_admin_password-value');
+    expect(read('.gitignore').split('\n')).toContain('.env');
   });
 
   it('pins every image to a version tag', () => {
@@ -493,7 +384,7 @@ describe('docker-compose.yml', () => {
     const problems: string[] = [];
     expect(nodeServices.sort()).toEqual(['forecaster', 'ingest', 'migrations', 'processor', 'simulator']);
     for (const name of nodeServices) {
-      const entry = entryOf(name);
+      const entry = sourceOf(entryOf(name));
       expect(existsSync(join(root, entry)), `${name}: entry ${entry} does not exist`).toBe(true);
       const known = knownEnvKeys(entry, workspaces);
       expect(known.files.length, `${name}: import graph of ${entry}`).toBeGreaterThan(3);
@@ -513,14 +404,14 @@ describe('docker-compose.yml', () => {
 
   it('finds the keys of the config sources (scanner self-check)', () => {
     const workspaces = workspaceEntries();
-    const processor = knownEnvKeys(entryOf('processor'), workspaces);
+    const processor = knownEnvKeys(sourceOf(entryOf('processor')), workspaces);
     for (const key of ['PROCESSOR_GROUP_ID', 'PROCESSOR_HTTP_PORT', 'KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CS_TIMEZONE', 'CS_FCR_WINDOW', 'KAFKA_PARTITIONS', 'LOG_LEVEL']) {
       expect(processor.keys, key).toContain(key);
     }
-    const simulator = knownEnvKeys(entryOf('simulator'), workspaces);
+    const simulator = knownEnvKeys(sourceOf(entryOf('simulator')), workspaces);
     for (const key of ['SIM_RATE', 'SIM_SEED', 'SIM_MODE', 'KAFKA_BROKERS', 'CS_TOPIC_PREFIX']) expect(simulator.keys, key).toContain(key);
-    const ingest = knownEnvKeys(entryOf('ingest'), workspaces);
-    expect(ingest.keys).toContain('INGEST_HOST');
+    const ingest = knownEnvKeys(sourceOf(entryOf('ingest')), workspaces);
+    for (const key of ['INGEST_HOST', 'CS_INGEST_API_KEYS', 'INGEST_RATE_LIMIT', 'CS_PSEUDONYMIZE_KEY']) expect(ingest.keys, key).toContain(key);
     expect(ingest.keys).not.toContain('CLICKHOUSE_URL');
   });
 
@@ -590,31 +481,33 @@ describe('docker-compose.yml', () => {
     const usersBlock = /<users>([\s\S]*)<\/users>/.exec(xml)![1]!;
     const users = new Map<string, string>();
     for (const m of usersBlock.matchAll(/<([a-z_][a-z0-9_]*)>([\s\S]*?)<\/\1>/g)) users.set(m[1]!, m[2]!);
-    expect([...users.keys()].sort()).toEqual(['analyst', 'pipeline']);
+    expect([...users.keys()].sort()).toEqual(['analyst', 'grafana', 'writer']);
     const passwordEnv = (user: string) => /<password from_env="([A-Z_][A-Z0-9_]*)"\s*\/>/.exec(users.get(user)!)![1]!;
     const chEnv = envOf('clickhouse');
     for (const user of users.keys()) expect(Object.keys(chEnv), `clickhouse must set ${passwordEnv(user)}`).toContain(passwordEnv(user));
 
-    // The pipeline services log in as `pipeline` with the password the server was given.
+    // The pipeline services log in as `writer` with the password the server was given.
     for (const name of nodeServices) {
       const env = envOf(name);
       if (env.CLICKHOUSE_URL === undefined) continue;
-      expect(env.CLICKHOUSE_USER, name).toBe('pipeline');
-      expect(env.CLICKHOUSE_PASSWORD, name).toBe(chEnv[passwordEnv('pipeline')]);
+      expect(env.CLICKHOUSE_USER, name).toBe('writer');
+      expect(env.CLICKHOUSE_PASSWORD, name).toBe(chEnv[passwordEnv('writer')]);
     }
 
-    // The analyst is read-only.
-    const profile = /<profile>([^<]+)<\/profile>/.exec(users.get('analyst')!)![1]!;
-    const profileBlock = new RegExp(`<${profile}>([\\s\\S]*?)</${profile}>`).exec(xml)![1]!;
-    expect(/<readonly>([12])<\/readonly>/.test(profileBlock)).toBe(true);
-    expect(users.get('analyst')).toMatch(/GRANT SELECT ON cs\.\*/);
+    // The readers are read-only.
+    for (const reader of ['analyst', 'grafana']) {
+      const profile = /<profile>([^<]+)<\/profile>/.exec(users.get(reader)!)![1]!;
+      const profileBlock = new RegExp(`<${profile}>([\\s\\S]*?)</${profile}>`).exec(xml)![1]!;
+      expect(/<readonly>([12])<\/readonly>/.test(profileBlock), reader).toBe(true);
+      expect(users.get(reader), reader).toMatch(/GRANT SELECT ON cs\.\*/);
+    }
     expect(interpolate(envOf('processor').CS_DATABASE!)).toBe('cs');
 
-    // Grafana: the data source logs in as analyst with the server's analyst password.
-    const ds = asMap(asList(asMap(parseYamlSubset(read('deploy/grafana/provisioning/datasources/clickhouse.yaml'), 'clickhouse.yaml'), 'ds').datasources, 'datasources')[0], 'datasource');
+    // Grafana: the data source logs in as grafana with the server's grafana password.
+    const ds = asMap(asList(asMap(parseYamlFile(read('deploy/grafana/provisioning/datasources/clickhouse.yaml'), 'clickhouse.yaml'), 'ds').datasources, 'datasources')[0], 'datasource');
     expect(ds.uid).toBe('cs-clickhouse');
     const json = asMap(ds.jsonData, 'jsonData');
-    expect(json.username).toBe('analyst');
+    expect(json.username).toBe('grafana');
     expect(json.host).toBe('clickhouse');
     expect(json.protocol).toBe('http');
     expect(listOf('clickhouse', 'ports').map((p) => parsePort(p).target)).toContain(json.port);
@@ -622,14 +515,14 @@ describe('docker-compose.yml', () => {
     const secure = asMap(ds.secureJsonData, 'secureJsonData');
     const refs = [json.defaultDatabase, secure.password].map((v) => /^\$\{([A-Z_][A-Z0-9_]*)\}$/.exec(asString(v, 'ds'))![1]!);
     for (const ref of refs) expect(Object.keys(grafanaEnv), `grafana must set ${ref} for the provisioning`).toContain(ref);
-    expect(grafanaEnv[refs[1]!]).toBe(chEnv[passwordEnv('analyst')]);
+    expect(grafanaEnv[refs[1]!]).toBe(chEnv[passwordEnv('grafana')]);
     expect(grafanaEnv[refs[0]!]).toBe(envOf('processor').CS_DATABASE);
     // The plugin that provides the data source type is the one installed.
     expect(interpolate(grafanaEnv.GF_PLUGINS_PREINSTALL_SYNC!).split(',').map((p) => p.split('@')[0])).toContain(ds.type);
   });
 
   it('provisions the dashboards from dashboards/', () => {
-    const provider = asMap(asList(asMap(parseYamlSubset(read('deploy/grafana/provisioning/dashboards/provider.yaml'), 'provider.yaml'), 'p').providers, 'providers')[0], 'provider');
+    const provider = asMap(asList(asMap(parseYamlFile(read('deploy/grafana/provisioning/dashboards/provider.yaml'), 'provider.yaml'), 'p').providers, 'providers')[0], 'provider');
     expect(provider.allowUiUpdates).toBe('false');
     const path = asString(asMap(provider.options, 'options').path, 'path');
     const mounts = listOf('grafana', 'volumes').map((v) => v.split(':'));
@@ -640,29 +533,82 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(root, 'dashboards/README.md'))).toBe(true);
   });
 
-  it('passes `docker compose config` where the compose plugin exists', () => {
+  it('provisions the alerting: rules on the provisioned data source, a webhook URL from the environment', () => {
+    const mounts = listOf('grafana', 'volumes').map((v) => v.split(':'));
+    expect(mounts.some(([src, dst]) => src === './deploy/grafana/provisioning/alerting' && dst === '/etc/grafana/provisioning/alerting')).toBe(true);
+    const dir = 'deploy/grafana/provisioning/alerting';
+    const files = readdirSync(join(root, dir)).filter((f) => f.endsWith('.yaml'));
+    expect(files.sort()).toEqual(['cs-metric-targets.yaml', 'cs-notifications.yaml', 'cs-pipeline-health.yaml']);
+    const grafanaEnv = envOf('grafana');
+    let rules = 0;
+    // Grafana interpolates $VAR / ${VAR} from its environment in contact points, policies and rule
+    // labels when it loads a file (not in rule queries or annotations, which keep $__timeFilter and
+    // $labels): every variable there must be set, and labels need none.
+    const mustBeSet = (y: Yaml | undefined, where: string) =>
+      everyScalar(y ?? null, (text) => {
+        for (const ref of varRefs(text)) expect(Object.keys(grafanaEnv), `grafana must set ${ref.name} for ${where}`).toContain(ref.name);
+      });
+    for (const f of files) {
+      const doc = asMap(parseYamlFile(read(`${dir}/${f}`), f), f);
+      expect(doc.apiVersion, f).toBe('1');
+      for (const group of doc.groups === undefined ? [] : asList(doc.groups, 'groups')) {
+        for (const rule of asList(asMap(group, 'group').rules, 'rules')) {
+          for (const q of asList(asMap(rule, 'rule').data, 'data')) expect(['cs-clickhouse', '__expr__']).toContain(asMap(q, 'query').datasourceUid);
+          everyScalar(asMap(rule, 'rule').labels ?? null, (text) => expect(text, `${f} label`).not.toContain('$'));
+          rules++;
+        }
+      }
+      mustBeSet(doc.contactPoints, f);
+      mustBeSet(doc.policies, f);
+    }
+    expect(interpolate(grafanaEnv.CS_ALERT_WEBHOOK_URL!)).toMatch(/^https?:\/\//);
+    expect(rules).toBeGreaterThan(5);
+  });
+
+  it('passes `docker compose config` where the compose plugin exists, and fails it without the passwords', () => {
     const probe = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
     if (probe.status !== 0) return; // no compose plugin here (the checks above do not need one)
-    const run = spawnSync('docker', ['compose', '-f', join(root, 'docker-compose.yml'), 'config', '--quiet'], { encoding: 'utf8', cwd: root });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
+    // An empty env file, so a developer's own .env does not take part.
+    const emptyEnvFile = join(mkdtempSync(join(tmpdir(), 'cs-compose-')), 'empty.env');
+    writeFileSync(emptyEnvFile, '');
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SECRETS.some((v) => v.name === k)));
+    const config = (env: NodeJS.ProcessEnv) =>
+      spawnSync('docker', ['compose', '--env-file', emptyEnvFile, '-f', join(root, 'docker-compose.yml'), 'config', '--quiet'], { encoding: 'utf8', cwd: root, env });
+    const ok = config({ ...base, ...Object.fromEntries(SECRETS.map((v) => [v.name, 'a-test-value'])) });
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    const refused = config(base);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/(CS_WRITER_PASSWORD|CS_ANALYST_PASSWORD|CS_GRAFANA_PASSWORD|GRAFANA_ADMIN_PASSWORD).*\.env\.example/);
   });
 });
 
 describe('Dockerfile and .dockerignore', () => {
   const dockerfile = read('Dockerfile');
 
-  it('pins its base image and runs the services with tsx', () => {
+  it('pins its base image, builds the sources and runs the built JavaScript with plain node', () => {
     const args = Object.fromEntries([...dockerfile.matchAll(/^ARG (\w+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
     const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!.replace(/^\$\{(\w+)\}$/, (_x, a: string) => args[a] ?? ''));
     expect(froms.length).toBeGreaterThanOrEqual(2);
     for (const image of froms) expect(image).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
     expect(dockerfile).toMatch(/npm ci/);
     expect(dockerfile).toMatch(/python3 make g\+\+/);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--import", "tsx"\]$/m);
+    // Built before the dev tools are pruned; nothing runs through tsx.
+    expect(dockerfile).toMatch(/RUN npm run build \\\n && npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node"\]$/m);
+    expect(dockerfile).not.toMatch(/--import[", ]+tsx/);
+    const cmd = /^CMD \["([^"]+)"\]$/m.exec(dockerfile)![1]!;
+    expect(cmd).toBe(entryOf('processor'));
     expect(dockerfile).toMatch(/^USER node$/m);
-    // The service entries named by compose are inside the image.
-    for (const name of nodeServices) expect(existsSync(join(root, entryOf(name))), entryOf(name)).toBe(true);
+    // Every service runs a built entry (dist/…js) whose source is in the repository and is built by `npm run build`.
+    const built = new Set(['deploy/docker', ...workspaceDirs()]);
+    for (const name of nodeServices) {
+      const entry = entryOf(name);
+      expect(entry, name).toMatch(/^[\w/.-]+\/dist\/[\w/.-]+\.js$/);
+      expect(existsSync(join(root, sourceOf(entry))), sourceOf(entry)).toBe(true);
+      expect(built.has(entry.slice(0, entry.indexOf('/dist/'))), `${entry} is built by npm run build`).toBe(true);
+    }
+    expect(JSON.parse(read('package.json')).scripts.build).toBe('turbo run build && tsc -p deploy/docker/tsconfig.build.json');
   });
 
   it('keeps what the image needs in the build context, and leaves out the rest', () => {
@@ -694,13 +640,15 @@ describe('Dockerfile and .dockerignore', () => {
       }
       return out;
     };
-    const needed = ['package.json', 'package-lock.json', 'tsconfig.base.json', 'schemas/src/index.ts', 'deploy/clickhouse/migrations/0001_raw_events.sql', 'deploy/docker/healthcheck.mjs', 'deploy/docker/migrate.ts', 'packages/runtime/package.json'];
-    for (const name of nodeServices) needed.push(entryOf(name));
+    const needed = ['package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.build.json', 'turbo.json', 'schemas/src/index.ts', 'deploy/clickhouse/migrations/0001_raw_events.sql', 'deploy/docker/healthcheck.mjs', 'deploy/docker/migrate.ts', 'deploy/docker/tsconfig.build.json', 'packages/runtime/package.json'];
+    for (const dir of workspaceDirs()) needed.push(`${dir}/tsconfig.build.json`);
+    for (const name of nodeServices) needed.push(sourceOf(entryOf(name)));
     for (const path of needed) expect(ignored(path), `${path} must be in the build context`).toBe(false);
-    for (const schema of readdirSync(join(root, 'schemas')).filter((d) => statSync(join(root, 'schemas', d)).isDirectory() && d !== 'test' && !d.startsWith('.'))) {
+    for (const schema of readdirSync(join(root, 'schemas')).filter((d) => statSync(join(root, 'schemas', d)).isDirectory() && d !== 'test' && d !== 'dist' && !d.startsWith('.'))) {
       expect(ignored(`schemas/${schema}`), `schemas/${schema}`).toBe(false);
     }
-    for (const path of ['node_modules/x', 'packages/kafka/node_modules/x', '.stack/chdb', '.git/HEAD', 'test/integration/compose.test.ts', 'packages/runtime/test/a.test.ts']) {
+    // A build on the host stays out too: the image builds its own.
+    for (const path of ['node_modules/x', 'packages/kafka/node_modules/x', '.stack/chdb', '.git/HEAD', 'test/integration/compose.test.ts', 'packages/runtime/test/a.test.ts', ...nodeServices.map(entryOf)]) {
       expect(ignored(path), `${path} should stay out of the build context`).toBe(true);
     }
   });
@@ -748,6 +696,99 @@ describe('deploy/docker scripts', () => {
       expect(second.out).toMatch(/"applied":\[\]/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the build the image runs', () => {
+  const workspaces = workspaceDirs().map((dir) => ({ dir, pkg: JSON.parse(read(`${dir}/package.json`)) as { name: string; private?: boolean; exports?: unknown; main?: string; types?: string; files?: string[]; scripts: Record<string, string>; dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> } }));
+
+  it('compiles every workspace src/ to dist/, which its package exports name; the repository maps each to its sources', () => {
+    const paths = workspaceEntries();
+    for (const { dir, pkg } of workspaces) {
+      expect(pkg.scripts.build, dir).toBe('tsc -p tsconfig.build.json');
+      expect(JSON.parse(read(`${dir}/tsconfig.build.json`)), dir).toEqual({ extends: `${'../'.repeat(dir.split('/').length)}tsconfig.build.json`, compilerOptions: { rootDir: 'src', outDir: 'dist' }, include: ['src'] });
+      if (!existsSync(join(root, dir, 'src/index.ts'))) continue;
+      expect(pkg.exports, dir).toEqual({ '.': { types: './dist/index.d.ts', default: './dist/index.js' } });
+      expect([pkg.main, pkg.types], dir).toEqual(['./dist/index.js', './dist/index.d.ts']);
+      expect(paths.get(pkg.name), `tsconfig.base.json paths["${pkg.name}"]`).toBe(join(root, dir, 'src/index.ts'));
+    }
+    expect(read('.gitignore')).toMatch(/^dist\/$/m);
+  });
+
+  it('publishes the SDK and what it depends on without forcing a native build', () => {
+    const byName = new Map(workspaces.map((w) => [w.pkg.name, w]));
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const w = byName.get(name)!;
+      expect(w.pkg.private, `${name} must be publishable`).toBeUndefined();
+      expect(w.pkg.files, name).toContain('dist');
+      expect(Object.keys(w.pkg.dependencies ?? {}), `${name} must not depend on node-rdkafka`).not.toContain('node-rdkafka');
+      for (const dep of Object.keys(w.pkg.dependencies ?? {})) if (byName.has(dep)) visit(dep);
+    };
+    visit('@cs/producer');
+    expect([...seen].sort()).toEqual(['@cs/kafka', '@cs/producer', '@cs/runtime', '@cs/schemas']);
+    const kafka = byName.get('@cs/kafka')!.pkg;
+    expect(kafka.peerDependencies?.['node-rdkafka']).toBeDefined();
+    expect(kafka.peerDependenciesMeta?.['node-rdkafka']?.optional).toBe(true);
+    // The processor can use either client, so it installs the native one.
+    expect(byName.get('@cs/processor')!.pkg.dependencies?.['node-rdkafka']).toBeDefined();
+  });
+
+  it('builds every entry compose runs, which then run with plain node (no tsx)', async () => {
+    const run = (args: string[], opts: { env?: Record<string, string>; timeout: number }) =>
+      new Promise<{ code: number; out: string }>((done) => {
+        execFile(args[0]!, args.slice(1), { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env }, timeout: opts.timeout }, (err, stdout, stderr) => {
+          done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
+        });
+      });
+    const build = await run(['npm', 'run', 'build'], { timeout: 300_000 });
+    expect(build.code, build.out).toBe(0);
+    for (const name of nodeServices) expect(existsSync(join(root, entryOf(name))), entryOf(name)).toBe(true);
+
+    // The migrations one-shot, built, on the embedded engine.
+    const dir = mkdtempSync(join(tmpdir(), 'cs-migrate-built-'));
+    try {
+      const migrate = await run([process.execPath, join(root, entryOf('migrations'))], { env: { CS_DATA_DIR: join(dir, 'chdb'), LOG_LEVEL: 'info' }, timeout: 120_000 });
+      expect(migrate.code, migrate.out).toBe(0);
+      expect(migrate.out).toMatch(/storage ready/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // The SDK as an installed package: its built exports load, and kafkajs does not load node-rdkafka.
+    const sdk = await run([process.execPath, '--input-type=module', '-e', `
+      import { createRequire } from 'node:module';
+      const sdk = await import('@cs/producer');
+      const kafka = await import('@cs/kafka');
+      kafka.createProducer({ brokers: ['127.0.0.1:1'], clientId: 'x', client: 'kafkajs' });
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('node-rdkafka'));
+      console.log(JSON.stringify({ exports: Object.keys(sdk).sort(), rdkafkaLoaded: loaded.length > 0, url: import.meta.resolve('@cs/producer') }));
+    `], { timeout: 60_000 });
+    expect(sdk.code, sdk.out).toBe(0);
+    const report = JSON.parse(sdk.out.trim().split('\n').at(-1)!) as { exports: string[]; rdkafkaLoaded: boolean; url: string };
+    expect(report.exports).toEqual(expect.arrayContaining(['createEventProducer', 'wrapProducer', 'toRecord', 'InvalidEventError', 'pseudonymizer']));
+    expect(report.rdkafkaLoaded).toBe(false);
+    expect(report.url).toMatch(/packages\/producer\/dist\/index\.js$/);
+
+    // The built ingest API starts and answers its probes.
+    const ingest = execFile(process.execPath, [join(root, entryOf('ingest'))], { cwd: root, env: { PATH: process.env.PATH ?? '', INGEST_PORT: '0', KAFKA_BROKERS: inject('kafkaBrokers').join(','), LOG_LEVEL: 'info' } });
+    try {
+      let log = '';
+      ingest.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+      const deadline = Date.now() + 60_000;
+      let port: number | undefined;
+      while (port === undefined && Date.now() < deadline) {
+        port = (/"port":(\d+).*ingest API listening/.exec(log) ?? [])[1] as unknown as number | undefined;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(port, log).toBeDefined();
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/openapi.json`)).status).toBe(200);
+    } finally {
+      ingest.kill('SIGTERM');
     }
   });
 });

@@ -41,7 +41,7 @@ it('metrics equal the reference with the processor SIGKILLed at random points an
     await expectConverges(expected, async () => (await sqlRows<Record<string, unknown>>(url, `SELECT grain, toUnixTimestamp(bucket) * 1000 AS bucket, metric, business_unit, product, channel, numerator, denominator, value FROM ${cs.metrics} WHERE grain IN ('hour', 'day')`)).map((r) => ({ ...r, bucket: Number(r.bucket) }) as never));
     expect(await processor.stop()).toBe(0);
     // Read once more from the store itself, after a clean stop.
-    const store = await openTestStore(TZ, processor.dataDir);
+    const store = await openTestStore(TZ, processor.store);
     try {
       expect(compareRows(expected, await actualRows(store.client, store.db, [...COMPARED_GRAINS]), COMPARED_METRICS, COMPARED_GRAINS)).toEqual([]);
     } finally {

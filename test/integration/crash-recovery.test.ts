@@ -91,7 +91,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
       await sdk.close();
     }
 
-    const store = await openTestStore(TZ, processor.dataDir);
+    const store = await openTestStore(TZ, processor.store);
     try {
       const rows = await query<{ day: string; business_unit: string; product: string; channel: string; value: number }>(
         store.client,

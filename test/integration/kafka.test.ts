@@ -4,7 +4,7 @@
  * committed offset, re-read of uncommitted work), handler failure, and a two-member rebalance.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ConsumerHandlerError,
   createAdmin,
@@ -19,7 +19,6 @@ import {
   type ProduceRecord,
   type TopicPartition,
 } from '@cs/kafka';
-import { ensureKafka } from '../support/kafka.ts';
 
 const CLIENTS: KafkaClientKind[] = ['kafkajs', 'rdkafka'];
 const PARTITIONS = 3;
@@ -27,11 +26,7 @@ const TEST_TIMEOUT = 60_000;
 /** How long to keep listening after the expected messages arrived, to catch extras (re-reads). */
 const QUIET_MS = 1500;
 
-let brokers: string[] = [];
-
-beforeAll(async () => {
-  brokers = (await ensureKafka()).brokers;
-}, 240_000);
+const brokers = inject('kafkaBrokers');
 
 const opts = (client: KafkaClientKind, clientId = `it-${client}`): KafkaOptions => ({ brokers, client, clientId });
 const uid = () => randomUUID().slice(0, 8);

@@ -2,11 +2,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { readEndpointFile } from '@cs/clickhouse';
+import { readEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
 import { processorEnv, waitFor } from './pipeline.ts';
+import { track } from './processes.ts';
+import { freshStoreConfig } from './store-backend.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -23,6 +26,7 @@ export function startChild(entry: string, env: Record<string, string>): Child {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(proc);
   let out = '';
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString()).slice(-20_000);
@@ -42,18 +46,26 @@ export function childProcessorEnv(prefix: string, timeZone: string, dir: string,
     ...processorEnv(prefix, timeZone, extra),
     KAFKA_BROKERS: inject('kafkaBrokers').join(','),
     CS_DATA_DIR: join(dir, 'chdb'),
+    // Local state in the test's directory also when the store is a server (not under .stack/state).
+    CS_STATE_DIR: join(dir, 'state'),
     CS_SQL_ENDPOINT_FILE: join(dir, 'endpoint.json'),
     SQL_PORT: '0',
     PROCESSOR_HTTP_PORT: '0',
   };
 }
 
-/** The processor (services/processor/src/main.ts) as a child process a test starts, SIGKILLs and restarts. */
+/**
+ * The processor (services/processor/src/main.ts) as a child process a test starts, SIGKILLs and
+ * restarts. It owns its embedded store and serves it on its SQL endpoint; with a server backend
+ * (backends.ts: container, served) it writes to a ClickHouse server of its own instead.
+ */
 export class ChildProcessor {
   /** The running (or last) child; undefined before the first start. */
   child: Child | undefined;
   /** The output of each earlier child, in start order. */
   readonly earlierOutputs: string[] = [];
+  /** The ClickHouse server the children write to (server backends), made at the first start. */
+  private server: ClickHouseConfig | undefined;
 
   /** `env` as from childProcessorEnv. */
   constructor(private readonly env: Record<string, string>) {}
@@ -63,10 +75,30 @@ export class ChildProcessor {
     return this.env['CS_DATA_DIR']!;
   }
 
-  /** Starts a new child and waits for its SQL endpoint; resolves to the endpoint's URL. */
+  /** The store the children write to, for openTestStore: the embedded data directory or the server. */
+  get store(): string | ClickHouseConfig {
+    return this.server ?? this.dataDir;
+  }
+
+  /**
+   * Starts a new child and waits for its SQL endpoint; resolves to the endpoint's URL. With a server
+   * store, waits until the processor runs and resolves to the server's URL (with its credentials).
+   */
   async start(): Promise<string> {
-    const endpointFile = this.env['CS_SQL_ENDPOINT_FILE']!;
     if (this.child) this.earlierOutputs.push(this.child.output());
+    if (this.server === undefined && inject('clickhouseBackend').kind !== 'embedded') {
+      this.server = await freshStoreConfig(this.env['CS_TIMEZONE'] ?? 'UTC');
+      Object.assign(this.env, { CLICKHOUSE_URL: this.server.url!, CLICKHOUSE_USER: this.server.user, CLICKHOUSE_PASSWORD: this.server.password });
+    }
+    if (this.server) {
+      const child = (this.child = startChild('services/processor/src/main.ts', this.env));
+      await waitFor('the processor to run', async () => /"msg":"processor running"/.test(child.output()), 60_000);
+      const url = new URL(this.server.url!);
+      url.username = this.server.user;
+      url.password = this.server.password;
+      return url.toString().replace(/\/$/, '');
+    }
+    const endpointFile = this.env['CS_SQL_ENDPOINT_FILE']!;
     rmSync(endpointFile, { force: true });
     this.child = startChild('services/processor/src/main.ts', this.env);
     let url: string | undefined;
@@ -89,9 +121,28 @@ export class ChildProcessor {
   }
 }
 
-/** Runs a read-only query against a child's SQL endpoint. */
+/** A TCP port free right now on 127.0.0.1 (for a child that must listen where the test can find it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a read-only query over ClickHouse's HTTP interface (a child's SQL endpoint, or a server: credentials in the URL). */
 export async function sqlRows<T>(url: string, sql: string): Promise<T[]> {
-  const res = await fetch(`${url}/?default_format=JSONEachRow`, { method: 'POST', body: sql });
+  const target = new URL(url);
+  const headers: Record<string, string> = {};
+  if (target.username) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`;
+    target.username = target.password = '';
+  }
+  target.search = 'default_format=JSONEachRow&readonly=1';
+  const res = await fetch(target, { method: 'POST', body: sql, headers });
   const text = await res.text();
   if (!res.ok) throw new Error(`${res.status}: ${text}`);
   return text

@@ -1,13 +1,12 @@
 /** Building blocks for integration tests: isolated topics, a fresh embedded store, a processor. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { inject } from 'vitest';
-import { openClickHouse, type ClickHouseClient } from '@cs/clickhouse';
+import { loadClickHouseConfig, openClickHouse, type ClickHouseClient, type ClickHouseConfig } from '@cs/clickhouse';
 import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions } from '@cs/kafka';
 import { ensureEventTopics, loadProcessorConfig, startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
 import { prepareStorage, tablesIn, type QualifiedTables } from '@cs/storage';
+import { freshStoreConfig } from './store-backend.ts';
 
 export const logger = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
 
@@ -35,14 +34,29 @@ export interface TestStore {
   db: string;
   /** The tables of `db`, qualified for SQL. */
   tables: QualifiedTables;
+  /** The embedded store's directory (an unused temp directory when the store is a server). */
   dataDir: string;
+  config: ClickHouseConfig;
 }
 
-/** A fresh embedded ClickHouse in a temp directory, migrated. */
-export async function openTestStore(timeZone: string, dataDir = mkdtempSync(join(tmpdir(), 'cs-chdb-')), db = 'cs'): Promise<TestStore> {
-  const client = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: db, dataDir, timeZone });
-  await prepareStorage(client, { database: db, timeZone });
-  return { client, db, tables: tablesIn(db), dataDir };
+/**
+ * A migrated store: a fresh one (store-backend.ts), the embedded store in `at` (a data directory),
+ * or the store `at` describes (e.g. the one a child processor wrote to: ChildProcessor.store).
+ */
+export async function openTestStore(timeZone: string, at?: string | ClickHouseConfig, db = 'cs'): Promise<TestStore> {
+  const config =
+    at === undefined ? await freshStoreConfig(timeZone, db) : typeof at === 'string' ? loadClickHouseConfig({ CS_DATA_DIR: at, CS_DATABASE: db, CS_TIMEZONE: timeZone }) : at;
+  const client = openClickHouse(config);
+  await prepareStorage(client, { database: config.database, timeZone });
+  return { client, db: config.database, tables: tablesIn(config.database), dataDir: config.dataDir, config };
+}
+
+/** Closes a test store and deletes its directory (nothing when it was never opened). */
+export async function removeTestStore(store: TestStore | undefined): Promise<void> {
+  if (!store) return;
+  await store.client.close();
+  rmSync(store.dataDir, { recursive: true, force: true });
+  rmSync(`${store.dataDir}-state`, { recursive: true, force: true });
 }
 
 export function processorEnv(prefix: string, timeZone: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -67,6 +81,12 @@ export async function produceRaw(topic: string, key: string, value: Buffer): Pro
 
 export async function query<T>(client: ClickHouseClient, sql: string): Promise<T[]> {
   return (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+}
+
+/** A query's columns (name, ClickHouse type) and rows, as a data source plugin receives them. */
+export async function queryTable(client: ClickHouseClient, sql: string): Promise<{ columns: { name: string; type: string }[]; rows: unknown[][] }> {
+  const json = (await (await client.query({ query: sql, format: 'JSONCompact' })).json()) as unknown as { meta: { name: string; type: string }[]; data: unknown[][] };
+  return { columns: json.meta, rows: json.data };
 }
 
 /** Polls `probe` until it returns true, or fails with `what` after `timeoutMs`. */

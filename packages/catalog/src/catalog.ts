@@ -19,7 +19,11 @@ export interface MetricSpec {
   denominator: string;
   attribution: Attribution;
   direction: Direction;
-  /** Default target, overridable with CS_TARGET_<ID>=<number>. */
+  /**
+   * Default target, overridable with CS_TARGET_<ID>=<number>: the figures SPEC and the source
+   * operation state. Complaints per 10k has none (no figure is stated anywhere): a deployment sets
+   * CS_TARGET_COMPLAINTS_PER_10K.
+   */
   target?: number;
   definition: string;
 }
@@ -35,9 +39,9 @@ const count = <const Id extends string>(m: Omit<Entry<Id>, 'kind' | 'scale' | 'd
 
 export const METRICS = [
   count({ id: 'contacts', name: { en: 'Contacts', zh: '进线量' }, unit: 'contacts', numerator: 'contacts started', attribution: 'contact_start', direction: 'neutral', definition: 'Contacts (sessions) started in the bucket.' }),
-  ratio({ id: 'self_service_share', name: { en: 'Self-service share', zh: '自助服务占比' }, unit: 'ratio', numerator: 'ended self-service contacts', denominator: 'ended contacts', attribution: 'contact_start', direction: 'higher_is_better', definition: 'Share of ended contacts that entered self-service and were not transferred to an agent.' }),
+  ratio({ id: 'self_service_share', name: { en: 'Self-service share', zh: '自助服务占比' }, unit: 'ratio', numerator: 'ended self-service contacts', denominator: 'ended contacts', attribution: 'contact_start', direction: 'higher_is_better', target: 0.97, definition: 'Share of ended contacts that entered self-service and were not transferred to an agent.' }),
   ratio({ id: 'self_service_transfer_rate', name: { en: 'Self-service transfer rate', zh: '自助转人工率' }, unit: 'ratio', numerator: 'ended self-service-entry contacts that transferred', denominator: 'ended self-service-entry contacts', attribution: 'contact_start', direction: 'lower_is_better', definition: 'Share of ended self-service-entry contacts that were transferred to an agent.' }),
-  ratio({ id: 'fcr_rate', name: { en: 'First-contact resolution', zh: '首次解决率' }, unit: 'ratio', numerator: 'contacts FCR-resolved', denominator: 'contacts whose FCR window closed', attribution: 'contact_start', direction: 'higher_is_better', definition: 'Share of contacts with no other contact of the same user and product within the FCR window after them.' }),
+  ratio({ id: 'fcr_rate', name: { en: 'First-contact resolution', zh: '首次解决率' }, unit: 'ratio', numerator: 'contacts FCR-resolved', denominator: 'contacts whose FCR window closed', attribution: 'contact_start', direction: 'higher_is_better', target: 0.907, definition: 'Share of contacts with no other contact of the same user and product within the FCR window after them.' }),
   ratio({ id: 'self_service_resolution_rate', name: { en: 'Self-service resolution rate', zh: '自助解决率' }, unit: 'ratio', numerator: 'self-service contacts FCR-resolved', denominator: 'self-service contacts whose FCR window closed', attribution: 'contact_start', direction: 'higher_is_better', definition: 'First-contact resolution among self-service contacts.' }),
   ratio({ id: 'online_aht_seconds', name: { en: 'Online average handling time', zh: '在线平均处理时长' }, unit: 'seconds', numerator: 'Σ (end − start) s of ended online contacts', denominator: 'ended online contacts', attribution: 'contact_start', direction: 'lower_is_better', target: 80, definition: 'Mean duration of ended contacts on online channels (every channel except HOTLINE).' }),
   ratio({ id: 'voicebot_recognition_coverage', name: { en: 'Voice-bot recognition coverage', zh: '语音机器人识别覆盖率' }, unit: 'ratio', numerator: 'ended HOTLINE self-service-entry contacts with ≥1 QUESTION_RECOGNIZED', denominator: 'ended HOTLINE self-service-entry contacts', attribution: 'contact_start', direction: 'higher_is_better', target: 0.9, definition: 'Share of voice-bot contacts where at least one question was recognized.' }),
@@ -48,7 +52,7 @@ export const METRICS = [
   ratio({ id: 'service_level_20s', name: { en: 'Service level (20 s)', zh: '20秒服务水平' }, unit: 'ratio', numerator: 'calls ANSWERED with wait_ms ≤ 20000', denominator: 'calls OFFERED', attribution: 'call_offered', direction: 'higher_is_better', definition: 'Share of offered calls answered within 20 seconds.' }),
   ratio({ id: 'abandon_rate', name: { en: 'Abandon rate', zh: '放弃率' }, unit: 'ratio', numerator: 'calls ABANDONED', denominator: 'calls OFFERED', attribution: 'call_offered', direction: 'lower_is_better', definition: 'Share of offered calls abandoned before an answer.' }),
   ratio({ id: 'human_aht_seconds', name: { en: 'Human average handling time', zh: '人工平均处理时长' }, unit: 'seconds', numerator: 'Σ (talk+hold+acw) s of ENDED answered calls', denominator: 'ENDED answered calls', attribution: 'call_offered', direction: 'lower_is_better', target: 300, definition: 'Mean talk + hold + after-call work of answered calls that ended.' }),
-  ratio({ id: 'satisfaction_top_box', name: { en: 'Satisfaction (top box)', zh: '满意度（非常满意占比）' }, unit: 'ratio', numerator: 'valid responses with score 5', denominator: 'valid responses', attribution: 'survey_responded', direction: 'higher_is_better', definition: 'Share of valid survey responses scoring 5.' }),
+  ratio({ id: 'satisfaction_top_box', name: { en: 'Satisfaction (top box)', zh: '满意度（非常满意占比）' }, unit: 'ratio', numerator: 'valid responses with score 5', denominator: 'valid responses', attribution: 'survey_responded', direction: 'higher_is_better', target: 0.8, definition: 'Share of valid survey responses scoring 5.' }),
   ratio({ id: 'self_service_satisfaction', name: { en: 'Self-service satisfaction', zh: '自助服务满意度' }, unit: 'ratio', numerator: 'valid responses with score 5, handled_by = SELF_SERVICE', denominator: 'valid responses, handled_by = SELF_SERVICE', attribution: 'survey_responded', direction: 'higher_is_better', definition: 'Top-box share among valid responses for self-service contacts.' }),
   ratio({ id: 'complaints_per_10k', name: { en: 'Complaints per 10k contacts', zh: '万人投诉率' }, unit: 'per_10k', scale: 10000, numerator: 'complaints FILED', denominator: 'contacts started', attribution: 'complaint_filed', direction: 'lower_is_better', definition: 'Complaints filed per 10,000 contacts started.' }),
   ratio({ id: 'upheld_complaints_per_10k', name: { en: 'Upheld complaints per 10k contacts', zh: '万人有效投诉率' }, unit: 'per_10k', scale: 10000, numerator: 'complaints UPHELD (in the FILED bucket)', denominator: 'contacts started', attribution: 'complaint_filed', direction: 'lower_is_better', definition: 'Complaints upheld per 10,000 contacts started, counted in the bucket the complaint was filed.' }),

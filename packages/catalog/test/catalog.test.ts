@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { METRICS, metric, metricsViewSql, settledViewSql, sourceTopics, targets, type MetricId } from '../src/index.ts';
+import { METRICS, ZH_METRIC_TEXT, decidingWindow, isAdditive, metric, metricsViewSql, settledViewSql, sourceTopics, targets, zhText, type MetricId } from '../src/index.ts';
 import { generatedFiles } from './generated.ts';
 
 describe('metric catalog', () => {
@@ -9,6 +9,23 @@ describe('metric catalog', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(25); // SPEC §6 (23) and §9 (forecast accuracy, 2)
     for (const m of METRICS) expect(m.name.en && m.name.zh && m.definition).toBeTruthy();
+  });
+
+  it('has the Chinese definition, numerator and denominator of every metric (a missing one does not compile)', () => {
+    const cjk = /[\u4e00-\u9fff]/;
+    expect(Object.keys(ZH_METRIC_TEXT).sort()).toEqual(METRICS.map((m) => m.id).sort());
+    for (const m of METRICS) expect(cjk.test(zhText(m.id).definition) && zhText(m.id).numerator && zhText(m.id).denominator, m.id).toBeTruthy();
+    // @ts-expect-error not a catalog metric id
+    expect(() => zhText('nope')).toThrow(/no Chinese text for metric "nope"/);
+  });
+
+  it('knows which figures do not add up and which a window decides', () => {
+    expect(METRICS.filter((m) => !isAdditive(m.id)).map((m) => m.id)).toEqual(['headcount']);
+    expect(METRICS.filter((m) => decidingWindow(m.id)).map((m) => [m.id, decidingWindow(m.id)])).toEqual([
+      ['fcr_rate', 'fcr'],
+      ['self_service_resolution_rate', 'fcr'],
+      ['outreach_retention_rate', 'retention'],
+    ]);
   });
 
   it('metric ids are a union of the catalog ids: an unknown id is a compile error (checked by typecheck)', () => {
@@ -21,6 +38,8 @@ describe('metric catalog', () => {
 
   it('takes target overrides from the environment', () => {
     expect(targets({}).human_answer_rate).toBe(0.99);
+    expect(targets({})).toMatchObject({ self_service_share: 0.97, fcr_rate: 0.907, satisfaction_top_box: 0.8 });
+    expect(targets({}).complaints_per_10k).toBeUndefined();
     expect(targets({ CS_TARGET_HUMAN_ANSWER_RATE: '0.95' }).human_answer_rate).toBe(0.95);
     expect(targets({ CS_TARGET_COMPLAINTS_PER_10K: '3' }).complaints_per_10k).toBe(3);
   });

@@ -6,6 +6,9 @@ import { counter, histogram } from '@cs/runtime';
 import { isClickHouseError } from './errors.ts';
 import { encodeTsv } from './tsv.ts';
 
+/** A ClickHouse string literal. */
+const quoteString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
 const insertedRows = counter('cs_clickhouse_inserted_rows_total', 'Rows written to ClickHouse', ['table']);
 const insertErrors = counter('cs_clickhouse_insert_errors_total', 'Failed ClickHouse insert attempts (retried or not)', ['table']);
 const insertRetries = counter('cs_clickhouse_insert_retries_total', 'ClickHouse insert attempts retried after a transient error', ['table']);
@@ -91,18 +94,19 @@ function backoff(attempt: number, base: number, max: number): number {
 export async function insertRows(client: ClickHouseClient, table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return;
   const { dedupToken, maxAttempts = 6, baseDelayMs = 200, maxDelayMs = 10_000, signal } = opts;
-  const settings: ClickHouseSettings = { async_insert: 0, wait_end_of_query: 1 };
-  if (dedupToken !== undefined) {
-    settings.insert_deduplicate = 1;
-    settings.insert_deduplication_token = dedupToken;
-  }
-  const columns = Object.keys(rows[0]!) as [string, ...string[]];
+  // The insert's own settings go in its SETTINGS clause: they apply to this statement only (chdb
+  // would otherwise need a connection of its own per insert to keep them from leaking).
+  const own = dedupToken === undefined ? 'async_insert = 0' : `async_insert = 0, insert_deduplicate = 1, insert_deduplication_token = ${quoteString(dedupToken)}`;
+  const columns = Object.keys(rows[0]!);
+  const query = `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS ${own} FORMAT TabSeparated`;
+  const settings: ClickHouseSettings = { wait_end_of_query: 1 };
   const body = encodeTsv(rows, columns);
   const stopTimer = insertSeconds.startTimer({ table });
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        await client.insert({ table, columns, values: Readable.from([body], { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings, abort_signal: signal });
+        const result = await client.exec({ query, values: Readable.from([body], { objectMode: false }), clickhouse_settings: settings, abort_signal: signal });
+        result.stream.destroy();
         insertedRows.inc({ table }, rows.length);
         return;
       } catch (err) {

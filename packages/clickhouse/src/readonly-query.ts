@@ -1,4 +1,5 @@
-// Runs one analyst query on the embedded store, read-only, on its own connection.
+// Runs one query on the embedded store on its own connection: read-only for analysts, writable for
+// the SQL endpoint's writer and `npm run sql -- --write`.
 import { ClickHouseError, type DataFormat } from '@clickhouse/client';
 import { openChdb } from './embedded.ts';
 import { formatClause, isMultiStatement } from './sql-text.ts';
@@ -15,6 +16,8 @@ export interface EmbeddedQuery {
   settings?: Record<string, string>;
   /** `readonly` level for the session: 1 (default) refuses writes, DDL and setting changes in the query. 0 = writable. */
   readonly?: 0 | 1 | 2;
+  /** Rows for an `INSERT … FORMAT <name>` in `sql`, sent after it (never parsed as SQL). */
+  data?: string;
 }
 
 export interface EmbeddedQueryResult {
@@ -56,10 +59,12 @@ export async function runEmbeddedQuery(dataDir: string, q: EmbeddedQuery): Promi
   const conn = openChdb(dataDir);
   try {
     if (assignments.length > 0) await conn.command({ query: `SET ${assignments.join(', ')}` });
-    if (q.database !== undefined) await conn.command({ query: `USE \`${q.database}\`` });
+    // A new connection starts in `default` (one engine call less for the writer's inserts).
+    if (q.database !== undefined && q.database !== 'default') await conn.command({ query: `USE \`${q.database}\`` });
     const readonly = q.readonly ?? 1;
     if (readonly > 0) await conn.command({ query: `SET readonly = ${readonly}` });
-    const result = await conn.exec({ query: q.sql, clickhouse_settings: { default_format: (q.defaultFormat ?? 'TabSeparated') as DataFormat } });
+    const query = q.data === undefined ? q.sql : `${q.sql}\n${q.data}`;
+    const result = await conn.exec({ query, clickhouse_settings: { default_format: (q.defaultFormat ?? 'TabSeparated') as DataFormat } });
     const chunks: Buffer[] = [];
     for await (const chunk of result.stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
     return { body: Buffer.concat(chunks), format, summary: { ...result.summary } as Record<string, string> };

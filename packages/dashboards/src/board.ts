@@ -1,21 +1,23 @@
 /**
- * Boards are described once, language-neutrally (every string a `Text`), and rendered to Grafana
- * JSON per language. Each query also carries what a test expects of it: its columns in order and
- * whether the simulated store must give it data.
+ * Boards are described once, language-neutrally (every string a `Text`), and rendered per language
+ * with Grafana's foundation SDK builders. Each query also carries what a test expects of it: its
+ * columns in order and whether the simulated store must give it data.
  */
 import {
-  BUILT_IN_ANNOTATION,
-  DATASOURCE,
-  SCHEMA_VERSION,
-  type ClickHouseTarget,
-  type Dashboard,
+  AnnotationPanelFilterBuilder,
+  AnnotationQueryBuilder,
+  DashboardBuilder,
+  DashboardCursorSync,
+  DashboardLinkType,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableHide,
+  VariableRefresh,
+  VariableSort,
   type DashboardLink,
-  type FieldConfigSource,
-  type Panel,
-  type PanelType,
-  type QueryVariable,
-  type RowPanel,
-} from './grafana.ts';
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import { BUILT_IN_ANNOTATION, DATASOURCE, clickHouseQuery, type Dashboard, type PanelBuilder } from './grafana.ts';
 import { LANGS, type Lang, type Text } from './text.ts';
 import type { MetricId } from '@cs/catalog';
 
@@ -34,17 +36,18 @@ export interface QuerySpec {
 
 export interface PanelSpec {
   kind: 'panel';
-  type: PanelType;
   title: Text;
   description?: Text;
   w: number;
   h: number;
   queries: readonly QuerySpec[];
-  fieldConfig: (lang: Lang) => FieldConfigSource;
-  options: (lang: Lang) => Record<string, unknown>;
+  /**
+   * The visualization: an SDK panel builder (stat, timeseries, table, barchart, …) with its options
+   * and field config; the board adds id, title, description, position, data source and queries.
+   */
+  visual: (lang: Lang) => PanelBuilder;
   /** Minimum interval, e.g. '1m' for panels on cs.metrics. */
   interval?: string;
-  transformations?: (lang: Lang) => { id: string; options: Record<string, unknown> }[];
   /** Catalog metrics this panel shows (alert rules link to the panel of their metric). */
   metrics?: readonly MetricId[];
 }
@@ -61,6 +64,15 @@ export interface VariableSpec {
   sql: string;
 }
 
+/** A region annotation from SQL returning `time`, `timeEnd`, `text`, shown on the panels showing `metrics`. */
+export interface AnnotationSpec {
+  name: Text;
+  sql: Text;
+  /** The annotation is drawn on the panels of the board that show one of these metrics. */
+  metrics: readonly string[];
+  color: string;
+}
+
 export interface BoardSpec {
   /** uid = `cs-<key>-<lang>`; file = `<lang>/<file>.json`. */
   key: string;
@@ -72,6 +84,7 @@ export interface BoardSpec {
   refresh: string;
   variables: readonly VariableSpec[];
   items: readonly (PanelSpec | RowSpec)[];
+  annotations?: readonly AnnotationSpec[];
 }
 
 export const uidOf = (board: Pick<BoardSpec, 'key'>, lang: Lang) => `cs-${board.key}-${lang}`;
@@ -82,72 +95,70 @@ const GRID_COLUMNS = 24;
 /** Panel ids follow the order of the board's items, rows included (the same in every language). */
 const panelId = (itemIndex: number) => itemIndex + 1;
 
-function target(q: QuerySpec, lang: Lang): ClickHouseTarget {
-  return {
-    refId: q.refId,
-    datasource: { ...DATASOURCE },
-    editorType: 'sql',
-    format: q.format === 'timeSeries' ? 0 : 1,
-    queryType: q.format,
-    rawSql: sqlOf(q, lang),
-  };
-}
-
-function variable(v: VariableSpec, lang: Lang): QueryVariable {
-  return {
-    type: 'query',
-    name: v.name,
-    label: v.label[lang],
-    description: v.description[lang],
-    datasource: { ...DATASOURCE },
-    query: v.sql,
-    refresh: 2,
-    multi: true,
-    includeAll: true,
-    current: { selected: true, text: ['All'], value: ['$__all'] },
-    options: [],
-    sort: 1,
-    hide: 0,
-    skipUrlSync: false,
-  };
+function variable(v: VariableSpec, lang: Lang) {
+  return new QueryVariableBuilder(v.name)
+    .label(v.label[lang])
+    .description(v.description[lang])
+    .datasource({ ...DATASOURCE })
+    .query(v.sql)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .multi(true)
+    .includeAll(true)
+    .current({ selected: true, text: ['All'], value: ['$__all'] })
+    .options([])
+    .sort(VariableSort.AlphabeticalAsc)
+    .hide(VariableHide.DontHide);
 }
 
 const LANG_LABEL: Record<Lang, string> = { en: 'English', zh: '简体中文' };
 
-function links(board: BoardSpec, lang: Lang): DashboardLink[] {
-  const other = LANGS.filter((l) => l !== lang);
+function links(board: BoardSpec, lang: Lang): cog.Builder<DashboardLink>[] {
+  // Plain typed links rather than DashboardLinkBuilder, whose default placement would move them into
+  // the controls menu.
+  const link = (l: Pick<DashboardLink, 'title' | 'type' | 'tags' | 'asDropdown'> & { url?: string }): cog.Builder<DashboardLink> => ({
+    build: () => ({ icon: 'external link', tooltip: '', targetBlank: false, includeVars: true, keepTime: true, ...l }),
+  });
   return [
-    {
-      title: lang === 'zh' ? '客服分析看板' : 'Contact-centre boards',
-      type: 'dashboards',
-      icon: 'external link',
-      tooltip: '',
-      tags: ['cs-analytics', lang],
-      asDropdown: true,
-      targetBlank: false,
-      includeVars: true,
-      keepTime: true,
-    },
-    ...other.map(
-      (l): DashboardLink => ({
-        title: LANG_LABEL[l],
-        type: 'link',
-        icon: 'external link',
-        tooltip: '',
-        url: `/d/${uidOf(board, l)}`,
-        tags: [],
-        asDropdown: false,
-        targetBlank: false,
-        includeVars: true,
-        keepTime: true,
-      }),
-    ),
+    link({ title: lang === 'zh' ? '客服分析看板' : 'Contact-centre boards', type: DashboardLinkType.Dashboards, tags: ['cs-analytics', lang], asDropdown: true }),
+    ...LANGS.filter((l) => l !== lang).map((l) => link({ title: LANG_LABEL[l], type: DashboardLinkType.Link, url: `/d/${uidOf(board, l)}`, tags: [], asDropdown: false })),
   ];
 }
 
-/** Lays panels out left to right in 24 columns; a row header starts a new line. */
+function annotation(board: BoardSpec, a: AnnotationSpec, lang: Lang) {
+  const panels = board.items.flatMap((item, index) => (item.kind === 'panel' && item.metrics?.some((m) => a.metrics.includes(m)) ? [panelId(index)] : []));
+  return new AnnotationQueryBuilder()
+    .name(a.name[lang])
+    .datasource({ ...DATASOURCE })
+    .enable(true)
+    .hide(false)
+    .iconColor(a.color)
+    .target(clickHouseQuery({ refId: 'Anno', format: 'table', rawSql: a.sql[lang] }))
+    .filter(new AnnotationPanelFilterBuilder().exclude(false).ids(panels));
+}
+
+/**
+ * Lays panels out left to right in 24 columns; a row header, or a panel that does not fit, starts a
+ * new line. Positions are set here rather than left to the SDK's DashboardBuilder, whose automatic
+ * layout places a panel that does not fit past the 24th column instead of on the next line.
+ */
 export function renderBoard(board: BoardSpec, lang: Lang): Dashboard {
-  const panels: (Panel | RowPanel)[] = [];
+  const dashboard = new DashboardBuilder(board.title[lang])
+    .uid(uidOf(board, lang))
+    .description(board.description[lang])
+    .tags(['cs-analytics', lang, ...board.tags])
+    .timezone('browser')
+    .readonly()
+    .tooltip(DashboardCursorSync.Crosshair)
+    .time({ ...board.time })
+    .refresh(board.refresh)
+    .version(1)
+    .fiscalYearStartMonth(0)
+    .liveNow(false)
+    .weekStart('')
+    .links(links(board, lang))
+    .annotation({ build: () => ({ ...BUILT_IN_ANNOTATION, datasource: { ...BUILT_IN_ANNOTATION.datasource } }) })
+    .variables(board.variables.map((v) => variable(v, lang)));
+  for (const a of board.annotations ?? []) dashboard.annotation(annotation(board, a, lang));
   let x = 0;
   let y = 0;
   let lineHeight = 0;
@@ -159,49 +170,27 @@ export function renderBoard(board: BoardSpec, lang: Lang): Dashboard {
   for (const [index, item] of board.items.entries()) {
     if (item.kind === 'row') {
       if (x > 0) newLine();
-      panels.push({ type: 'row', id: panelId(index), title: item.title[lang], collapsed: false, gridPos: { h: 1, w: GRID_COLUMNS, x: 0, y }, panels: [] });
+      dashboard.withRow(new RowBuilder(item.title[lang]).id(panelId(index)).collapsed(false).gridPos({ h: 1, w: GRID_COLUMNS, x: 0, y }));
       y += 1;
       continue;
     }
     if (item.w < 1 || item.w > GRID_COLUMNS) throw new Error(`panel "${item.title.en}": width ${item.w}`);
     if (x + item.w > GRID_COLUMNS) newLine();
-    const panel: Panel = {
-      type: item.type,
-      id: panelId(index),
-      title: item.title[lang],
-      ...(item.description ? { description: item.description[lang] } : {}),
-      gridPos: { h: item.h, w: item.w, x, y },
-      datasource: { ...DATASOURCE },
-      targets: item.queries.map((q) => target(q, lang)),
-      fieldConfig: item.fieldConfig(lang),
-      options: item.options(lang),
-      ...(item.interval ? { interval: item.interval } : {}),
-      ...(item.transformations ? { transformations: item.transformations(lang) } : {}),
-    };
-    panels.push(panel);
+    const panel = item
+      .visual(lang)
+      .id(panelId(index))
+      .title(item.title[lang])
+      .gridPos({ h: item.h, w: item.w, x, y })
+      .datasource({ ...DATASOURCE });
+    if (item.description) panel.description(item.description[lang]);
+    for (const q of item.queries) panel.withTarget(clickHouseQuery({ refId: q.refId, format: q.format, rawSql: sqlOf(q, lang) }));
+    if (item.interval) panel.interval(item.interval);
+    dashboard.withPanel(panel);
     x += item.w;
     lineHeight = Math.max(lineHeight, item.h);
   }
-  return {
-    uid: uidOf(board, lang),
-    title: board.title[lang],
-    description: board.description[lang],
-    tags: ['cs-analytics', lang, ...board.tags],
-    timezone: 'browser',
-    editable: false,
-    graphTooltip: 1,
-    time: { ...board.time },
-    refresh: board.refresh,
-    schemaVersion: SCHEMA_VERSION,
-    version: 1,
-    fiscalYearStartMonth: 0,
-    liveNow: false,
-    weekStart: '',
-    links: links(board, lang),
-    annotations: { list: [{ ...BUILT_IN_ANNOTATION, datasource: { ...BUILT_IN_ANNOTATION.datasource } }] },
-    templating: { list: board.variables.map((v) => variable(v, lang)) },
-    panels,
-  };
+  // Plain JSON: the SDK's query objects carry a marker method that is not part of the model.
+  return JSON.parse(JSON.stringify(dashboard.build())) as Dashboard;
 }
 
 /** A query of a rendered panel with what the tests expect of it. */
@@ -211,7 +200,7 @@ export interface PanelQueryCheck {
   lang: Lang;
   panelId: number;
   panelTitle: string;
-  panelType: PanelType;
+  panelType: string;
   query: QuerySpec;
   sql: string;
 }
@@ -229,14 +218,14 @@ export function queryChecks(board: BoardSpec, lang: Lang): PanelQueryCheck[] {
   return out;
 }
 
-/** The panel (en and zh share ids) showing a metric's headline figure, for alert rule links. */
-/** The id of the board's panel titled `title` in English. */
+/** The id of the board's panel titled `title` in English (en and zh share ids). */
 export function panelOfTitle(board: BoardSpec, title: string): number | undefined {
   const index = board.items.findIndex((item) => item.kind === 'panel' && item.title.en === title);
   return index < 0 ? undefined : panelId(index);
 }
 
+/** The panel (en and zh share ids) showing a metric's headline figure, for alert rule links. */
 export function panelOfMetric(board: BoardSpec, metricId: MetricId): number | undefined {
-  const index = board.items.findIndex((item) => item.kind === 'panel' && item.type === 'stat' && item.metrics?.length === 1 && item.metrics[0] === metricId);
+  const index = board.items.findIndex((item) => item.kind === 'panel' && item.metrics?.length === 1 && item.metrics[0] === metricId && item.visual('en').build().type === 'stat');
   return index < 0 ? undefined : panelId(index);
 }

@@ -150,8 +150,11 @@ export function accuracyByUnitSql(db: string, filters: readonly VarFilter[]): st
   );
 }
 
-/** The alert on yesterday's 1-day-ahead accuracy per business unit: the latest scored day in the rule's window. */
-export function accuracyAlertSql(db: string, metric: string): string {
+/**
+ * The alert on the 1-day-ahead accuracy per business unit: the latest scored day in the rule's window,
+ * for units with at least `minimumVolume` contacts that day.
+ */
+export function accuracyAlertSql(db: string, metric: string, minimumVolume: number): string {
   const scored = `grain = 'day' AND metric = ${sqlString(metric)} AND product = 'h1d' AND $__timeFilter(bucket)`;
   return [
     'SELECT',
@@ -161,7 +164,7 @@ export function accuracyAlertSql(db: string, metric: string): string {
     `WHERE ${scored}`,
     `  AND bucket = (SELECT max(bucket) FROM ${db}.metrics WHERE ${scored})`,
     'GROUP BY business_unit',
-    'HAVING sum(denominator) >= 20',
+    `HAVING sum(denominator) >= ${minimumVolume}`,
     'ORDER BY business_unit',
   ].join('\n');
 }

@@ -1,200 +1,103 @@
 /**
- * The subset of Grafana's dashboard JSON model (schemaVersion 41, the v1 "dashboard kind") that the
- * generator emits, as plain TypeScript types. Field names and shapes follow Grafana's dashboard
- * schema; `validate.ts` checks generated dashboards against the same rules at run time.
+ * What the boards take from Grafana's foundation SDK (@grafana/grafana-foundation-sdk, Apache-2.0):
+ * the dashboard model and its typed builders are the SDK's; this file adds the provisioned data
+ * source, the ClickHouse plugin's query model, and small shorthands for thresholds and colours.
  */
-
-export const SCHEMA_VERSION = 41;
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import {
+  FieldColorBuilder,
+  FieldColorModeId,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  type AnnotationQuery,
+  type Dashboard as SdkDashboard,
+  type DynamicConfigValue,
+  type FieldConfigSource,
+  type GridPos,
+  type Panel,
+  type RowPanel,
+  type Threshold,
+  type VariableModel,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 
 /** The provisioned ClickHouse data source (deploy/grafana/provisioning/datasources/clickhouse.yaml). */
 export const DATASOURCE = { type: 'grafana-clickhouse-datasource', uid: 'cs-clickhouse' } as const;
 
-export interface DataSourceRef {
-  type?: string;
-  uid?: string;
-}
-
-export interface GridPos {
-  h: number;
-  w: number;
-  x: number;
-  y: number;
-}
-
-export interface Threshold {
-  /** null stands for -Infinity (the base step). */
-  value: number | null;
-  color: string;
-}
-
-export interface ThresholdsConfig {
-  mode: 'absolute' | 'percentage';
-  steps: Threshold[];
-}
-
-export interface FieldColor {
-  mode: 'thresholds' | 'palette-classic' | 'palette-classic-by-name' | 'fixed' | 'shades' | 'continuous-GrYlRd' | 'continuous-RdYlGr';
-  fixedColor?: string;
-}
-
-export interface FieldConfig {
-  displayName?: string;
-  description?: string;
-  unit?: string;
-  decimals?: number;
-  min?: number;
-  max?: number;
-  noValue?: string;
-  thresholds?: ThresholdsConfig;
-  color?: FieldColor;
-  links?: DataLink[];
-  mappings?: ValueMapping[];
-  custom?: Record<string, unknown>;
-}
-
-export interface DataLink {
-  title: string;
-  url: string;
-  targetBlank?: boolean;
-}
-
-export interface ValueMapping {
-  type: 'value';
-  options: Record<string, { text?: string; color?: string; index?: number }>;
-}
-
-export interface MatcherConfig {
-  id: string;
-  options?: unknown;
-}
-
-export interface DynamicConfigValue {
-  id: string;
-  value?: unknown;
-}
-
-export interface FieldConfigOverride {
-  matcher: MatcherConfig;
-  properties: DynamicConfigValue[];
-}
-
-export interface FieldConfigSource {
-  defaults: FieldConfig;
-  overrides: FieldConfigOverride[];
-}
-
-/** A query of the ClickHouse data source plugin (SQL editor mode). */
-export interface ClickHouseTarget {
+/**
+ * A query of the ClickHouse data source plugin (grafana-clickhouse-datasource 4.x, SQL editor mode).
+ * The SDK types the queries of the data sources it ships (Prometheus, Loki, …) but not this plugin's,
+ * so its model is declared here, with only the fields the generator sets.
+ */
+export interface ClickHouseQuery extends cog.Dataquery {
   refId: string;
-  datasource: DataSourceRef;
+  datasource: { type: typeof DATASOURCE.type; uid: typeof DATASOURCE.uid };
   editorType: 'sql';
   /** sqlds format: 0 = time series (long frames become wide), 1 = table. */
   format: 0 | 1;
   queryType: 'timeSeries' | 'table';
   rawSql: string;
-}
-
-export type PanelType = 'stat' | 'timeseries' | 'table' | 'barchart' | 'bargauge' | 'text';
-
-export interface Panel {
-  type: PanelType;
-  id: number;
-  title: string;
-  description?: string;
-  gridPos: GridPos;
-  datasource?: DataSourceRef;
-  targets?: ClickHouseTarget[];
-  fieldConfig: FieldConfigSource;
-  options: Record<string, unknown>;
-  /** Minimum $__interval (e.g. "1m": the finest bucket of cs.metrics). */
-  interval?: string;
+  /** Alert rule queries only: the $__interval the rule evaluates with, and the point budget. */
+  intervalMs?: number;
   maxDataPoints?: number;
-  transformations?: { id: string; options: Record<string, unknown> }[];
-  transparent?: boolean;
 }
 
-export interface RowPanel {
-  type: 'row';
-  id: number;
-  title: string;
-  collapsed: boolean;
-  gridPos: GridPos;
-  panels: Panel[];
+export type ClickHouseQueryOptions = Pick<ClickHouseQuery, 'refId' | 'rawSql' | 'intervalMs' | 'maxDataPoints'> & { format: 'timeSeries' | 'table' };
+
+export function clickHouseQuery(q: ClickHouseQueryOptions): cog.Builder<ClickHouseQuery> {
+  const query: ClickHouseQuery = {
+    refId: q.refId,
+    datasource: { ...DATASOURCE },
+    editorType: 'sql',
+    format: q.format === 'timeSeries' ? 0 : 1,
+    queryType: q.format,
+    rawSql: q.rawSql,
+    ...(q.intervalMs !== undefined ? { intervalMs: q.intervalMs } : {}),
+    ...(q.maxDataPoints !== undefined ? { maxDataPoints: q.maxDataPoints } : {}),
+    _implementsDataqueryVariant: () => {},
+  };
+  return { build: () => query };
 }
 
-export interface VariableOption {
-  selected?: boolean;
-  text: string | string[];
-  value: string | string[];
-}
+/** A panel as the boards render it: the SDK's panel model with what every rendered panel has. */
+export type RenderedPanel = Omit<Panel, 'targets'> & Required<Pick<Panel, 'id' | 'title' | 'gridPos' | 'datasource' | 'fieldConfig' | 'options'>> & { targets: ClickHouseQuery[] };
+export type RenderedRow = RowPanel & { title: string; gridPos: GridPos };
 
-export interface QueryVariable {
-  type: 'query';
-  name: string;
-  label: string;
-  description?: string;
-  datasource: DataSourceRef;
-  /** The plugin's variable query: the SQL text (the legacy string form every 4.x version accepts). */
-  query: string;
-  /** 2 = on time range change. */
-  refresh: 0 | 1 | 2;
-  multi: boolean;
-  includeAll: boolean;
-  current: VariableOption;
-  options: VariableOption[];
-  /** 1 = alphabetical ascending. */
-  sort: number;
-  hide: 0 | 1 | 2;
-  skipUrlSync: boolean;
-  regex?: string;
-}
-
-export interface AnnotationQuery {
-  name: string;
-  datasource: DataSourceRef;
-  enable: boolean;
-  hide?: boolean;
-  iconColor: string;
-  type?: string;
-  builtIn?: number;
-}
-
-export interface DashboardLink {
-  title: string;
-  type: 'link' | 'dashboards';
-  icon: string;
-  tooltip: string;
-  url?: string;
-  tags: string[];
-  asDropdown: boolean;
-  targetBlank: boolean;
-  includeVars: boolean;
-  keepTime: boolean;
-}
-
-export interface Dashboard {
+/** A dashboard as the boards render it: the SDK's dashboard model with what every rendered board has. */
+export type Dashboard = Omit<SdkDashboard, 'uid' | 'title' | 'panels' | 'templating' | 'annotations'> & {
   uid: string;
   title: string;
-  description?: string;
-  tags: string[];
-  timezone: string;
-  editable: boolean;
-  graphTooltip: 0 | 1 | 2;
-  time: { from: string; to: string };
-  refresh: string;
-  schemaVersion: number;
-  version: number;
-  fiscalYearStartMonth: number;
-  liveNow: boolean;
-  weekStart: string;
-  links: DashboardLink[];
+  panels: (RenderedPanel | RenderedRow)[];
+  templating: { list: VariableModel[] };
   annotations: { list: AnnotationQuery[] };
-  templating: { list: QueryVariable[] };
-  panels: (Panel | RowPanel)[];
+};
+
+/** What every SDK visualization builder (stat, timeseries, table, barchart, …) offers; the board sets these. */
+export interface PanelBuilder extends cog.Builder<Panel> {
+  id(id: number): this;
+  title(title: string): this;
+  description(description: string): this;
+  gridPos(gridPos: GridPos): this;
+  datasource(datasource: { type?: string; uid?: string }): this;
+  withTarget(target: cog.Builder<cog.Dataquery>): this;
+  interval(interval: string): this;
 }
 
+/** Steps from a -Infinity base (`null`), as Grafana's thresholds are written. */
+export const thresholdSteps = (steps: Threshold[]) => new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps);
+
+export const fixedColor = (color: string) => new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor(color);
+export const colorMode = (mode: FieldColorModeId) => new FieldColorBuilder().mode(mode);
+/** Series colours from Grafana's classic palette. */
+export const palette = () => colorMode(FieldColorModeId.PaletteClassic);
+/** Colours by the field's thresholds. */
+export const byThresholds = () => colorMode(FieldColorModeId.Thresholds);
+
+/** A field override of the column `name`. */
+export type FieldOverride = FieldConfigSource['overrides'][number];
+export const field = (name: string, properties: DynamicConfigValue[]): FieldOverride => ({ matcher: { id: 'byName', options: name }, properties });
+
 /** Grafana's built-in "Annotations & Alerts" annotation, present on every dashboard. */
-export const BUILT_IN_ANNOTATION: AnnotationQuery = {
+export const BUILT_IN_ANNOTATION = {
   builtIn: 1,
   datasource: { type: 'grafana', uid: '-- Grafana --' },
   enable: true,
@@ -202,4 +105,4 @@ export const BUILT_IN_ANNOTATION: AnnotationQuery = {
   iconColor: 'rgba(0, 211, 255, 1)',
   name: 'Annotations & Alerts',
   type: 'dashboard',
-};
+} as const;

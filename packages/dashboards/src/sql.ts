@@ -16,7 +16,7 @@
  * average of `value`; count metrics sum their numerator, except headcount, which is never added up
  * across buckets or business units.
  */
-import { FORECAST_METRIC_IDS, metric, sqlString, type MetricDefinition, type MetricId } from '@cs/catalog';
+import { FORECAST_METRIC_IDS, isAdditive, metric, sqlString, type MetricDefinition, type MetricId } from '@cs/catalog';
 
 export const FROM = '($__fromTime)';
 export const TO = '($__toTime)';
@@ -63,7 +63,7 @@ const ids = (ms: readonly MetricDefinition[]) => ms.map((m) => sqlString(m.id)).
 
 /** Aggregate of one metric: Σnum / Σden × scale, or Σnum for additive counts. `cond` restricts the rows. */
 export function metricValue(m: MetricDefinition, cond?: string): string {
-  if (m.id === 'headcount') throw new Error('headcount does not add up across buckets or business units: query it per bucket');
+  if (!isAdditive(m.id)) throw new Error(`${m.id} does not add up across buckets or business units: query it per bucket`);
   const sum = (col: string) => (cond ? `sumIf(${col}, ${cond})` : `sum(${col})`);
   if (m.kind === 'count') return sum('numerator');
   const ratio = `${sum('numerator')} / nullIf(${sum('denominator')}, 0)`;
@@ -112,8 +112,9 @@ export function breakdownSql(q: MetricsQuery & { dim: Dim; limit?: number; order
 /**
  * One row: the metric today, yesterday and the same day last week, each from local midnight up to the
  * same time of day as the end of the selected range ("today" is the day of the range's end, in the
- * zone of the buckets). Complete hours come from hour buckets, the hour in progress from minute
- * buckets, so each figure is exact and cheap.
+ * zone of the buckets), and `today_provisional`: the share of today's figure (its denominator, or
+ * the count) in rows that are not final yet. Complete hours come from hour buckets, the hour in
+ * progress from minute buckets, so each figure is exact and cheap.
  */
 export function comparisonSql(q: MetricsQuery): string {
   if (q.metrics.length !== 1) throw new Error('comparisonSql takes one metric');
@@ -129,8 +130,10 @@ export function comparisonSql(q: MetricsQuery): string {
     ` OR (grain = 'minute' AND bucket >= toStartOfHour(${end(d)}) AND bucket <= ${end(d)})`;
   const period = `multiIf(${periods.map((p) => `${window(p.days)}, ${p.days}`).join(',\n      ')},\n      -1)`;
   const cols = periods.map((p) => `${metricValue(m, `period = ${p.days}`)} AS ${p.alias}`);
+  const weight = m.kind === 'count' ? 'numerator' : 'denominator';
+  cols.push(`sumIf(${weight}, period = 0 AND NOT final) / nullIf(sumIf(${weight}, period = 0), 0) AS today_provisional`);
   return (
-    `SELECT\n  ${cols.join(',\n  ')}\nFROM (\n  SELECT numerator, denominator,\n    toTimeZone(${TO}, timeZoneOf(bucket)) AS t_end,\n    ${period} AS period\n` +
+    `SELECT\n  ${cols.join(',\n  ')}\nFROM (\n  SELECT numerator, denominator, final,\n    toTimeZone(${TO}, timeZoneOf(bucket)) AS t_end,\n    ${period} AS period\n` +
     `  FROM ${q.db}.metrics\n  WHERE metric = ${sqlString(m.id)}\n    AND grain IN ('hour', 'minute')\n` +
     `    AND bucket >= toStartOfDay(t_end - INTERVAL 7 DAY) AND bucket <= t_end\n` +
     varConditions(q.filters).map((c) => `    AND ${c}\n`).join('') +

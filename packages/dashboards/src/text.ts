@@ -1,6 +1,5 @@
 /** Every board exists in English and Simplified Chinese; every visible string is a `Text`. */
-import type { MetricDefinition } from '@cs/catalog';
-import { ZH_METRIC_TEXT } from './zh.ts';
+import { zhText, type MetricDefinition } from '@cs/catalog';
 
 export const LANGS = ['en', 'zh'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -21,6 +20,7 @@ export const L = {
   today: t('Today', '今天'),
   yesterday: t('Yesterday', '昨天'),
   lastWeek: t('Same day last week', '上周同日'),
+  provisional: t('Today, still provisional', '今天未定部分'),
   target: t('Target', '目标'),
   day: t('Day', '日期'),
   inHouse: t('In-house', '自有'),
@@ -68,8 +68,7 @@ export function formatTarget(m: MetricDefinition, target: number, lang: Lang): s
 
 /** The definition of a metric and its target, for panel descriptions. */
 export function metricDescription(m: MetricDefinition, target: number | undefined): Text {
-  const zh = ZH_METRIC_TEXT[m.id];
-  if (!zh) throw new Error(`no Chinese text for metric "${m.id}" (packages/dashboards/src/zh.ts)`);
+  const zh = zhText(m.id);
   const scale = m.scale !== 1 ? ` × ${m.scale}` : '';
   const en =
     m.kind === 'ratio'

@@ -13,7 +13,8 @@ import { RdkafkaProducer } from './rdkafka/producer.ts';
 import type { Admin, Consumer, ConsumerOptions, KafkaOptions, Producer } from './types.ts';
 
 export * from './types.ts';
-export { loadKafkaConfig, KafkaConfigError, DEFAULT_BROKERS, KAFKA_CLIENTS } from './config.ts';
+export { loadKafkaConfig, loadKafkaSecurity, KafkaConfigError, DEFAULT_BROKERS, KAFKA_CLIENTS } from './config.ts';
+export { SASL_MECHANISMS, type KafkaSecurity, type KafkaSasl, type KafkaTls, type SaslMechanism } from './security.ts';
 export { ConsumerHandlerError, ConsumerStoppedError } from './util.ts';
 
 function unknownClient(client: never): never {

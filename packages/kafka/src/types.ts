@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { KafkaSecurity } from './security.ts';
 
 /** Which Kafka client library backs the interface. */
 export type KafkaClientKind = 'kafkajs' | 'rdkafka';
@@ -8,6 +9,8 @@ export interface KafkaOptions {
   clientId: string;
   client: KafkaClientKind;
   logger?: Logger;
+  /** SASL and TLS (KAFKA_SASL_*, KAFKA_TLS*); absent = PLAINTEXT. */
+  security?: KafkaSecurity;
 }
 
 export interface ProduceRecord {

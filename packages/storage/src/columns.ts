@@ -4,6 +4,7 @@ import { fieldSpecs, topicSchemas, TOPICS, type FieldSpec } from '@cs/schemas';
 import type {
   ContactFcrRow,
   ContactRow,
+  DeadLetterReplayRow,
   DeadLetterRow,
   ForecastAccuracyRow,
   ForecastEventRow,
@@ -30,7 +31,8 @@ type KindsOf<V> = [V] extends [boolean] ? 'bool' : [V] extends [number] ? 'int' 
 export type ColumnsOf<R> = { readonly [K in keyof R]-?: `${KindsOf<NonNullable<R[K]>>}${null extends R[K] ? '?' : ''}` };
 export type Columns = Readonly<Record<string, ColumnKind>>;
 
-const METRIC_SUM_COLUMNS = {
+/** A metric sum's bucket, dimensions and figures (the forecaster's accuracy rows have these too). */
+const METRIC_VALUE_COLUMNS = {
   bucket: 'epoch_s',
   metric: 'string',
   business_unit: 'string',
@@ -38,7 +40,8 @@ const METRIC_SUM_COLUMNS = {
   channel: 'string',
   numerator: 'float',
   denominator: 'float',
-} as const satisfies ColumnsOf<MetricSumRow>;
+} as const;
+const METRIC_SUM_COLUMNS = { ...METRIC_VALUE_COLUMNS, flush: 'string' } as const satisfies ColumnsOf<MetricSumRow>;
 
 /** Column kinds of every table the pipeline writes, except the raw tables (see rawColumns). */
 export const ROW_COLUMNS = {
@@ -82,6 +85,13 @@ export const ROW_COLUMNS = {
     event_time: 'epoch_ms?',
     dead_lettered_at: 'epoch_ms',
   } satisfies ColumnsOf<DeadLetterRow>,
+  dead_letter_replays: {
+    topic: 'string',
+    partition: 'int',
+    offset: 'int',
+    replay_id: 'string',
+    replayed_at: 'epoch_ms',
+  } satisfies ColumnsOf<DeadLetterReplayRow>,
   outreach_outcomes: {
     outreach_id: 'string',
     user_id: 'string',
@@ -185,7 +195,7 @@ export const ROW_COLUMNS = {
     created_at: 'epoch_ms',
   } satisfies ColumnsOf<ForecastRunRow>,
   forecast_accuracy: {
-    ...METRIC_SUM_COLUMNS,
+    ...METRIC_VALUE_COLUMNS,
     model: 'string',
     issued_at: 'epoch_ms',
     scored_at: 'epoch_ms',

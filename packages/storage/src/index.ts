@@ -8,6 +8,7 @@ export type {
   FcrState,
   MetricSumRow,
   DeadLetterRow,
+  DeadLetterReplayRow,
   OutreachOutcome,
   OutreachOutcomeRow,
   ProcessorLogRow,
@@ -25,3 +26,4 @@ export { typeMismatch, describeDrift } from './drift.ts';
 export { insertInto } from './insert.ts';
 export { migrationsDir, MIGRATIONS_SUBDIR } from './migrations.ts';
 export { prepareStorage, type PrepareOptions } from './prepare.ts';
+export { loadRawRetention, applyRawRetention, rawTtlExpression, type RawRetention } from './retention.ts';

@@ -2,6 +2,7 @@ import { metricsViewSql, settledViewSql } from '@cs/catalog';
 import { migrate, type ClickHouseClient, type MigrateResult } from '@cs/clickhouse';
 import type { Logger } from '@cs/runtime';
 import { migrationsDir } from './migrations.ts';
+import { applyRawRetention, type RawRetention } from './retention.ts';
 
 export interface PrepareOptions {
   database: string;
@@ -10,11 +11,13 @@ export interface PrepareOptions {
   logger?: Logger;
   /** Default: migrationsDir(). */
   migrationsDir?: string;
+  /** The raw tables' retention (CS_RAW_RETENTION: loadRawRetention); unset leaves them as they are. */
+  rawRetention?: RawRetention;
 }
 
 /**
  * Makes database `database` what this code writes and reads: applies the pending migrations, then
- * (re)creates the views generated from the metric catalog. Idempotent; run by every process that
+ * (re)creates the views generated from the metric catalog, then the raw tables' retention. Idempotent; run by every process that
  * writes, and once by the compose `migrations` service before the processors start.
  */
 export async function prepareStorage(client: ClickHouseClient, opts: PrepareOptions): Promise<MigrateResult> {
@@ -24,5 +27,6 @@ export async function prepareStorage(client: ClickHouseClient, opts: PrepareOpti
   // cs.settled first: cs.metrics reads it.
   await client.command({ query: settledViewSql(opts.database, opts.timeZone) });
   await client.command({ query: metricsViewSql(opts.database) });
+  if (opts.rawRetention) await applyRawRetention(client, opts.database, opts.rawRetention, opts.logger);
   return result;
 }

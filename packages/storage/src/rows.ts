@@ -94,6 +94,19 @@ export interface MetricSumRow {
   channel: string;
   numerator: number;
   denominator: number;
+  /** The insert token of the flush that wrote the row ('' when none): its materialized view records it in flush_ledger. */
+  flush: string;
+}
+
+/** A row of `dead_letter_replays`: a dead letter (its topic, partition, offset) `npm run dlq -- replay` re-published. */
+export interface DeadLetterReplayRow {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The replay run. */
+  replay_id: string;
+  /** epoch ms */
+  replayed_at: number;
 }
 
 /** A row of `dead_letters`: a refused message, keyed by its position on `topic`. */
@@ -239,8 +252,11 @@ export interface ForecastRunRow {
   created_at?: number;
 }
 
-/** A row of `forecast_accuracy`: one scored day of one series and horizon, as metric sums (a rescore replaces it). */
-export interface ForecastAccuracyRow extends MetricSumRow {
+/**
+ * A row of `forecast_accuracy`: one scored day of one series and horizon, as metric sums (a rescore
+ * replaces it); no `flush`: the forecaster writes it, not a processor's flush.
+ */
+export interface ForecastAccuracyRow extends Omit<MetricSumRow, 'flush'> {
   /** epoch s: the local midnight starting the day */
   bucket: number;
   metric: 'forecast_accuracy_daily' | 'forecast_wape_interval';
@@ -283,6 +299,7 @@ export interface RowByTable extends RawRowByTable {
   metric_sums_hour: MetricSumRow;
   metric_sums_day: MetricSumRow;
   dead_letters: DeadLetterRow;
+  dead_letter_replays: DeadLetterReplayRow;
   outreach_outcomes: OutreachOutcomeRow;
   processor_log: ProcessorLogRow;
   processor_snapshots: ProcessorSnapshotRow;

@@ -26,7 +26,14 @@ export const TABLES = {
   watermarks: 'watermarks',
   /** Each contact's first-contact-resolution state, rewritten when it changes (cs.contacts reads it). */
   contactFcr: 'contact_fcr',
+  /** The metric-sum insert tokens that landed (a redo skips them), filled by the three views below. */
+  flushLedger: 'flush_ledger',
+  flushLedgerMinute: 'flush_ledger_minute',
+  flushLedgerHour: 'flush_ledger_hour',
+  flushLedgerDay: 'flush_ledger_day',
   deadLetters: 'dead_letters',
+  /** Dead letters re-published by `npm run dlq -- replay` (keyed like dead_letters). */
+  deadLetterReplays: 'dead_letter_replays',
   outreachOutcomes: 'outreach_outcomes',
   processorLog: 'processor_log',
   processorSnapshots: 'processor_snapshots',

@@ -3,11 +3,11 @@
  * for `npm start`: storage migrated, topics present, the read-only SQL endpoint when it owns the
  * embedded store, health/readiness/metrics, and an exit when the processor fails.
  */
-import { loadClickHouseConfig, openClickHouse, removeEndpointFile, startSqlEndpoint, writeEndpointFile, type ClickHouseConfig } from '@cs/clickhouse';
+import { loadClickHouseConfig, openClickHouse, serveEmbeddedStore, type ClickHouseConfig } from '@cs/clickhouse';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createAdmin, type KafkaOptions } from '@cs/kafka';
 import { envReader, startServiceHttp, type gracefulShutdown, type Logger, type ServiceHttp } from '@cs/runtime';
-import { prepareStorage } from '@cs/storage';
+import { loadRawRetention, prepareStorage } from '@cs/storage';
 import { loadProcessorConfig, type ProcessorConfig } from './config.ts';
 import { startProcessor, type RunningProcessor } from './service.ts';
 import { ensureEventTopics } from './topics.ts';
@@ -16,7 +16,7 @@ export interface ProcessorService {
   config: ProcessorConfig;
   ch: ClickHouseConfig;
   client: ClickHouseClient;
-  /** The read-only SQL endpoint (embedded store only). */
+  /** The SQL endpoint (embedded store only): read-only, plus the writer when CS_WRITER_PASSWORD is set. */
   sqlUrl: string | undefined;
   http: ServiceHttp;
   running: RunningProcessor;
@@ -29,7 +29,7 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
   const ch = loadClickHouseConfig();
   const client = openClickHouse(ch);
   shutdown.add('clickhouse', () => client.close());
-  await prepareStorage(client, { database: ch.database, timeZone: config.rules.timeZone, logger });
+  await prepareStorage(client, { database: ch.database, timeZone: config.rules.timeZone, logger, rawRetention: loadRawRetention() });
 
   const admin = createAdmin({ ...kafka, logger });
   await admin.connect();
@@ -41,15 +41,9 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
 
   let sqlUrl: string | undefined;
   if (ch.mode === 'embedded') {
-    const endpointFile = process.env.CS_SQL_ENDPOINT_FILE || undefined;
-    const sql = await startSqlEndpoint(client, { port: env.int('SQL_PORT', 8124), database: ch.database });
-    sqlUrl = `http://127.0.0.1:${sql.port}`;
-    writeEndpointFile({ url: sqlUrl, dataDir: ch.dataDir, database: ch.database }, endpointFile);
-    shutdown.add('sql endpoint', async () => {
-      removeEndpointFile(endpointFile);
-      await sql.close();
-    });
-    logger.info({ port: sql.port }, 'read-only SQL endpoint listening');
+    const sql = await serveEmbeddedStore(client, { log: logger });
+    sqlUrl = sql.url;
+    shutdown.add('sql endpoint', () => sql.close());
   }
 
   // Local state next to the embedded store (one store, one machine), else under .stack/state.

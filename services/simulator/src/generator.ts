@@ -30,6 +30,7 @@ import type {
   SurveyEvent,
   Topic,
 } from '@cs/schemas';
+import type { TopicEvent } from '@cs/producer';
 import { defaultCalendar, type Surge, type VolumeEvent } from './calendar.ts';
 import { TimeHeap } from './heap.ts';
 import { DIURNAL_MAX, WEEKLY_MAX, diurnal, weekly } from './profile.ts';
@@ -46,8 +47,8 @@ import {
 import { VolumeModel } from './volume.ts';
 import { DAY, HOUR, ZoneClock } from './zone.ts';
 
-/** One event with its topic: a discriminated union, assignable to `{ topic: Topic; event: AnyEvent }`. */
-export type TopicEvent = { [T in Topic]: { topic: T; event: EventByTopic[T] } }[Topic];
+/** One event with its topic: the SDK's discriminated union. */
+export type { TopicEvent };
 
 export type Channel = 'APP' | 'WEB' | 'HOTLINE';
 export const CHANNELS: readonly Channel[] = ['APP', 'WEB', 'HOTLINE'];

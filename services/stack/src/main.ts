@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole local stack in one command. Kafka (local KRaft broker), the embedded
- * ClickHouse (or CLICKHOUSE_URL), the processor, the ingest API, the read-only SQL endpoint, the
- * forecaster (unless --no-forecaster) and, unless --no-simulator, a live traffic simulator; then a
- * refreshing summary until Ctrl-C.
+ * ClickHouse (or CLICKHOUSE_URL), the processor, the ingest API, the SQL endpoint, the forecaster
+ * (unless --no-forecaster) and, unless --no-simulator, a live traffic simulator; then a refreshing
+ * summary until Ctrl-C.
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -82,7 +82,7 @@ await shutdown.startup(async () => {
     topics: TOPICS.map((t) => processorConfig.topicPrefix + t),
     urls: {
       'ingest API': `http://127.0.0.1:${ingest.http.port}/v1/events/<topic>`,
-      'SQL (read-only)': `${sqlUrl ?? ch.url}  or  npm run sql -- "SELECT …"`,
+      'SQL (ClickHouse HTTP)': `${sqlUrl ?? ch.url}  or  npm run sql -- "SELECT …"`,
       'health / metrics': `http://127.0.0.1:${health.port}/readyz  /metrics`,
       ...(forecaster ? { forecaster: `http://127.0.0.1:${forecaster.http.port}/readyz  /metrics  POST /v1/forecast` } : {}),
       'logs': process.env.LOG_FILE ?? '',

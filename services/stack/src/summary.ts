@@ -1,8 +1,9 @@
-/** The live console summary of `npm start`: throughput, lag, contacts per minute, dead letters. */
+/** The live console summary of `npm start`: throughput, lag, contacts per minute, dead letters, live KPIs. */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from '@cs/kafka';
 import { registry } from '@cs/runtime';
 import { tablesIn } from '@cs/storage';
+import { formatKpis, kpiSql, type KpiRow } from './kpis.ts';
 
 export interface SummaryDeps {
   client: ClickHouseClient;
@@ -51,9 +52,8 @@ export function startSummary(deps: SummaryDeps, intervalMs = 2000): { stop(): vo
                 (SELECT count() FROM ${t.contacts}) AS closed, (SELECT countIf(final) FROM ${t.contacts}) AS final,
                 (SELECT count() FROM ${t.deadLetters} FINAL) AS dead`,
       );
-      const lines = [
-        `cs-analytics — live   ${new Date().toISOString()}`,
-        '',
+      const kpis = formatKpis(await (await deps.client.query({ query: kpiSql(deps.db), format: 'JSONEachRow' })).json<KpiRow>());
+      const status = [
         `  events/s processed      ${rate.toFixed(0)}`,
         `  events processed        ${events}`,
         `  consumer lag            ${lag}`,
@@ -61,12 +61,21 @@ export function startSummary(deps: SummaryDeps, intervalMs = 2000): { stop(): vo
         `  contacts started        ${Number(totals?.contacts ?? 0)}`,
         `  contacts ended          ${Number(totals?.closed ?? 0)}  (cs.contacts; ${Number(totals?.final ?? 0)} final)`,
         `  dead letters            ${Number(totals?.dead ?? 0)}`,
+      ];
+      const lines = [
+        `cs-analytics — live   ${new Date().toISOString()}`,
+        '',
+        ...status,
+        '',
+        ...kpis,
         '',
         ...Object.entries(deps.urls).map(([k, v]) => `  ${k.padEnd(22)}  ${v}`),
         '',
         '  Ctrl-C stops everything cleanly.',
       ];
-      process.stdout.write(tty ? `\x1b[2J\x1b[H${lines.join('\n')}\n` : `${lines.filter(Boolean).slice(1, 9).join(' |').replace(/\s+/g, ' ')}\n`);
+      // Without a terminal (a log file, CI): one line of status and one of KPIs per refresh.
+      const oneLine = (ls: string[]) => ls.join(' |').replace(/\s+/g, ' ').trim();
+      process.stdout.write(tty ? `\x1b[2J\x1b[H${lines.join('\n')}\n` : `${oneLine(status)}\n${oneLine(kpis)}\n`);
     } catch (err) {
       process.stdout.write(`summary unavailable: ${(err as Error).message}\n`);
     } finally {

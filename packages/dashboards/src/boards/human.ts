@@ -1,6 +1,7 @@
 /** Human service: answer rate, service level, abandons, call volumes, AHT online vs human. */
 import type { BoardSpec } from '../board.ts';
-import { breakdown, field, kpiStat, row, seriesCustom, sqlPanel, statPanelOptions, timeseriesOptions, trend, type Ctx } from '../panels.ts';
+import { fixedColor, palette } from '../grafana.ts';
+import { breakdown, field, kpiStat, row, seriesStyle, sqlPanel, statVisual, timeseriesVisual, trend, type Ctx } from '../panels.ts';
 import { DIM_FILTERS, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, andConditions, m, metricsOf } from '../sql.ts';
 import { metricName, t, type Lang } from '../text.ts';
 import { dimensionVariables } from './common.ts';
@@ -35,7 +36,6 @@ export function humanBoard(ctx: Ctx): BoardSpec {
       row(t('Calls', '来电')),
       ...calls.map((metric) => kpiStat(ctx, metric, f)),
       sqlPanel({
-        type: 'stat',
         title: t('Calls offered, answered, abandoned', '进线、接通、放弃来电'),
         description: t(
           'Calls offered to agents (the denominator of the answer rate), answered and abandoned, over the selected range, by the bucket of their OFFERED.',
@@ -44,16 +44,13 @@ export function humanBoard(ctx: Ctx): BoardSpec {
         w: 4,
         h: 4,
         queries: [{ refId: 'A', sql: `SELECT\n${volumes(RANGE_GRAIN)}`, format: 'table', columns: ['offered', 'answered', 'abandoned'], requiresData: true, nonNull: ['offered'] }],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        overrides: volumeNames,
-        options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
+        visual: (lang) => statVisual('value_and_name', 'vertical').unit('short').decimals(0).colorScheme(fixedColor('blue')).overrides(volumeNames(lang)),
       }),
       row(t('Trends', '趋势')),
       trend(ctx, metricName(m('human_answer_rate')), [m('human_answer_rate')], f),
       trend(ctx, t('Service level and abandons', '服务水平与放弃率'), [m('service_level_20s'), m('abandon_rate')], f),
       trend(ctx, t('Average handling time: online vs human', '平均处理时长：在线 vs 人工'), [m('online_aht_seconds'), m('human_aht_seconds')], f),
       sqlPanel({
-        type: 'timeseries',
         title: t('Call volumes', '话务量'),
         description: t('Calls offered, answered and abandoned per panel interval, by the bucket of their OFFERED.', '每个时间间隔内进线、接通与放弃的来电数，按 OFFERED 所在时间段计。'),
         w: 12,
@@ -69,9 +66,7 @@ export function humanBoard(ctx: Ctx): BoardSpec {
             nonNull: ['offered'],
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'palette-classic' }, custom: seriesCustom('bars') }),
-        overrides: volumeNames,
-        options: () => timeseriesOptions(),
+        visual: (lang) => seriesStyle(timeseriesVisual(), 'bars').unit('short').decimals(0).colorScheme(palette()).overrides(volumeNames(lang)),
       }),
       row(t('Breakdown', '细分')),
       breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', calls, f, { h: 9, drillBoard: key }),

@@ -1,6 +1,9 @@
 /** Proactive outreach: retention by campaign (cs.outreach_outcomes) and by business unit (cs.metrics). */
 import type { BoardSpec } from '../board.ts';
-import { breakdown, field, kpiStat, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, thresholds, timeseriesOptions, trend, type Ctx } from '../panels.ts';
+import { PanelBuilder as BarChartPanel } from '@grafana/grafana-foundation-sdk/barchart';
+import { AxisPlacement, GraphGradientMode, StackingMode, VisibilityMode, VizOrientation } from '@grafana/grafana-foundation-sdk/common';
+import { byThresholds, fixedColor, palette } from '../grafana.ts';
+import { breakdown, field, kpiStat, legendBelow, row, seriesStyle, sqlPanel, statVisual, tableVisual, thresholds, timeseriesVisual, tooltipOf, trend, type Ctx } from '../panels.ts';
 import { DIM_FILTERS, RANGE_GRAIN, andConditions, m } from '../sql.ts';
 import { L, metricName, t, type Lang } from '../text.ts';
 import { dimensionVariables } from './common.ts';
@@ -23,7 +26,7 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
       { id: 'displayName', value: metricName(rate)[lang] },
       { id: 'unit', value: 'percentunit' },
       { id: 'decimals', value: 1 },
-      ...(target !== undefined ? [{ id: 'thresholds', value: thresholds(rate, target) }, { id: 'custom.cellOptions', value: { type: 'color-text' } }] : []),
+      ...(target !== undefined ? [{ id: 'thresholds', value: thresholds(rate, target).build() }, { id: 'custom.cellOptions', value: { type: 'color-text' } }] : []),
     ]),
   ];
   /** Display names (and the rate's unit) of the columns a panel returns. */
@@ -47,7 +50,6 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
       row(t('Retention', '挽留')),
       kpiStat(ctx, rate, f, { w: 8, h: 4 }),
       sqlPanel({
-        type: 'stat',
         title: t('Decided and retained outreaches', '已有结果与挽留成功的外呼'),
         description: t(
           'Outreaches CONTACTED in the selected range with a final outcome (the denominator of the retention rate) and those retained (its numerator).',
@@ -65,13 +67,10 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
             nonNull: ['decided'],
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        overrides: names('decided', 'retained'),
-        options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
+        visual: (lang) => statVisual('value_and_name', 'vertical').unit('short').decimals(0).colorScheme(fixedColor('blue')).overrides(names('decided', 'retained')(lang)),
         metrics: [rate.id],
       }),
       sqlPanel({
-        type: 'stat',
         title: t('No outcome within the window', '窗口内无结果'),
         description: t(
           'Share of decided outreaches whose user had neither RETAINED nor CHURNED within the retention window (counted as not retained).',
@@ -80,12 +79,10 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
         w: 8,
         h: 4,
         queries: [{ refId: 'A', sql: `SELECT\n  countIf(outcome = 'NONE') / nullIf(count(), 0) AS no_outcome_share\n${outcomes}`, format: 'table', columns: ['no_outcome_share'], requiresData: true, nonNull: ['no_outcome_share'] }],
-        defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        options: () => statPanelOptions('value'),
+        visual: () => statVisual('value').unit('percentunit').decimals(1).colorScheme(fixedColor('blue')),
       }),
       row(t('By campaign', '按活动')),
       sqlPanel({
-        type: 'table',
         title: t('Retention by campaign', '按活动的挽留率'),
         description: t(
           'Decided outreaches CONTACTED in the selected range, per campaign: retained, churned, no outcome within the window, and retention rate = retained / decided.',
@@ -94,11 +91,9 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
         w: 14,
         h: 9,
         queries: [{ refId: 'A', sql: byCampaignSql, format: 'table', columns: ['campaign', 'decided', 'retained', 'churned', 'no_outcome', 'retention_rate'], requiresData: true }],
-        overrides: names('campaign', 'decided', 'retained', 'churned', 'no_outcome', 'retention_rate'),
-        options: tableOptions,
+        visual: (lang) => tableVisual().overrides(names('campaign', 'decided', 'retained', 'churned', 'no_outcome', 'retention_rate')(lang)),
       }),
       sqlPanel({
-        type: 'barchart',
         title: t('Retention rate by campaign', '各活动挽留率'),
         description: t('Retention rate = retained / decided outreaches per campaign, over the selected range.', '所选时间范围内各活动的挽留率 = 挽留成功 / 已有结果。'),
         w: 10,
@@ -112,30 +107,30 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({
-          unit: 'percentunit',
-          decimals: 1,
-          min: 0,
-          max: 1,
-          color: { mode: target !== undefined ? 'thresholds' : 'palette-classic' },
-          thresholds: thresholds(rate, target),
-          custom: { fillOpacity: 80, lineWidth: 1, gradientMode: 'none', axisPlacement: 'auto' },
-        }),
-        overrides: names('campaign', 'retention_rate'),
-        options: () => ({
-          xField: 'campaign',
-          orientation: 'horizontal',
-          barWidth: 0.8,
-          groupWidth: 0.7,
-          showValue: 'auto',
-          stacking: 'none',
-          xTickLabelRotation: 0,
-          legend: { showLegend: false, displayMode: 'list', placement: 'bottom', calcs: [] },
-          tooltip: { mode: 'single', sort: 'none' },
-        }),
+        visual: (lang) =>
+          new BarChartPanel()
+            .unit('percentunit')
+            .decimals(1)
+            .min(0)
+            .max(1)
+            .colorScheme(target !== undefined ? byThresholds() : palette())
+            .thresholds(thresholds(rate, target))
+            .fillOpacity(80)
+            .lineWidth(1)
+            .gradientMode(GraphGradientMode.None)
+            .axisPlacement(AxisPlacement.Auto)
+            .overrides(names('campaign', 'retention_rate')(lang))
+            .xField('campaign')
+            .orientation(VizOrientation.Horizontal)
+            .barWidth(0.8)
+            .groupWidth(0.7)
+            .showValue(VisibilityMode.Auto)
+            .stacking(StackingMode.None)
+            .xTickLabelRotation(0)
+            .legend(legendBelow(false))
+            .tooltip(tooltipOf('single')),
       }),
       sqlPanel({
-        type: 'timeseries',
         title: t('Retention rate by campaign over time', '各活动挽留率趋势'),
         description: t('Per panel interval (by CONTACTED time): retained / decided outreaches of each campaign.', '每个时间间隔内（按外呼时间）各活动的挽留成功 / 已有结果。'),
         w: 12,
@@ -150,8 +145,7 @@ export function outreachBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'palette-classic' }, custom: { ...seriesCustom('line'), showPoints: 'auto' } }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').showPoints(VisibilityMode.Auto).unit('percentunit').decimals(1).colorScheme(palette()),
       }),
       trend(ctx, metricName(rate), [rate], f, { w: 12 }),
       row(t('By business unit and channel', '按业务单元与渠道')),

@@ -4,28 +4,19 @@
  * event time) and the dead letters. Consumer lag lives in Kafka, not here; freshness (now − newest
  * event time per raw table) and the age of the last flush stand in for it.
  */
+import { RAW_TABLES } from '@cs/storage';
 import type { BoardSpec } from '../board.ts';
-import type { ThresholdsConfig } from '../grafana.ts';
+import { byThresholds, fixedColor, palette, thresholdSteps } from '../grafana.ts';
 import type { Ctx } from '../panels.ts';
-import { field, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, timeseriesOptions } from '../panels.ts';
+import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, timeseriesVisual } from '../panels.ts';
 import { L, t, type Lang } from '../text.ts';
 
-/** Raw table per topic (SPEC §2). */
-export const RAW_TABLES = [
-  { topic: 'cs.sessions', table: 'raw_sessions' },
-  { topic: 'cs.calls', table: 'raw_calls' },
-  { topic: 'cs.surveys', table: 'raw_surveys' },
-  { topic: 'cs.complaints', table: 'raw_complaints' },
-  { topic: 'cs.outreach', table: 'raw_outreach' },
-  { topic: 'cs.agents', table: 'raw_agents' },
-  { topic: 'cs.qa', table: 'raw_qa' },
-] as const;
 
-const freshnessThresholds: ThresholdsConfig = { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 60, color: 'orange' }, { value: 300, color: 'red' }] };
+const freshnessThresholds = thresholdSteps([{ value: null, color: 'green' }, { value: 60, color: 'orange' }, { value: 300, color: 'red' }]);
 
 export function pipelineBoard(ctx: Ctx): BoardSpec {
   const db = ctx.db;
-  const unionRaw = (select: (table: string, topic: string) => string) => RAW_TABLES.map((r) => select(`${db}.${r.table}`, r.topic)).join('\n  UNION ALL\n  ');
+  const unionRaw = (select: (table: string, topic: string) => string) => Object.entries(RAW_TABLES).map(([topic, table]) => select(`${db}.${table}`, topic)).join('\n  UNION ALL\n  ');
   const flushes = `FROM ${db}.processor_log\nWHERE kind = 'done'\n  AND $__timeFilter(written_at)`;
   const topicName = (lang: Lang) => field('topic', [{ id: 'displayName', value: L.topic[lang] }]);
   return {
@@ -43,17 +34,14 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
     items: [
       row(t('Now', '当前')),
       sqlPanel({
-        type: 'stat',
         title: t('Messages processed', '已处理消息'),
         description: t('Kafka messages consumed and flushed by the processors in the selected range (Σ offset ranges of completed flushes), accepted or dead-lettered.', '所选时间范围内处理器消费并完成刷写的 Kafka 消息数（已完成刷写的偏移量区间之和），含被接受与进入死信的消息。'),
         w: 5,
         h: 4,
         queries: [{ refId: 'A', sql: `SELECT\n  sum(to_offset - from_offset) AS messages\n${flushes}`, format: 'table', columns: ['messages'], requiresData: true, nonNull: ['messages'] }],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        options: () => statPanelOptions('value'),
+        visual: () => statVisual('value').unit('short').decimals(0).colorScheme(fixedColor('blue')),
       }),
       sqlPanel({
-        type: 'stat',
         title: t('Dead letters', '死信'),
         description: t('Events refused in the selected range (by dead-letter time), and their share of the messages processed.', '所选时间范围内被拒绝的事件数（按进入死信的时间），及其占已处理消息的比例。'),
         w: 5,
@@ -71,30 +59,26 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             nonNull: ['dead_letters', 'dead_letter_share'],
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 1, color: 'orange' }] } }),
-        overrides: (lang) => [
-          field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
-          field('dead_letter_share', [
-            { id: 'displayName', value: lang === 'zh' ? '占比' : 'Share' },
-            { id: 'unit', value: 'percentunit' },
-            { id: 'decimals', value: 2 },
-            { id: 'thresholds', value: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 0.001, color: 'orange' }, { value: 0.01, color: 'red' }] } },
+        visual: (lang) =>
+          statVisual('value_and_name', 'vertical').unit('short').decimals(0).colorScheme(byThresholds()).thresholds(thresholdSteps([{ value: null, color: 'green' }, { value: 1, color: 'orange' }])).overrides([
+            field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
+            field('dead_letter_share', [
+              { id: 'displayName', value: lang === 'zh' ? '占比' : 'Share' },
+              { id: 'unit', value: 'percentunit' },
+              { id: 'decimals', value: 2 },
+              { id: 'thresholds', value: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 0.001, color: 'orange' }, { value: 0.01, color: 'red' }] } },
+            ]),
           ]),
-        ],
-        options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
       }),
       sqlPanel({
-        type: 'stat',
         title: t('Since the last flush', '距最近一次刷写'),
         description: t('now() − the write time of the newest completed flush of any partition. Grows while the processors are down or receive nothing.', 'now() − 任一分区最近一次完成刷写的时间。处理器停止或没有收到数据时会持续增长。'),
         w: 4,
         h: 4,
         queries: [{ refId: 'A', sql: `SELECT\n  dateDiff('second', maxOrNull(written_at), now()) AS seconds_since_flush\nFROM ${db}.processor_log\nWHERE kind = 'done'`, format: 'table', columns: ['seconds_since_flush'], requiresData: true, nonNull: ['seconds_since_flush'] }],
-        defaults: () => ({ unit: 's', decimals: 0, color: { mode: 'thresholds' }, thresholds: freshnessThresholds }),
-        options: () => statPanelOptions('value'),
+        visual: () => statVisual('value').unit('s').decimals(0).colorScheme(byThresholds()).thresholds(freshnessThresholds),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Freshness per topic', '各主题数据新鲜度'),
         description: t(
           'now() − the newest event time accepted into each raw table. Event time, not arrival time: a replay of old data shows as stale.',
@@ -112,22 +96,21 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             nonNull: ['freshness_s'],
           },
         ],
-        overrides: (lang) => [
-          topicName(lang),
-          field('last_event_time', [{ id: 'displayName', value: lang === 'zh' ? '最新事件时间' : 'Newest event time' }]),
-          field('freshness_s', [
-            { id: 'displayName', value: lang === 'zh' ? '新鲜度' : 'Freshness' },
-            { id: 'unit', value: 's' },
-            { id: 'thresholds', value: freshnessThresholds },
-            { id: 'color', value: { mode: 'thresholds' } },
-            { id: 'custom.cellOptions', value: { type: 'color-text' } },
+        visual: (lang) =>
+          tableVisual().overrides([
+            topicName(lang),
+            field('last_event_time', [{ id: 'displayName', value: lang === 'zh' ? '最新事件时间' : 'Newest event time' }]),
+            field('freshness_s', [
+              { id: 'displayName', value: lang === 'zh' ? '新鲜度' : 'Freshness' },
+              { id: 'unit', value: 's' },
+              { id: 'thresholds', value: freshnessThresholds.build() },
+              { id: 'color', value: { mode: 'thresholds' } },
+              { id: 'custom.cellOptions', value: { type: 'color-text' } },
+            ]),
           ]),
-        ],
-        options: tableOptions,
       }),
       row(t('Throughput', '吞吐')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Messages processed per second by topic', '各主题每秒处理消息数'),
         description: t('Σ offset ranges of completed flushes per panel interval ÷ interval seconds, by wall-clock write time.', '每个时间间隔内已完成刷写的偏移量区间之和 ÷ 间隔秒数，按写入时间（墙上时钟）。'),
         w: 12,
@@ -141,11 +124,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('bars', true) }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'bars', { stacked: true }).unit('short').decimals(1).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'timeseries',
         title: t('Accepted events per second by topic (event time)', '各主题每秒接受事件数（事件时间）'),
         description: t('Rows of each raw table per panel interval of their event time ÷ interval seconds.', '各原始事件表每个事件时间间隔内的行数 ÷ 间隔秒数。'),
         w: 12,
@@ -162,11 +143,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('line') }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').unit('short').decimals(1).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'timeseries',
         title: t('Flushes per minute by topic', '各主题每分钟刷写次数'),
         description: t('Completed flushes (one transaction of inserts per partition) per minute, by wall-clock write time.', '每分钟完成的刷写次数（每个分区一次写入事务），按写入时间。'),
         w: 12,
@@ -180,11 +159,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('line') }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').unit('short').decimals(1).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Processor partitions', '处理器分区'),
         description: t('Per topic: completed flushes and messages in the selected range, and the age of the newest flush.', '按主题：所选时间范围内完成的刷写次数与消息数，以及最近一次刷写距今的时间。'),
         w: 12,
@@ -200,19 +177,18 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        overrides: (lang) => [
-          topicName(lang),
-          field('partitions', [{ id: 'displayName', value: lang === 'zh' ? '分区数' : 'Partitions' }]),
-          field('flushes', [{ id: 'displayName', value: lang === 'zh' ? '刷写次数' : 'Flushes' }]),
-          field('messages', [{ id: 'displayName', value: lang === 'zh' ? '消息数' : 'Messages' }]),
-          field('idle_flushes', [{ id: 'displayName', value: lang === 'zh' ? '空闲刷写' : 'Idle flushes' }]),
-          field('seconds_since_flush', [{ id: 'displayName', value: lang === 'zh' ? '距最近刷写' : 'Since last flush' }, { id: 'unit', value: 's' }]),
-        ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual().overrides([
+            topicName(lang),
+            field('partitions', [{ id: 'displayName', value: lang === 'zh' ? '分区数' : 'Partitions' }]),
+            field('flushes', [{ id: 'displayName', value: lang === 'zh' ? '刷写次数' : 'Flushes' }]),
+            field('messages', [{ id: 'displayName', value: lang === 'zh' ? '消息数' : 'Messages' }]),
+            field('idle_flushes', [{ id: 'displayName', value: lang === 'zh' ? '空闲刷写' : 'Idle flushes' }]),
+            field('seconds_since_flush', [{ id: 'displayName', value: lang === 'zh' ? '距最近刷写' : 'Since last flush' }, { id: 'unit', value: 's' }]),
+          ]),
       }),
       row(t('Dead letters', '死信')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Dead letters by reason', '按原因的死信'),
         description: t('Events refused per panel interval by reason: decode, invalid, late, future, orphan.', '每个时间间隔内按原因统计的被拒绝事件：decode（解码失败）、invalid（无效）、late（迟到）、future（未来时间）、orphan（孤立）。'),
         w: 12,
@@ -226,11 +202,9 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'palette-classic' }, custom: seriesCustom('bars', true) }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'bars', { stacked: true }).unit('short').decimals(0).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Dead letters by topic and reason', '按主题与原因的死信'),
         description: t(
           'Refused events in the selected range, with the newest detail. The original bytes are in cs.dead_letters (payload) and on the cs.dead_letters topic for replay.',
@@ -249,14 +223,39 @@ export function pipelineBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        overrides: (lang) => [
-          topicName(lang),
-          field('reason', [{ id: 'displayName', value: L.reason[lang] }]),
-          field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
-          field('last_seen', [{ id: 'displayName', value: lang === 'zh' ? '最近出现' : 'Last seen' }]),
-          field('last_detail', [{ id: 'displayName', value: lang === 'zh' ? '最新详情' : 'Newest detail' }]),
+        visual: (lang) =>
+          tableVisual().overrides([
+            topicName(lang),
+            field('reason', [{ id: 'displayName', value: L.reason[lang] }]),
+            field('dead_letters', [{ id: 'displayName', value: lang === 'zh' ? '死信数' : 'Dead letters' }]),
+            field('last_seen', [{ id: 'displayName', value: lang === 'zh' ? '最近出现' : 'Last seen' }]),
+            field('last_detail', [{ id: 'displayName', value: lang === 'zh' ? '最新详情' : 'Newest detail' }]),
+          ]),
+      }),
+      row(t('Live and final', '实时与最终')),
+      sqlPanel({
+        title: t('Settled up to, per metric', '各指标已结算至'),
+        description: t(
+          'From cs.settled: the instant before which every bucket of the metric is final (no accepted or future event can change it), and how long ago that is. Later buckets are live: visible at once, corrected by late events until their windows close (allowed lateness; the FCR and retention windows for those metrics).',
+          '来自 cs.settled：该指标在此时刻之前的所有时间段均已最终确定（任何已接受或未来的事件都不会再改变），以及距今多久。之后的时间段为实时数据：立即可见，在其窗口关闭前会被迟到事件修正（允许迟到时长；首次解决率与挽留率为各自的窗口）。',
+        ),
+        w: 24,
+        h: 9,
+        queries: [
+          {
+            refId: 'A',
+            sql: `SELECT\n  metric,\n  settled_up_to,\n  dateDiff('second', settled_up_to, now()) AS provisional_s\nFROM ${db}.settled\nORDER BY provisional_s DESC, metric`,
+            format: 'table',
+            columns: ['metric', 'settled_up_to', 'provisional_s'],
+            requiresData: true,
+          },
         ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual().overrides([
+            field('metric', [{ id: 'displayName', value: lang === 'zh' ? '指标' : 'Metric' }]),
+            field('settled_up_to', [{ id: 'displayName', value: lang === 'zh' ? '已结算至' : 'Settled up to' }]),
+            field('provisional_s', [{ id: 'displayName', value: lang === 'zh' ? '未定时长' : 'Provisional for' }, { id: 'unit', value: 's' }]),
+          ]),
       }),
     ],
   };

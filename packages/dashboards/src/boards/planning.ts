@@ -5,8 +5,8 @@
  * against its 96 % target, and the next 14 days. "The day" is the local day of the end of the selected
  * range; the accuracy panels cover the whole range.
  */
-import type { VariableSpec } from '../board.ts';
-import type { BoardSpec } from '../board.ts';
+import { BigValueColorMode, ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+import type { BoardSpec, VariableSpec } from '../board.ts';
 import {
   BAND_PANEL_TITLE,
   FORECAST_FILTERS,
@@ -21,9 +21,10 @@ import {
   planSql,
   reforecastSql,
 } from '../forecast-sql.ts';
-import { field, row, seriesCustom, sqlPanel, tableOptions, thresholds, timeseriesOptions, type Ctx } from '../panels.ts';
+import { byThresholds, fixedColor, palette, thresholdSteps } from '../grafana.ts';
+import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, thresholds, timeseriesVisual, type Ctx } from '../panels.ts';
 import { TO, m } from '../sql.ts';
-import { L, t, type Lang, type Text } from '../text.ts';
+import { L, metricName, t, type Lang, type Text } from '../text.ts';
 
 const perLang = (f: (lang: Lang) => string): Text => ({ en: f('en'), zh: f('zh') });
 
@@ -45,26 +46,31 @@ function planningVariables(db: string): VariableSpec[] {
   ];
 }
 
+const BLUE = fixedColor('blue').build();
+
 /** Band columns drawn as a shaded area between band_low and band_high. */
 const band = (lang: Lang) => [
   field('band_low', [
     { id: 'displayName', value: lang === 'zh' ? '预测区间下限' : 'Band low' },
     { id: 'custom.lineWidth', value: 0 },
     { id: 'custom.fillOpacity', value: 0 },
-    { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } },
+    { id: 'color', value: BLUE },
   ]),
   field('band_high', [
     { id: 'displayName', value: lang === 'zh' ? '预测区间上限' : 'Band high' },
     { id: 'custom.lineWidth', value: 0 },
     { id: 'custom.fillBelowTo', value: 'band_low' },
     { id: 'custom.fillOpacity', value: 15 },
-    { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } },
+    { id: 'color', value: BLUE },
   ]),
   field('forecast', [
     { id: 'displayName', value: lang === 'zh' ? '计划（提前 1 天的预测）' : 'Plan (1-day-ahead forecast)' },
-    { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } },
+    { id: 'color', value: BLUE },
   ]),
 ];
+
+/** Lines of contact counts per interval, coloured from the palette unless an override fixes one. */
+const countLines = () => seriesStyle(timeseriesVisual(), 'line').unit('short').decimals(0).colorScheme(palette());
 
 export function planningBoard(ctx: Ctx): BoardSpec {
   const accuracy = m('forecast_accuracy_daily');
@@ -87,7 +93,6 @@ export function planningBoard(ctx: Ctx): BoardSpec {
     items: [
       row(t('The day: actual vs plan', '当天：实际 vs 计划')),
       sqlPanel({
-        type: 'stat',
         title: t('Contacts so far vs plan', '截至目前的进线量 vs 计划'),
         description: t(
           'The complete half hours of the day so far: contacts, the plan for the same half hours, and how far the actual is from the plan.',
@@ -105,20 +110,23 @@ export function planningBoard(ctx: Ctx): BoardSpec {
             nonNull: ['actual_so_far', 'plan_so_far'],
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' }, noValue: '—' }),
-        overrides: (lang) => [
-          field('actual_so_far', [{ id: 'displayName', value: lang === 'zh' ? '实际' : 'Actual' }]),
-          field('plan_so_far', [{ id: 'displayName', value: lang === 'zh' ? '计划' : 'Plan' }]),
-          field('deviation', [
-            { id: 'displayName', value: lang === 'zh' ? '偏差' : 'Deviation' },
-            { id: 'unit', value: 'percentunit' },
-            { id: 'decimals', value: 1 },
-          ]),
-        ],
-        options: () => ({ reduceOptions: { values: false, calcs: ['lastNotNull'], fields: '' }, orientation: 'vertical', textMode: 'value_and_name', wideLayout: true, colorMode: 'value', graphMode: 'none', justifyMode: 'auto', showPercentChange: false }),
+        visual: (lang) =>
+          statVisual('value_and_name', 'vertical')
+            .unit('short')
+            .decimals(0)
+            .colorScheme(fixedColor('blue'))
+            .noValue('—')
+            .overrides([
+              field('actual_so_far', [{ id: 'displayName', value: lang === 'zh' ? '实际' : 'Actual' }]),
+              field('plan_so_far', [{ id: 'displayName', value: lang === 'zh' ? '计划' : 'Plan' }]),
+              field('deviation', [
+                { id: 'displayName', value: lang === 'zh' ? '偏差' : 'Deviation' },
+                { id: 'unit', value: 'percentunit' },
+                { id: 'decimals', value: 1 },
+              ]),
+            ]),
       }),
       sqlPanel({
-        type: 'stat',
         title: t(BAND_PANEL_TITLE, '最近一小时超出预测区间'),
         description: t(
           'Per business unit, the complete half hours of the last 90 minutes before the range end: how far contacts are outside the plan’s band (Σ lower … Σ upper), relative to the plan; 0 = inside. The alert rule "Contact volume outside the forecast band" fires on the same figure.',
@@ -127,17 +135,18 @@ export function planningBoard(ctx: Ctx): BoardSpec {
         w: 12,
         h: 4,
         queries: [{ refId: 'A', sql: bandDeviationSql(ctx.db, lastHour, filters), format: 'table', columns: ['business_unit', 'value'], requiresData: false }],
-        defaults: () => ({
-          unit: 'percentunit',
-          decimals: 1,
-          color: { mode: 'thresholds' },
-          thresholds: { mode: 'absolute', steps: [{ value: null, color: 'green' }, { value: 0.000001, color: 'red' }] },
-          noValue: '—',
-        }),
-        options: () => ({ reduceOptions: { values: true, calcs: [], fields: '/^value$/' }, orientation: 'horizontal', textMode: 'value_and_name', wideLayout: true, colorMode: 'background', graphMode: 'none', justifyMode: 'auto', showPercentChange: false }),
+        // One value per business unit (each row), red once it is outside the band at all.
+        visual: () =>
+          statVisual('value_and_name', 'horizontal')
+            .reduceOptions(new ReduceDataOptionsBuilder().values(true).calcs([]).fields('/^value$/'))
+            .colorMode(BigValueColorMode.Background)
+            .unit('percentunit')
+            .decimals(1)
+            .colorScheme(byThresholds())
+            .thresholds(thresholdSteps([{ value: null, color: 'green' }, { value: 0.000001, color: 'red' }]))
+            .noValue('—'),
       }),
       sqlPanel({
-        type: 'timeseries',
         title: t('Contacts per half hour: actual, plan and band, latest re-forecast', '每半小时进线量：实际、计划与预测区间、最新滚动预测'),
         description: t(
           'The day of the range end: contacts per complete half hour, the plan (the latest forecast issued before the day began) with its 95 % band (bands of several series added up), and the latest intraday re-forecast.',
@@ -158,45 +167,42 @@ export function planningBoard(ctx: Ctx): BoardSpec {
             nonNull: ['forecast', 'actual'],
           },
         ],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'palette-classic' }, custom: seriesCustom('line') }),
-        overrides: (lang) => [
-          ...band(lang),
-          field('reforecast', [
-            { id: 'displayName', value: lang === 'zh' ? '最新滚动预测' : 'Latest re-forecast' },
-            { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
-            { id: 'color', value: { mode: 'fixed', fixedColor: 'purple' } },
+        visual: (lang) =>
+          countLines().overrides([
+            ...band(lang),
+            field('reforecast', [
+              { id: 'displayName', value: lang === 'zh' ? '最新滚动预测' : 'Latest re-forecast' },
+              { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+              { id: 'color', value: fixedColor('purple').build() },
+            ]),
+            field('actual', [
+              { id: 'displayName', value: lang === 'zh' ? '实际' : 'Actual' },
+              { id: 'custom.lineWidth', value: 3 },
+              { id: 'color', value: fixedColor('orange').build() },
+            ]),
           ]),
-          field('actual', [
-            { id: 'displayName', value: lang === 'zh' ? '实际' : 'Actual' },
-            { id: 'custom.lineWidth', value: 3 },
-            { id: 'color', value: { mode: 'fixed', fixedColor: 'orange' } },
-          ]),
-        ],
-        options: () => timeseriesOptions(),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Half hours outside the band', '超出预测区间的半小时'),
         description: t('The day’s complete half hours whose contacts left the plan’s band, per business unit, newest first.', '当天已结束的半小时中进线量超出计划预测区间的时段，按业务单元，最新的在前。'),
         w: 24,
         h: 7,
         queries: [{ refId: 'A', sql: perLang((lang) => outsideBandSql(ctx.db, lang)), format: 'table', columns: ['time', 'business_unit', 'actual', 'forecast', 'band_low', 'band_high', 'side', 'deviation'], requiresData: false }],
-        overrides: (lang) => [
-          field('time', [{ id: 'displayName', value: lang === 'zh' ? '时段' : 'Half hour' }]),
-          field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
-          field('actual', [{ id: 'displayName', value: lang === 'zh' ? '实际' : 'Actual' }, { id: 'decimals', value: 0 }]),
-          field('forecast', [{ id: 'displayName', value: lang === 'zh' ? '计划' : 'Plan' }, { id: 'decimals', value: 0 }]),
-          field('band_low', [{ id: 'displayName', value: lang === 'zh' ? '下限' : 'Band low' }, { id: 'decimals', value: 0 }]),
-          field('band_high', [{ id: 'displayName', value: lang === 'zh' ? '上限' : 'Band high' }, { id: 'decimals', value: 0 }]),
-          field('side', [{ id: 'displayName', value: lang === 'zh' ? '方向' : 'Side' }]),
-          field('deviation', [{ id: 'displayName', value: lang === 'zh' ? '偏差' : 'Deviation' }, { id: 'unit', value: 'percentunit' }, { id: 'decimals', value: 1 }]),
-        ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual().overrides([
+            field('time', [{ id: 'displayName', value: lang === 'zh' ? '时段' : 'Half hour' }]),
+            field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+            field('actual', [{ id: 'displayName', value: lang === 'zh' ? '实际' : 'Actual' }, { id: 'decimals', value: 0 }]),
+            field('forecast', [{ id: 'displayName', value: lang === 'zh' ? '计划' : 'Plan' }, { id: 'decimals', value: 0 }]),
+            field('band_low', [{ id: 'displayName', value: lang === 'zh' ? '下限' : 'Band low' }, { id: 'decimals', value: 0 }]),
+            field('band_high', [{ id: 'displayName', value: lang === 'zh' ? '上限' : 'Band high' }, { id: 'decimals', value: 0 }]),
+            field('side', [{ id: 'displayName', value: lang === 'zh' ? '方向' : 'Side' }]),
+            field('deviation', [{ id: 'displayName', value: lang === 'zh' ? '偏差' : 'Deviation' }, { id: 'unit', value: 'percentunit' }, { id: 'decimals', value: 1 }]),
+          ]),
       }),
       row(t('Forecast accuracy', '预测准确率')),
       sqlPanel({
-        type: 'timeseries',
-        title: { en: accuracy.name.en, zh: accuracy.name.zh },
+        title: metricName(accuracy),
         description: t(
           `Per day: 1 − |ΣF − ΣA| / ΣA of the contact forecast issued 1 day and 7 days ahead, and of the seasonal-naive baseline (same half hour last week), over the selected business units and channels (Σ numerator / Σ denominator). Dashed line: the target.`,
           `每天：提前 1 天与提前 7 天发布的进线预测，以及季节性朴素基线（上周同一半小时）的 1 − |ΣF − ΣA| / ΣA，按所选业务单元与渠道汇总（Σ分子 / Σ分母）。虚线：目标值。`,
@@ -205,53 +211,49 @@ export function planningBoard(ctx: Ctx): BoardSpec {
         h: 8,
         metrics: [accuracy.id],
         queries: [{ refId: 'A', sql: perLang((lang) => accuracyTrendSql(ctx.db, accuracy.id, accuracy.id, lang, FORECAST_METRIC_FILTERS)), format: 'timeSeries', columns: ['time', 'series', accuracy.id], requiresData: true }],
-        defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'palette-classic' }, thresholds: thresholds(accuracy, target), custom: { ...seriesCustom('line'), thresholdsStyle: { mode: 'dashed' } } }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line', { thresholds: true }).unit('percentunit').decimals(1).colorScheme(palette()).thresholds(thresholds(accuracy, target)),
       }),
       sqlPanel({
-        type: 'timeseries',
-        title: { en: wape.name.en, zh: wape.name.zh },
+        title: metricName(wape),
         description: t('Per day: Σ|F − A| / ΣA over the day’s half hours, by horizon as the accuracy.', '每天：当天各半小时的 Σ|F − A| / ΣA，按预测提前期区分，同准确率。'),
         w: 12,
         h: 8,
         metrics: [wape.id],
         queries: [{ refId: 'A', sql: perLang((lang) => accuracyTrendSql(ctx.db, wape.id, wape.id, lang, FORECAST_METRIC_FILTERS)), format: 'timeSeries', columns: ['time', 'series', wape.id], requiresData: true }],
-        defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('line') }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').unit('percentunit').decimals(1).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Accuracy by business unit', '各业务单元的预测准确率'),
         description: t('Over the selected range: daily accuracy 1 and 7 days ahead, the baseline’s, and the interval WAPE 1 day ahead.', '所选时间范围内：提前 1 天与 7 天的日准确率、基线准确率，以及提前 1 天的时段 WAPE。'),
         w: 24,
         h: 7,
         queries: [{ refId: 'A', sql: accuracyByUnitSql(ctx.db, FORECAST_METRIC_FILTERS), format: 'table', columns: ['business_unit', 'accuracy_1d', 'accuracy_7d', 'baseline_1d', 'wape_1d'], requiresData: true }],
-        defaults: () => ({ unit: 'percentunit', decimals: 1, noValue: '—' }),
-        overrides: (lang) => [
-          field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
-          field('accuracy_1d', [
-            { id: 'displayName', value: lang === 'zh' ? '准确率（提前 1 天）' : 'Accuracy, 1 day' },
-            { id: 'thresholds', value: thresholds(accuracy, target) },
-            { id: 'color', value: { mode: 'thresholds' } },
-            { id: 'custom.cellOptions', value: { type: 'color-text' } },
-          ]),
-          field('accuracy_7d', [{ id: 'displayName', value: lang === 'zh' ? '准确率（提前 7 天）' : 'Accuracy, 7 days' }]),
-          field('baseline_1d', [{ id: 'displayName', value: lang === 'zh' ? '基线准确率（提前 1 天）' : 'Baseline, 1 day' }]),
-          field('wape_1d', [{ id: 'displayName', value: lang === 'zh' ? 'WAPE（提前 1 天）' : 'WAPE, 1 day' }]),
-        ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual()
+            .unit('percentunit')
+            .decimals(1)
+            .noValue('—')
+            .overrides([
+              field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+              field('accuracy_1d', [
+                { id: 'displayName', value: lang === 'zh' ? '准确率（提前 1 天）' : 'Accuracy, 1 day' },
+                { id: 'thresholds', value: thresholds(accuracy, target).build() },
+                { id: 'color', value: { mode: 'thresholds' } },
+                { id: 'custom.cellOptions', value: { type: 'color-text' } },
+              ]),
+              field('accuracy_7d', [{ id: 'displayName', value: lang === 'zh' ? '准确率（提前 7 天）' : 'Accuracy, 7 days' }]),
+              field('baseline_1d', [{ id: 'displayName', value: lang === 'zh' ? '基线准确率（提前 1 天）' : 'Baseline, 1 day' }]),
+              field('wape_1d', [{ id: 'displayName', value: lang === 'zh' ? 'WAPE（提前 1 天）' : 'WAPE, 1 day' }]),
+            ]),
       }),
       row(t('The next 14 days', '未来 14 天')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Latest forecast per day, next 14 days', '最新预测：未来 14 天每日进线量'),
         description: t('Daily totals of the latest forecast issued by the range end, from the day of the range end, with the 95 % band (bands added up).', '截至所选时间范围结束时最新发布的预测，从当天起每日合计，含 95% 预测区间（区间相加）。'),
         w: 24,
         h: 8,
         queries: [{ refId: 'A', sql: nextDaysSql(ctx.db, FORECAST_FILTERS), format: 'timeSeries', columns: ['time', 'forecast', 'band_low', 'band_high'], requiresData: true, nonNull: ['forecast'] }],
-        defaults: () => ({ unit: 'short', decimals: 0, color: { mode: 'palette-classic' }, custom: seriesCustom('line') }),
-        overrides: (lang) => [...band(lang).slice(0, 2), field('forecast', [{ id: 'displayName', value: lang === 'zh' ? '预测' : 'Forecast' }, { id: 'color', value: { mode: 'fixed', fixedColor: 'blue' } }])],
-        options: () => timeseriesOptions(),
+        visual: (lang) => countLines().overrides([...band(lang).slice(0, 2), field('forecast', [{ id: 'displayName', value: lang === 'zh' ? '预测' : 'Forecast' }, { id: 'color', value: BLUE }])]),
       }),
     ],
   };

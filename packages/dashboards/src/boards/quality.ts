@@ -1,7 +1,7 @@
 /** Quality: satisfaction, self-service satisfaction, QA, complaints and upheld complaints per 10k. */
 import type { MetricId } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
-import { breakdown, field, kpiStat, row, sqlPanel, tableOptions, trend, type Ctx } from '../panels.ts';
+import { breakdown, field, kpiStat, row, sqlPanel, tableVisual, trend, type Ctx } from '../panels.ts';
 import { DIM_FILTERS, andConditions, m } from '../sql.ts';
 import { metricName, t } from '../text.ts';
 import { dimensionVariables } from './common.ts';
@@ -35,7 +35,6 @@ export function qualityBoard(ctx: Ctx): BoardSpec {
       breakdown(ctx, t('By business unit', '按业务单元'), 'business_unit', ids.map(m), f, { h: 9, drillBoard: key }),
       breakdown(ctx, t('By channel', '按渠道'), 'channel', ids.map(m), f, { w: 14, h: 7, drillBoard: key }),
       sqlPanel({
-        type: 'table',
         title: t('Complaints filed by category', '按类别的投诉'),
         description: t(
           'Complaints FILED in the selected range (raw events, by event time) per category; external = raised with a regulator.',
@@ -55,12 +54,12 @@ export function qualityBoard(ctx: Ctx): BoardSpec {
             requiresData: false,
           },
         ],
-        overrides: (lang) => [
-          field('category', [{ id: 'displayName', value: lang === 'zh' ? '类别' : 'Category' }]),
-          field('filed', [{ id: 'displayName', value: lang === 'zh' ? '投诉数' : 'Filed' }]),
-          field('external', [{ id: 'displayName', value: lang === 'zh' ? '外部投诉' : 'External' }]),
-        ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual().overrides([
+            field('category', [{ id: 'displayName', value: lang === 'zh' ? '类别' : 'Category' }]),
+            field('filed', [{ id: 'displayName', value: lang === 'zh' ? '投诉数' : 'Filed' }]),
+            field('external', [{ id: 'displayName', value: lang === 'zh' ? '外部投诉' : 'External' }]),
+          ]),
       }),
     ],
   };

@@ -1,11 +1,14 @@
 /**
  * Workforce and cost: staffed hours and headcount, in-house vs outsourced. Agent metrics keep the
  * site type in the product column. Staffed hours add up; headcount (distinct agents per bucket and
- * business unit) never does: it is shown per bucket of one grain and per business unit.
+ * business unit) never does: it is shown per bucket of one grain and per business unit. Agents
+ * required by the calls forecast (services/forecaster, cs.staffing) against agents staffed, and the gap.
  */
+import { LineInterpolation } from '@grafana/grafana-foundation-sdk/common';
 import type { MetricId } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
-import { field, row, seriesCustom, sqlPanel, statPanelOptions, tableOptions, timeseriesOptions, type Ctx } from '../panels.ts';
+import { fixedColor, palette, thresholdSteps } from '../grafana.ts';
+import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, timeseriesVisual, type Ctx } from '../panels.ts';
 import { requiredVsStaffedSql, staffingGapSql } from '../forecast-sql.ts';
 import { BU_FILTER, FROM, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, TO, WORKFORCE_FILTERS, andConditions, rangeGrain } from '../sql.ts';
 import { L, t, type Lang, type Text } from '../text.ts';
@@ -24,7 +27,6 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
   /** A stat of Σ numerator of a metric per staffed hour (contacts; human_answer_rate's numerator = answered calls). */
   const perStaffedHour = (title: Text, metricId: MetricId, alias: string) =>
     sqlPanel({
-      type: 'stat',
       title,
       description: t('Over the selected range and business units, all site types: the figure divided by Σ staffed hours.', '所选时间范围与业务单元内（全部站点类型）：该数值除以 Σ 在岗工时。'),
       w: 6,
@@ -41,8 +43,7 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
           nonNull: [alias],
         },
       ],
-      defaults: () => ({ unit: 'none', decimals: 2, color: { mode: 'fixed', fixedColor: 'blue' } }),
-      options: () => statPanelOptions('value'),
+      visual: () => statVisual('value').unit('none').decimals(2).colorScheme(fixedColor('blue')),
     });
   return {
     key: 'workforce',
@@ -59,7 +60,6 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
     items: [
       row(t('Staffed hours', '在岗工时')),
       sqlPanel({
-        type: 'stat',
         title: t('Staffed hours: in-house vs outsourced', '在岗工时：自有 vs 外包'),
         description: t('Σ logged-in agent hours in the selected range per site type.', '所选时间范围内按站点类型的坐席登录工时之和。'),
         w: 8,
@@ -75,12 +75,9 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             nonNull: ['in_house', 'outsourced'],
           },
         ],
-        defaults: () => ({ unit: 'h', decimals: 0, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        overrides: (lang) => [field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]), field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }])],
-        options: () => statPanelOptions('value_and_name', { orientation: 'vertical' }),
+        visual: (lang) => statVisual('value_and_name', 'vertical').unit('h').decimals(0).colorScheme(fixedColor('blue')).overrides([field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]), field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }])]),
       }),
       sqlPanel({
-        type: 'stat',
         title: t('Outsourced share of staffed hours', '外包工时占比'),
         description: t('Σ outsourced staffed hours / Σ staffed hours over the selected range.', '所选时间范围内外包在岗工时之和 / 全部在岗工时之和。'),
         w: 4,
@@ -95,13 +92,11 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             nonNull: ['outsourced_share'],
           },
         ],
-        defaults: () => ({ unit: 'percentunit', decimals: 1, color: { mode: 'fixed', fixedColor: 'blue' } }),
-        options: () => statPanelOptions('value'),
+        visual: () => statVisual('value').unit('percentunit').decimals(1).colorScheme(fixedColor('blue')),
       }),
       perStaffedHour(t('Contacts per staffed hour', '每在岗工时进线量'), 'contacts', 'contacts_per_staffed_hour'),
       perStaffedHour(t('Answered calls per staffed hour', '每在岗工时接通来电'), 'human_answer_rate', 'answered_per_staffed_hour'),
       sqlPanel({
-        type: 'timeseries',
         title: t('Staffed hours by site type', '按站点类型的在岗工时'),
         description: t('Σ staffed hours per panel interval, stacked by site type.', '每个时间间隔内的在岗工时之和，按站点类型堆叠。'),
         w: 24,
@@ -119,12 +114,10 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'h', decimals: 1, color: { mode: 'palette-classic' }, custom: seriesCustom('bars', true) }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'bars', { stacked: true }).unit('h').decimals(1).colorScheme(palette()),
       }),
       row(t('Headcount', '在岗人数')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Headcount per bucket by site type and business unit', '各时间段在岗人数（按站点类型与业务单元）'),
         description: t(
           'Distinct agents logged in during each bucket (minute buckets for ranges up to 6 h, hours up to 31 days, then days), per site type and business unit. Headcount is never added across buckets or business units.',
@@ -145,11 +138,9 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        defaults: () => ({ unit: 'none', decimals: 0, color: { mode: 'palette-classic' }, custom: { ...seriesCustom('line'), lineInterpolation: 'stepAfter' } }),
-        options: () => timeseriesOptions(),
+        visual: () => seriesStyle(timeseriesVisual(), 'line').lineInterpolation(LineInterpolation.StepAfter).unit('none').decimals(0).colorScheme(palette()),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Daily headcount and staffed hours', '每日在岗人数与工时'),
         description: t(
           'Per day (day buckets overlapping the selected range), business unit and site type: distinct agents, staffed hours and hours per head.',
@@ -171,19 +162,18 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             requiresData: true,
           },
         ],
-        overrides: (lang) => [
-          field('day', [{ id: 'displayName', value: L.day[lang] }, { id: 'unit', value: 'time:YYYY-MM-DD' }]),
-          field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
-          field('site_type', [{ id: 'displayName', value: L.siteType[lang] }]),
-          field('headcount', [{ id: 'displayName', value: lang === 'zh' ? '在岗人数' : 'Headcount' }, { id: 'decimals', value: 0 }]),
-          field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
-          field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
-        ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual().overrides([
+            field('day', [{ id: 'displayName', value: L.day[lang] }, { id: 'unit', value: 'time:YYYY-MM-DD' }]),
+            field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+            field('site_type', [{ id: 'displayName', value: L.siteType[lang] }]),
+            field('headcount', [{ id: 'displayName', value: lang === 'zh' ? '在岗人数' : 'Headcount' }, { id: 'decimals', value: 0 }]),
+            field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+            field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
+          ]),
       }),
       row(t('Forecast staffing: required vs staffed agents', '预测排班：所需 vs 在岗坐席')),
       sqlPanel({
-        type: 'timeseries',
         title: t('Agents required vs staffed, per half hour', '每半小时所需坐席 vs 在岗坐席'),
         description: t(
           'Agents required for the calls forecast (the latest staffing issued before the half hour began: Erlang C, or Erlang A where abandonment is known, for the target service level) against agents logged in on average (Σ staffed hours / 0.5 h), in-house and outsourced. Required agents are for calls only; staffed agents also handle chats.',
@@ -201,16 +191,20 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             nonNull: ['agents_required'],
           },
         ],
-        defaults: () => ({ unit: 'none', decimals: 0, color: { mode: 'palette-classic' }, custom: { ...seriesCustom('line'), lineInterpolation: 'stepAfter' } }),
-        overrides: (lang) => [
-          field('agents_required', [{ id: 'displayName', value: lang === 'zh' ? '所需坐席' : 'Agents required' }, { id: 'custom.lineWidth', value: 3 }]),
-          field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }, { id: 'custom.stacking', value: { mode: 'normal', group: 'staffed' } }, { id: 'custom.fillOpacity', value: 30 }]),
-          field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }, { id: 'custom.stacking', value: { mode: 'normal', group: 'staffed' } }, { id: 'custom.fillOpacity', value: 30 }]),
-        ],
-        options: () => timeseriesOptions(),
+        visual: (lang) =>
+          seriesStyle(timeseriesVisual(), 'line')
+            .lineInterpolation(LineInterpolation.StepAfter)
+            .unit('none')
+            .decimals(0)
+            .colorScheme(palette())
+            .overrides([
+              field('agents_required', [{ id: 'displayName', value: lang === 'zh' ? '所需坐席' : 'Agents required' }, { id: 'custom.lineWidth', value: 3 }]),
+              // In-house and outsourced stacked: together, the agents staffed.
+              field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }, { id: 'custom.stacking', value: { mode: 'normal', group: 'staffed' } }, { id: 'custom.fillOpacity', value: 30 }]),
+              field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }, { id: 'custom.stacking', value: { mode: 'normal', group: 'staffed' } }, { id: 'custom.fillOpacity', value: 30 }]),
+            ]),
       }),
       sqlPanel({
-        type: 'table',
         title: t('Staffing gap per half hour and business unit', '各业务单元每半小时的排班缺口'),
         description: t(
           'Staffed agents (in-house + outsourced) minus agents required, per business unit and half hour of the selected range, the largest shortfalls first (top 100).',
@@ -219,21 +213,23 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
         w: 24,
         h: 9,
         queries: [{ refId: 'A', sql: staffingGapSql(ctx.db, BU_FILTER), format: 'table', columns: ['time', 'business_unit', 'agents_required', 'in_house', 'outsourced', 'gap'], requiresData: true }],
-        defaults: () => ({ decimals: 1, noValue: '—' }),
-        overrides: (lang) => [
-          field('time', [{ id: 'displayName', value: lang === 'zh' ? '时段' : 'Half hour' }]),
-          field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
-          field('agents_required', [{ id: 'displayName', value: lang === 'zh' ? '所需坐席' : 'Required' }, { id: 'decimals', value: 0 }]),
-          field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]),
-          field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }]),
-          field('gap', [
-            { id: 'displayName', value: lang === 'zh' ? '缺口（在岗 − 所需）' : 'Gap (staffed − required)' },
-            { id: 'thresholds', value: { mode: 'absolute', steps: [{ value: null, color: 'red' }, { value: 0, color: 'green' }] } },
-            { id: 'color', value: { mode: 'thresholds' } },
-            { id: 'custom.cellOptions', value: { type: 'color-text' } },
-          ]),
-        ],
-        options: tableOptions,
+        visual: (lang) =>
+          tableVisual()
+            .decimals(1)
+            .noValue('—')
+            .overrides([
+              field('time', [{ id: 'displayName', value: lang === 'zh' ? '时段' : 'Half hour' }]),
+              field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+              field('agents_required', [{ id: 'displayName', value: lang === 'zh' ? '所需坐席' : 'Required' }, { id: 'decimals', value: 0 }]),
+              field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]),
+              field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }]),
+              field('gap', [
+                { id: 'displayName', value: lang === 'zh' ? '缺口（在岗 − 所需）' : 'Gap (staffed − required)' },
+                { id: 'thresholds', value: thresholdSteps([{ value: null, color: 'red' }, { value: 0, color: 'green' }]).build() },
+                { id: 'color', value: { mode: 'thresholds' } },
+                { id: 'custom.cellOptions', value: { type: 'color-text' } },
+              ]),
+            ]),
       }),
     ],
   };

@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient, logCreator as LogCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkajsSecurity } from '../security.ts';
 import type { KafkaOptions } from '../types.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -55,5 +56,6 @@ export function kafkajsClient(opts: KafkaOptions, log: Logger): KafkaClient {
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 100, retries: 8 },
+    ...kafkajsSecurity(opts.security),
   });
 }

@@ -115,6 +115,13 @@ export class LogStore {
     }
   }
 
+  /** Which of these metric-sum insert tokens landed (the flush_ledger the tables' materialized views fill). */
+  async landed(tokens: string[]): Promise<Set<string>> {
+    if (!tokens.length) return new Set();
+    const rows = await this.rows<{ token: string }>(`SELECT DISTINCT token FROM ${this.db}.flush_ledger WHERE token IN {tokens:Array(String)}`, { tokens });
+    return new Set(rows.map((r) => r.token));
+  }
+
   /** The intent written for `seq`, if any (another instance may have started that flush). */
   async intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
     const [row] = await this.rows<IntentRow>(

@@ -1,7 +1,7 @@
 import { GRAINS, type Grain, type MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { AnyEvent } from '@cs/schemas';
-import type { DeadLetterRow } from '@cs/storage';
+import { METRIC_SUMS_TABLES, type DeadLetterRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
 import type { DeadLetterReason, Dimensions, Emitter } from './types.ts';
 
@@ -20,7 +20,10 @@ export const rowVersion = (wallTime: number, seq: number) => Math.max(0, Math.fl
 export class FlushOutputs implements Emitter {
   readonly rows = new Map<string, Record<string, unknown>[]>();
   readonly deadLetters: DeadLetter[] = [];
-  private readonly sums = new Map<string, { grain: string; bucket: number; metric: string; dims: Dimensions; numerator: number; denominator: number }>();
+  /** Sums per (metric, dims), then per grain and bucket start. */
+  private readonly sums = new Map<string, SumGroup>();
+  private lastTime = Number.NaN;
+  private lastBuckets: number[] = [];
   private readonly upserts = new Map<string, Map<string, Record<string, unknown>>>();
 
   constructor(
@@ -51,18 +54,24 @@ export class FlushOutputs implements Emitter {
   }
 
   metric(metric: MetricId, time: number, dims: Dimensions, numerator: number, denominator: number): void {
-    for (const grain of GRAINS) this.metricAt(grain, this.buckets.start(time, grain), metric, dims, numerator, denominator);
+    // A contact adds several metrics at one instant: its buckets are worked out once.
+    if (time !== this.lastTime) {
+      this.lastTime = time;
+      this.lastBuckets = GRAINS.map((g) => this.buckets.start(time, g));
+    }
+    const group = this.group(metric, dims);
+    for (let g = 0; g < GRAINS.length; g++) add(group.byGrain[g]!, this.lastBuckets[g]!, numerator, denominator);
   }
 
   metricAt(grain: Grain, bucket: number, metric: MetricId, dims: Dimensions, numerator: number, denominator: number): void {
-    const key = `${grain}\u0000${bucket}\u0000${metric}\u0000${dims.business_unit}\u0000${dims.product}\u0000${dims.channel}`;
-    const sum = this.sums.get(key);
-    if (sum) {
-      sum.numerator += numerator;
-      sum.denominator += denominator;
-    } else {
-      this.sums.set(key, { grain, bucket, metric, dims, numerator, denominator });
-    }
+    add(this.group(metric, dims).byGrain[GRAINS.indexOf(grain)]!, bucket, numerator, denominator);
+  }
+
+  private group(metric: MetricId, dims: Dimensions): SumGroup {
+    const key = `${metric}\u0000${dims.business_unit}\u0000${dims.product}\u0000${dims.channel}`;
+    let group = this.sums.get(key);
+    if (!group) this.sums.set(key, (group = { metric, dims, byGrain: GRAINS.map(() => new Map()) }));
+    return group;
   }
 
   deadLetter(msg: ConsumedMessage, reason: DeadLetterReason, detail: string, event?: AnyEvent): void {
@@ -80,16 +89,45 @@ export class FlushOutputs implements Emitter {
     });
   }
 
-  /** Metric rows per grain table, ready to insert; sums that cancelled out (a retraction and its replacement) are left out. */
-  metricRows(): Map<string, Record<string, unknown>[]> {
+  /**
+   * Metric rows per grain table, ready to insert, each naming the flush's token for that table
+   * (flush_ledger); sums that cancelled out (a retraction and its replacement) are left out.
+   */
+  metricRows(tokenOf: (table: string) => string = () => ''): Map<string, Record<string, unknown>[]> {
     const out = new Map<string, Record<string, unknown>[]>();
-    for (const s of this.sums.values()) {
-      if (s.numerator === 0 && s.denominator === 0) continue;
-      const table = `metric_sums_${s.grain}`;
-      let list = out.get(table);
-      if (!list) out.set(table, (list = []));
-      list.push({ bucket: s.bucket / 1000, metric: s.metric, ...s.dims, numerator: s.numerator, denominator: s.denominator });
+    for (const { metric, dims, byGrain } of this.sums.values()) {
+      byGrain.forEach((sums, g) => {
+        for (const [bucket, sum] of sums) {
+          if (sum.numerator === 0 && sum.denominator === 0) continue;
+          const table = METRIC_SUMS_TABLES[GRAINS[g]!];
+          let list = out.get(table);
+          if (!list) out.set(table, (list = []));
+          list.push({ bucket: bucket / 1000, metric, ...dims, numerator: sum.numerator, denominator: sum.denominator, flush: tokenOf(table) });
+        }
+      });
     }
     return out;
+  }
+}
+
+interface Sum {
+  numerator: number;
+  denominator: number;
+}
+
+interface SumGroup {
+  metric: MetricId;
+  dims: Dimensions;
+  /** Per grain (GRAINS order): bucket start (epoch ms) → sums. */
+  byGrain: Map<number, Sum>[];
+}
+
+function add(sums: Map<number, Sum>, bucket: number, numerator: number, denominator: number): void {
+  const sum = sums.get(bucket);
+  if (sum) {
+    sum.numerator += numerator;
+    sum.denominator += denominator;
+  } else {
+    sums.set(bucket, { numerator, denominator });
   }
 }

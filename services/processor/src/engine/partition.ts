@@ -13,6 +13,7 @@ import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
+import { failpoint } from './failpoints.ts';
 import { rawRow } from './raw-row.ts';
 import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
@@ -65,6 +66,7 @@ interface Meta {
 }
 
 const META = '__meta';
+const isMetricSums = (table: string) => table.startsWith('metric_sums_');
 
 export class PartitionTask {
   private buffer: ConsumedMessage[] = [];
@@ -201,7 +203,9 @@ export class PartitionTask {
     let intent: FlushIntent;
     let messages: ConsumedMessage[];
     let intentWritten: Promise<void>;
+    let redo = false;
     if (this.pending) {
+      redo = true;
       if (!this.redoReady) return;
       intent = this.pending;
       const cut = this.buffer.findIndex((m) => Number(m.offset) >= intent.to);
@@ -233,7 +237,10 @@ export class PartitionTask {
     // The step runs while the intent is being written; the inserts wait for it.
     const outputs = this.process(messages, intent);
     const delta = this.state.takeDelta(intent.seq);
-    const write = intentWritten.then(() => this.write(intent, outputs));
+    const write = intentWritten.then(() => {
+      failpoint('after-intent', this.ref.topic, intent.seq);
+      return this.write(intent, outputs, redo);
+    });
     const done = this.finish(intent, write, delta, started);
     this.inFlight.push(done);
     void done.finally(() => this.inFlight.splice(this.inFlight.indexOf(done), 1));
@@ -253,6 +260,7 @@ export class PartitionTask {
       const snapshot = ++this.flushesSinceSnapshot >= this.deps.snapshotEvery && !this.snapshotting;
       const capture = await this.state.apply(intent.seq, () => (snapshot ? this.captureSnapshot(intent.seq) : undefined));
       if (capture) this.startSnapshot(capture);
+      failpoint('before-commit', this.ref.topic, intent.seq);
       flushes.inc({ topic: this.ref.topic, kind: intent.advanceTo !== null ? 'idle' : 'batch' });
       flushSeconds.observe({ topic: this.ref.topic }, (performance.now() - started) / 1000);
       const streamTime = this.meta.streamTime;
@@ -398,12 +406,27 @@ export class PartitionTask {
     return result;
   }
 
-  /** One insert per table, each with a token naming this flush, so a redo is dropped as a duplicate. */
-  private async write(intent: FlushIntent, out: FlushOutputs): Promise<void> {
+  /**
+   * One insert per table, each with a token naming this flush, so a redo is dropped as a duplicate.
+   * A redo also skips the metric sums its flush already wrote (flush_ledger): the tokens are
+   * remembered for a table's last `non_replicated_deduplication_window` inserts only.
+   */
+  private async write(intent: FlushIntent, out: FlushOutputs, redo: boolean): Promise<void> {
     const { client, db } = this.deps;
-    const tables = new Map([...out.tableRows(), ...out.metricRows()]);
+    const token = (table: string) => flushToken(this.ref, intent.seq, table);
+    const tables = new Map([...out.tableRows(), ...out.metricRows(token)]);
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
-    const writes = [...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: flushToken(this.ref, intent.seq, table) }));
+    if (redo) {
+      const landed = await this.deps.log.landed([...tables.keys()].filter(isMetricSums).map(token));
+      for (const table of [...tables.keys()]) if (landed.has(token(table))) tables.delete(table);
+    }
+    let first = true;
+    const writes = [...tables].map(([table, rows]) =>
+      insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }).then(() => {
+        if (first) failpoint('mid-insert', this.ref.topic, intent.seq);
+        first = false;
+      }),
+    );
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));
     }

@@ -176,9 +176,10 @@ export class StreamProcessor {
       const now = Date.now();
       const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
       // SPEC §4: an idle partition catches up with the pipeline's stream time; once every partition
-      // is idle, windows close up to the wall clock (stream time = now + lateness: horizon = now).
+      // is idle, the wall clock is the stream time: windows close up to it, less the allowed lateness
+      // (an event a few minutes old sent into a quiet pipeline is still on time).
       const allIdle = this.clock.allIdle(now);
-      const idleTarget = pipelineTime === null ? null : allIdle ? now + rules.allowedLatenessMs : pipelineTime;
+      const idleTarget = pipelineTime === null ? null : allIdle ? Math.max(now, pipelineTime) : pipelineTime;
       for (const task of tasks) {
         if (task.failure) throw task.failure;
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {

@@ -25,12 +25,13 @@ export function byEventTime(a: SessionEvent, b: SessionEvent): number {
   return a.event_time - b.event_time || rank(a) - rank(b) || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0);
 }
 
-export function contactOf(events: readonly SessionEvent[]): Contact {
-  const sorted = [...events].sort(byEventTime);
+/** `inOrder`: the events are already in byEventTime order (the sessions logic keeps them so). */
+export function contactOf(events: readonly SessionEvent[], inOrder = false): Contact {
+  const sorted = inOrder ? events : [...events].sort(byEventTime);
   const startIndex = sorted.findIndex((e) => e.type === 'STARTED');
   if (startIndex < 0) {
     const last = sorted[sorted.length - 1]?.event_time ?? 0;
-    return { start: null, members: [], before: sorted, after: [], end: last, endedBy: 'inactivity', windowEnd: last };
+    return { start: null, members: [], before: [...sorted], after: [], end: last, endedBy: 'inactivity', windowEnd: last };
   }
   const start = sorted[startIndex]!;
   const before = sorted.filter((e, i) => i !== startIndex && e.event_time < start.event_time);

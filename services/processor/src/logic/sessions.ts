@@ -9,13 +9,14 @@ import type { MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import type { SessionEvent } from '@cs/schemas';
 import type { Dimensions, Settled, StepContext, StepResult, TopicLogic } from '../engine/types.ts';
-import { contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
+import { byEventTime, contactOf, INACTIVITY_MS, type Contact } from './contact.ts';
 import { DueIndex } from './due-index.ts';
 import { contactChanged, decideDue, FCR_OPEN, fcrNextDue, registerStart, type EndedContact } from './fcr.ts';
 import { deadLetterKept, emitChange, type Contribution } from './kept.ts';
 import { minBound, OpenTimes } from './open-times.ts';
 
 interface OpenSession {
+  /** In byEventTime order; offsets[i] is the offset events[i] was read at. */
   events: SessionEvent[];
   offsets: number[];
   windowEnd: number;
@@ -77,10 +78,15 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
     if (event.type === 'STARTED' && s && hasStart(s.events)) {
       return { kind: 'dead_letter', reason: 'invalid', detail: `session ${event.session_id} already has a STARTED` };
     }
-    const before = s?.counted ? contactOf(s.events) : null;
-    const events = [...(s?.events ?? []), event];
-    const offsets = [...(s?.offsets ?? []), Number(msg.offset)];
-    const contact = contactOf(events);
+    const before = s?.counted ? contactOf(s.events, true) : null;
+    // In place (the value is written back below): events arrive mostly in order, so this appends.
+    const events = s?.events ?? [];
+    const offsets = s?.offsets ?? [];
+    let at = events.length;
+    while (at > 0 && byEventTime(events[at - 1]!, event) > 0) at--;
+    events.splice(at, 0, event);
+    offsets.splice(at, 0, Number(msg.offset));
+    const contact = contactOf(events, true);
     const counted = countsLive(contact);
     const filed = WINDOWS.schedule(ctx.state, event.session_id, contact.windowEnd, s ? s.filed : null);
     ctx.state.set(k, { events, offsets, windowEnd: contact.windowEnd, filed, counted } satisfies OpenSession);
@@ -117,7 +123,7 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
         ctx.state.set(k, { ...s, filed: WINDOWS.schedule(ctx.state, id, s.windowEnd, null) });
         return;
       }
-      const contact = contactOf(s.events);
+      const contact = contactOf(s.events, true);
       emitClosed(ctx, contact, s);
       const closed: ClosedSession = { closed: true, started: contact.start !== null, windowEnd: contact.windowEnd, filed: 0 };
       closed.filed = WINDOWS.schedule(ctx.state, id, tombstoneExpiry(closed, ctx), null);
