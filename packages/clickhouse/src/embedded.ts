@@ -124,7 +124,10 @@ export class EmbeddedConnection implements ClientConnection {
     return this.#route(params, (c) => c.query(params));
   }
   exec(params: Params<'exec'>): Result<'exec'> {
-    return this.#route(params, (c) => c.exec(params));
+    // An insert body made by textStream: hand chdb its text (it joins the text to the statement anyway).
+    const text = (params as { values?: { text?: unknown } }).values?.text;
+    const direct = typeof text === 'string' ? ({ ...params, values: text } as unknown as Params<'exec'>) : params;
+    return this.#route(direct, (c) => c.exec(direct));
   }
   command(params: Params<'command'>): Result<'command'> {
     return this.#route(params, (c) => c.command(params));

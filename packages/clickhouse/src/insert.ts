@@ -6,6 +6,15 @@ import { counter, histogram } from '@cs/runtime';
 import { isClickHouseError } from './errors.ts';
 import { encodeTsv } from './tsv.ts';
 
+/**
+ * The insert body as a byte stream (what @clickhouse/client sends over HTTP), carrying its text too:
+ * the embedded engine takes the text as it is (EmbeddedConnection), which spares encoding MBs of
+ * TSV to bytes and decoding them back per insert.
+ */
+export function textStream(text: string): Readable & { text: string } {
+  return Object.assign(Readable.from([text], { objectMode: false }), { text });
+}
+
 /** A ClickHouse string literal. */
 const quoteString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -93,21 +102,26 @@ function backoff(attempt: number, base: number, max: number): number {
  */
 export async function insertRows(client: ClickHouseClient, table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  await insertText(client, table, columns, encodeTsv(rows, columns), rows.length, opts);
+}
+
+/** insertRows for rows already encoded as TabSeparated text (`rows` lines, in `columns` order). */
+export async function insertText(client: ClickHouseClient, table: string, columns: readonly string[], body: string, rows: number, opts: InsertOptions = {}): Promise<void> {
+  if (rows === 0) return;
   const { dedupToken, maxAttempts = 6, baseDelayMs = 200, maxDelayMs = 10_000, signal } = opts;
   // The insert's own settings go in its SETTINGS clause: they apply to this statement only (chdb
   // would otherwise need a connection of its own per insert to keep them from leaking).
   const own = dedupToken === undefined ? 'async_insert = 0' : `async_insert = 0, insert_deduplicate = 1, insert_deduplication_token = ${quoteString(dedupToken)}`;
-  const columns = Object.keys(rows[0]!);
   const query = `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS ${own} FORMAT TabSeparated`;
   const settings: ClickHouseSettings = { wait_end_of_query: 1 };
-  const body = encodeTsv(rows, columns);
   const stopTimer = insertSeconds.startTimer({ table });
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await client.exec({ query, values: Readable.from([body], { objectMode: false }), clickhouse_settings: settings, abort_signal: signal });
+        const result = await client.exec({ query, values: textStream(body), clickhouse_settings: settings, abort_signal: signal });
         result.stream.destroy();
-        insertedRows.inc({ table }, rows.length);
+        insertedRows.inc({ table }, rows);
         return;
       } catch (err) {
         insertErrors.inc({ table });

@@ -36,15 +36,17 @@ function literal(v: unknown): string {
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : literal(JSON.stringify(v));
 }
 
+/** One row's values in `columns` order, without the newline. */
+export function tsvLine(row: object, columns: readonly string[]): string {
+  const r = row as Record<string, unknown>;
+  let line = tsvValue(r[columns[0]!]);
+  for (let c = 1; c < columns.length; c++) line += `\t${tsvValue(r[columns[c]!])}`;
+  return line;
+}
+
 /** The rows' values in `columns` order, one line each, newline-terminated. */
 export function encodeTsv(rows: readonly object[], columns: readonly string[]): string {
-  const n = columns.length;
   let out = '';
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Record<string, unknown>;
-    out += tsvValue(row[columns[0]!]);
-    for (let c = 1; c < n; c++) out += `\t${tsvValue(row[columns[c]!])}`;
-    out += '\n';
-  }
+  for (let i = 0; i < rows.length; i++) out += `${tsvLine(rows[i]!, columns)}\n`;
   return out;
 }

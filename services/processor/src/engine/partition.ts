@@ -8,13 +8,12 @@
  * most MAX_IN_FLIGHT per partition); done rows, state commits and offset commits stay in order.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows } from '@cs/clickhouse';
+import { insertRows, insertText } from '@cs/clickhouse';
 import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
 import { failpoint } from './failpoints.ts';
-import { rawRow } from './raw-row.ts';
 import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
@@ -331,7 +330,7 @@ export class PartitionTask {
     for (const msg of messages) {
       let result: StepResult;
       try {
-        result = this.step(msg, meta, ctx, intent.wallTime);
+        result = this.step(msg, meta, ctx, out, intent.wallTime);
       } catch (err) {
         result = { kind: 'dead_letter', reason: 'invalid', detail: `processing failed: ${(err as Error).message}` };
         out.deadLetter(msg, result.reason, result.detail);
@@ -372,8 +371,7 @@ export class PartitionTask {
     }
   }
 
-  private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, wallTime: number): StepResult {
-    const out = ctx.emit;
+  private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, out: FlushOutputs, wallTime: number): StepResult {
     if (!msg.value) {
       out.deadLetter(msg, 'decode', 'empty message');
       return { kind: 'dead_letter', reason: 'decode', detail: 'empty message' };
@@ -401,7 +399,7 @@ export class PartitionTask {
     ctx.streamTime = meta.streamTime;
     ctx.horizon = meta.streamTime - lateness;
     const result = this.deps.logic.onEvent(ctx, event, msg);
-    if (result.kind === 'ok') out.row(this.deps.logic.rawTable, rawRow(event, msg));
+    if (result.kind === 'ok') out.raw(this.deps.logic.rawTable, event, msg.partition, Number(msg.offset));
     else if (result.kind === 'dead_letter') out.deadLetter(msg, result.reason, result.detail, event);
     return result;
   }
@@ -421,12 +419,14 @@ export class PartitionTask {
       for (const table of [...tables.keys()]) if (landed.has(token(table))) tables.delete(table);
     }
     let first = true;
-    const writes = [...tables].map(([table, rows]) =>
-      insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }).then(() => {
-        if (first) failpoint('mid-insert', this.ref.topic, intent.seq);
-        first = false;
-      }),
-    );
+    const landed = () => {
+      if (first) failpoint('mid-insert', this.ref.topic, intent.seq);
+      first = false;
+    };
+    const writes = [
+      ...[...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }).then(landed)),
+      ...[...out.raws].map(([table, raw]) => insertText(client, `${db}.${table}`, raw.columns, `${raw.lines.join('\n')}\n`, raw.lines.length, { dedupToken: token(table) }).then(landed)),
+    ];
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));
     }
