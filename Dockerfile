@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Node service of the pipeline (processor, ingest, simulator, replay and dlq,
-# the migrations one-shot). The image builds the TypeScript sources (`npm run build`: each workspace's
-# src/ → dist/) and runs the built JavaScript with plain node:
+# One image for every Node service of the pipeline (processor, ingest, simulator, forecaster, replay and
+# dlq, the migrations one-shot). The image builds the TypeScript sources (`npm run build`: each
+# workspace's src/ → dist/) and runs the built JavaScript with plain node:
 #
 #   docker run cs-analytics:local services/processor/dist/main.js         (the default)
 #   docker run cs-analytics:local services/ingest/dist/main.js
 #   docker run cs-analytics:local services/simulator/dist/main.js --mode live
+#   docker run cs-analytics:local services/forecaster/dist/main.js
 #   docker run cs-analytics:local services/replay/dist/dlq-main.js list
 #   docker run cs-analytics:local deploy/docker/dist/migrate.js
 #
@@ -47,7 +48,7 @@ RUN npm run build \
  && rm -f build/deps/*.a build/deps/*.mk build/*.mk build/Makefile build/deps/*Makefile \
  && cd /app \
  && node -e "require('node-rdkafka')" \
- && node --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/producer');"
+ && node --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/producer'); await import('@cs/forecaster');"
 
 # ---- runtime ------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -61,8 +62,8 @@ COPY --from=build /app /app
 USER node
 # Fail the build, not the first start, if a native module cannot load here.
 RUN node -e "require('node-rdkafka')" \
- && node --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest');"
-# 9401: processor /healthz /readyz /metrics; 8080: ingest API (+ the same probes).
-EXPOSE 8080 9401
+ && node --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/forecaster');"
+# 9401: processor /healthz /readyz /metrics; 8080: ingest API; 9402: simulator; 9403: forecaster (+ the same probes).
+EXPOSE 8080 9401 9402 9403
 ENTRYPOINT ["node"]
 CMD ["services/processor/dist/main.js"]

@@ -152,7 +152,7 @@ function sourceClosure(entry: string, workspaces: Map<string, string>): Set<stri
 
 const KEY_PATTERNS = [
   // envReader: r.string('X', …), envReader().int('X', …), …
-  /\.(?:string|int|duration|bool|optional|timeZone|oneOf)\(\s*['"]([A-Z][A-Z0-9_]*)['"]/g,
+  /\.(?:string|int|number|duration|bool|optional|timeZone|oneOf)\(\s*['"]([A-Z][A-Z0-9_]*)['"]/g,
   // loadKafkaConfig: value('X')
   /\bvalue\(\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\)/g,
   // process.env.X, env.X, env['X']
@@ -213,7 +213,7 @@ const BUILT_IMAGE = 'cs-analytics:local';
 const nodeServices = Object.keys(services).filter((name) => service(name).build !== undefined);
 const entryOf = (name: string) => listOf(name, 'command')[0]!;
 
-const EXPECTED_SERVICES = ['kafka', 'kafka-init', 'clickhouse', 'migrations', 'processor', 'ingest', 'simulator', 'grafana'];
+const EXPECTED_SERVICES = ['kafka', 'kafka-init', 'clickhouse', 'migrations', 'processor', 'ingest', 'forecaster', 'simulator', 'grafana'];
 const ONE_SHOTS = ['kafka-init', 'migrations'];
 /** Long-running services without an HTTP server to probe (none: every service serves /readyz). */
 const NO_HEALTHCHECK = new Set<string>();
@@ -227,6 +227,7 @@ const REQUIRED_ENV: Record<string, string[]> = {
   processor: ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'KAFKA_PARTITIONS', 'PROCESSOR_HTTP_PORT'],
   ingest: ['KAFKA_BROKERS', 'CS_TOPIC_PREFIX', 'INGEST_HOST', 'INGEST_PORT'],
   simulator: ['KAFKA_BROKERS', 'CS_TOPIC_PREFIX', 'CS_TIMEZONE', 'SIM_HTTP_PORT'],
+  forecaster: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'FORECASTER_HTTP_PORT'],
 };
 
 const DURATION = /^(\d+(\.\d+)?(us|ms|s|m|h))+$/;
@@ -381,7 +382,7 @@ describe('docker-compose.yml', () => {
   it('sets only environment keys the Node services read', () => {
     const workspaces = workspaceEntries();
     const problems: string[] = [];
-    expect(nodeServices.sort()).toEqual(['ingest', 'migrations', 'processor', 'simulator']);
+    expect(nodeServices.sort()).toEqual(['forecaster', 'ingest', 'migrations', 'processor', 'simulator']);
     for (const name of nodeServices) {
       const entry = sourceOf(entryOf(name));
       expect(existsSync(join(root, entry)), `${name}: entry ${entry} does not exist`).toBe(true);
@@ -444,8 +445,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('probes each Node service on the port it listens on, on an address reachable in the network', () => {
-    const portKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_PORT', ingest: 'INGEST_PORT', simulator: 'SIM_HTTP_PORT' };
-    const hostKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_HOST', ingest: 'INGEST_HOST', simulator: 'SIM_HTTP_HOST' };
+    const portKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_PORT', ingest: 'INGEST_PORT', simulator: 'SIM_HTTP_PORT', forecaster: 'FORECASTER_HTTP_PORT' };
+    const hostKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_HOST', ingest: 'INGEST_HOST', simulator: 'SIM_HTTP_HOST', forecaster: 'FORECASTER_HTTP_HOST' };
     for (const [name, key] of Object.entries(portKey)) {
       const port = interpolate(envOf(name)[key]!);
       const hc = asMap(service(name).healthcheck, name);

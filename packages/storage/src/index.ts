@@ -13,6 +13,11 @@ export type {
   OutreachOutcomeRow,
   ProcessorLogRow,
   ProcessorSnapshotRow,
+  ForecastEventRow,
+  ForecastRow,
+  ForecastRunRow,
+  ForecastAccuracyRow,
+  StaffingRow,
   RowByTable,
   RowTable,
 } from './rows.ts';
