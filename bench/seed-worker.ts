@@ -195,8 +195,9 @@ const startedAt = async (): Promise<number> => {
 };
 
 /**
- * BENCH_SEED_PROFILE=<dir>: a CPU profile of this worker's phase in <dir>/<mode>.cpuprofile (the
- * process worker is SIGKILLed, so --cpu-prof would never write one).
+ * BENCH_SEED_PROFILE=<dir>: a CPU profile of this worker's phase in <dir>/<mode>.cpuprofile and its
+ * sampled allocations in <dir>/<mode>.heapprofile (the process worker is SIGKILLed, so --cpu-prof
+ * would never write one).
  */
 async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   const dir = process.env.BENCH_SEED_PROFILE;
@@ -208,10 +209,15 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
   await session.post('Profiler.setSamplingInterval', { interval: 1000 });
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
+  // Where the garbage comes from: allocations sampled every 64 KiB, those collected included.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   return async () => {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(file, JSON.stringify(profile));
-    progress(`CPU profile of the ${mode} phase in ${file} (npx tsx bench/profile-top.ts ${file})`);
+    const heap = await session.post('HeapProfiler.stopSampling');
+    const heapFile = file.replace(/\.cpuprofile$/, '.heapprofile');
+    writeFileSync(heapFile, JSON.stringify(heap.profile));
+    progress(`CPU profile of the ${mode} phase in ${file} (npx tsx bench/profile-top.ts ${file}), allocations in ${heapFile}`);
     session.disconnect();
   };
 }
