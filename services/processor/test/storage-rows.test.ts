@@ -51,7 +51,10 @@ describe('rows written by the processor', () => {
     out.raw('raw_sessions', event, 2, 41);
     const raw = out.raws.get('raw_sessions')!;
     expect([...raw.columns].sort()).toEqual(Object.keys(rawColumns('raw_sessions')).sort());
-    expect(raw.lines[0]!.split('\t').slice(-2)).toEqual(['2', '41']);
+    const [line, rest] = raw.body.bytes.toString('utf8').split('\n');
+    expect(rest).toBe('');
+    expect(line!.split('\t')).toHaveLength(raw.columns.length);
+    expect(line!.split('\t').slice(-2)).toEqual(['2', '41']);
   });
 
   it('contact rows (provisional, then final) and FCR rows have exactly their tables columns, later versions higher', () => {

@@ -1,6 +1,6 @@
 import { GRAINS, type Grain, type MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
-import { tsvLine } from '@cs/clickhouse';
+import { TsvBuffer, tsvLine } from '@cs/clickhouse';
 import type { AnyEvent } from '@cs/schemas';
 import { METRIC_SUMS_TABLES, type DeadLetterRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
@@ -27,7 +27,7 @@ export class FlushOutputs implements Emitter {
   private lastBuckets: number[] = [];
   private readonly upserts = new Map<string, Map<string, Record<string, unknown>>>();
   /** Raw-table rows as TabSeparated lines, per table. */
-  readonly raws = new Map<string, { fields: string[]; columns: string[]; lines: string[] }>();
+  readonly raws = new Map<string, { fields: string[]; columns: string[]; body: TsvBuffer }>();
 
   constructor(
     private readonly buckets: Buckets,
@@ -43,9 +43,9 @@ export class FlushOutputs implements Emitter {
     let raw = this.raws.get(table);
     if (!raw) {
       const fields = Object.keys(event);
-      this.raws.set(table, (raw = { fields, columns: [...fields, 'kafka_partition', 'kafka_offset'], lines: [] }));
+      this.raws.set(table, (raw = { fields, columns: [...fields, 'kafka_partition', 'kafka_offset'], body: new TsvBuffer(256 * 1024) }));
     }
-    raw.lines.push(`${tsvLine(event, raw.fields)}\t${partition}\t${offset}`);
+    raw.body.line(`${tsvLine(event, raw.fields)}\t${partition}\t${offset}`);
   }
 
   row(table: string, row: Record<string, unknown>): void {

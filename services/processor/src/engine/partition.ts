@@ -8,7 +8,7 @@
  * most MAX_IN_FLIGHT per partition); done rows, state commits and offset commits stay in order.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows, insertText } from '@cs/clickhouse';
+import { insertRows, insertTsv } from '@cs/clickhouse';
 import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
@@ -86,7 +86,7 @@ export class PartitionTask {
   /** Seq of the base snapshot incrementals build on (null: the next snapshot is a base). */
   private base: number | null;
   private baseWrittenAt = 0;
-  /** The intent check for a flush another owner may have started applies once, after the restore. */
+  /** The log holds no intent of a previous owner beyond the last flush (unknown after a restore and after each redo). */
   private checkedTakenIntent = false;
   private meta: Meta;
 
@@ -125,16 +125,19 @@ export class PartitionTask {
 
   /**
    * Whether advancing stream time to `target` would change anything: it settles an event not yet
-   * past the horizon, or it reaches something the logic has due. A quiet pipeline is then not
-   * flushed over and over for nothing.
+   * past the horizon, it moves this partition's watermarks over buckets that hold figures (up to the
+   * end of the day of the pipeline's latest event, `pipelineTime`: cs.settled waits for every
+   * partition, also one without events there), or it reaches something the logic has due. A quiet
+   * pipeline is then not flushed over and over for nothing.
    */
-  advanceChanges(target: number): boolean {
+  advanceChanges(target: number, pipelineTime: number): boolean {
     const { streamTime, eventTime } = this.meta;
     if (streamTime !== null && target <= streamTime) return false;
     if (streamTime === null) return true;
     const lateness = this.deps.rules.allowedLatenessMs;
     const horizon = streamTime - lateness;
     if (eventTime !== undefined && eventTime !== null && horizon <= eventTime) return true;
+    if (horizon < this.deps.buckets.end(pipelineTime, 'day')) return true;
     const due = this.deps.logic.nextDue(this.state, this.deps.rules);
     return due !== null && due < target - lateness;
   }
@@ -231,7 +234,8 @@ export class PartitionTask {
       intentWritten = this.deps.log.writeIntent(this.ref, intent);
     }
     this.pending = null;
-    this.checkedTakenIntent = true;
+    // Flushes are pipelined, so a crashed owner may have written the intent after the one redone too.
+    this.checkedTakenIntent = !redo;
     if (this.buffer.length) this.firstBufferedAt = Date.now();
     // The step runs while the intent is being written; the inserts wait for it.
     const outputs = this.process(messages, intent);
@@ -425,7 +429,7 @@ export class PartitionTask {
     };
     const writes = [
       ...[...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }).then(landed)),
-      ...[...out.raws].map(([table, raw]) => insertText(client, `${db}.${table}`, raw.columns, `${raw.lines.join('\n')}\n`, raw.lines.length, { dedupToken: token(table) }).then(landed)),
+      ...[...out.raws].map(([table, raw]) => insertTsv(client, `${db}.${table}`, raw.columns, raw.body, { dedupToken: token(table) }).then(landed)),
     ];
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));
