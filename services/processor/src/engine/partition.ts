@@ -13,7 +13,7 @@ import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
-import { failpoint } from './failpoints.ts';
+import { defect, failpoint } from './failpoints.ts';
 import { rawRow } from './raw-row.ts';
 import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
@@ -237,7 +237,8 @@ export class PartitionTask {
     // The step runs while the intent is being written; the inserts wait for it.
     const outputs = this.process(messages, intent);
     const delta = this.state.takeDelta(intent.seq);
-    const write = intentWritten.then(() => {
+    const write = intentWritten.then(async () => {
+      if (defect('commit-at-intent')) await this.deps.onDone(this.ref, intent.to);
       failpoint('after-intent', this.ref.topic, intent.seq);
       return this.write(intent, outputs, redo);
     });
@@ -375,6 +376,7 @@ export class PartitionTask {
   private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, wallTime: number): StepResult {
     const out = ctx.emit;
     if (!msg.value) {
+      if (defect('drop-empty')) return { kind: 'drop', why: 'duplicate' };
       out.deadLetter(msg, 'decode', 'empty message');
       return { kind: 'dead_letter', reason: 'decode', detail: 'empty message' };
     }
@@ -416,14 +418,14 @@ export class PartitionTask {
     const token = (table: string) => flushToken(this.ref, intent.seq, table);
     const tables = new Map([...out.tableRows(), ...out.metricRows(token)]);
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
-    if (redo) {
+    if (redo && !defect('no-ledger') && !defect('no-dedup')) {
       const landed = await this.deps.log.landed([...tables.keys()].filter(isMetricSums).map(token));
       for (const table of [...tables.keys()]) if (landed.has(token(table))) tables.delete(table);
     }
     let first = true;
     const writes = [...tables].map(([table, rows]) =>
-      insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }).then(() => {
-        if (first) failpoint('mid-insert', this.ref.topic, intent.seq);
+      insertRows(client, `${db}.${table}`, rows, { dedupToken: defect('no-dedup') ? `${token(table)}/${Date.now()}-${Math.random()}` : token(table) }).then(() => {
+        failpoint('mid-insert', this.ref.topic, intent.seq, { table, first });
         first = false;
       }),
     );
