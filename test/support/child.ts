@@ -87,10 +87,7 @@ export class ChildProcessor {
    */
   async start(extra: Record<string, string> = {}): Promise<string> {
     if (this.child) this.earlierOutputs.push(this.child.output());
-    if (this.server === undefined && inject('clickhouseBackend').kind !== 'embedded') {
-      this.server = await freshStoreConfig(this.env['CS_TIMEZONE'] ?? 'UTC');
-      Object.assign(this.env, { CLICKHOUSE_URL: this.server.url!, CLICKHOUSE_USER: this.server.user, CLICKHOUSE_PASSWORD: this.server.password });
-    }
+    await this.ensureStore();
     if (this.server) {
       const child = (this.child = startChild('services/processor/src/main.ts', { ...this.env, ...extra }));
       await waitFor('the processor to run', async () => /"msg":"processor running"/.test(child.output()), 60_000);
@@ -108,6 +105,15 @@ export class ChildProcessor {
       return (url = readEndpointFile(endpointFile)?.url) !== undefined;
     }, 60_000);
     return url!;
+  }
+
+  /** The store the children write to (made now with a server backend), e.g. for a test to prepare it before the first start. */
+  async ensureStore(): Promise<string | ClickHouseConfig> {
+    if (this.server === undefined && inject('clickhouseBackend').kind !== 'embedded') {
+      this.server = await freshStoreConfig(this.env['CS_TIMEZONE'] ?? 'UTC');
+      Object.assign(this.env, { CLICKHOUSE_URL: this.server.url!, CLICKHOUSE_USER: this.server.user, CLICKHOUSE_PASSWORD: this.server.password });
+    }
+    return this.store;
   }
 
   /** SIGKILLs the child, unless there is none or it has exited, and waits until it has exited. */

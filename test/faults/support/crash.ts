@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { TZ } from '../../correctness/event-set.ts';
 import { produce } from '../../correctness/run.ts';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../../support/child.ts';
-import { createTopics, openTestStore, query, uniquePrefix, waitFor } from '../../support/pipeline.ts';
+import { createTopics, openTestStore, query, uniquePrefix, waitFor, type TestStore } from '../../support/pipeline.ts';
 import { faultEventSet, oracle, type Reader, type Verdict } from './oracle.ts';
 import { converged, doneFlushes, settledVerdict } from './run.ts';
 
@@ -27,23 +27,35 @@ export interface CrashRun {
   prefix: string;
 }
 
-/** Reads the store of a stopped child processor (the embedded store, opened by the test while no process holds it). */
-async function whileStopped<T>(processor: ChildProcessor, use: (read: Reader) => Promise<T>): Promise<T> {
-  const store = await openTestStore(TZ, processor.store);
+/** Opens the store of a stopped child processor (the embedded one: no process holds it then). */
+async function whileStopped<T>(processor: ChildProcessor, use: (store: TestStore) => Promise<T>): Promise<T> {
+  const store = await openTestStore(TZ, await processor.ensureStore());
   try {
-    return await use((sql) => query<Record<string, unknown>>(store.client, sql));
+    return await use(store);
   } finally {
     await store.client.close();
   }
 }
+
+const readerOf = (store: TestStore): Reader => (sql) => query<Record<string, unknown>>(store.client, sql);
 
 /** Small flushes and frequent snapshots: many flushes to crash in, restores from snapshots and log alike. */
 export const CRASH_ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '200', PROCESSOR_FLUSH_INTERVAL: '100ms', PROCESSOR_SNAPSHOT_EVERY: '3' };
 
 const exitedWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
-/** `env`: more processor settings (over CRASH_ENV); `defect`: PROCESSOR_FAULT_DEFECT (a negative control). */
-export async function crashRun(name: string, kills: Kill[], opts: { defect?: string; env?: Record<string, string> } = {}): Promise<CrashRun> {
+export interface CrashOptions {
+  /** PROCESSOR_FAULT_DEFECT: a deliberate defect (a negative control). */
+  defect?: string;
+  /** More processor settings, over CRASH_ENV. */
+  env?: Record<string, string>;
+  /** Done to the store before the first start (e.g. a smaller deduplication window). */
+  prepare?: (store: TestStore) => Promise<void>;
+  /** Done to the store after the last kill, before the last start. */
+  afterKills?: (store: TestStore) => Promise<void>;
+}
+
+export async function crashRun(name: string, kills: Kill[], opts: CrashOptions = {}): Promise<CrashRun> {
   const prefix = uniquePrefix(name);
   await createTopics(prefix, 3);
   await produce(prefix, faultEventSet());
@@ -53,8 +65,9 @@ export async function crashRun(name: string, kills: Kill[], opts: { defect?: str
   const processor = new ChildProcessor(childProcessorEnv(prefix, TZ, dir, { ...CRASH_ENV, ...opts.env, ...(opts.defect ? { PROCESSOR_FAULT_DEFECT: opts.defect } : {}) }));
   const fired: string[] = [];
   try {
+    if (opts.prepare) await whileStopped(processor, opts.prepare);
     for (const planned of kills) {
-      const kill = typeof planned === 'function' ? (processor.child ? await whileStopped(processor, planned) : await planned(async () => [])) : planned;
+      const kill = typeof planned === 'function' ? (processor.child ? await whileStopped(processor, (store) => planned(readerOf(store))) : await planned(async () => [])) : planned;
       if ('failpoint' in kill) {
         await processor.start({ PROCESSOR_FAILPOINT: kill.failpoint });
         if (!(await exitedWithin(processor.child!.exited, 150_000))) throw new Error(`failpoint ${kill.failpoint} never fired`);
@@ -71,6 +84,7 @@ export async function crashRun(name: string, kills: Kill[], opts: { defect?: str
         fired.push(`SIGKILL after ${target} flushes + ${kill.delayMs} ms`);
       }
     }
+    if (opts.afterKills) await whileStopped(processor, opts.afterKills);
     const url = await processor.start({ PROCESSOR_FAILPOINT: '' });
     const read: Reader = (sql) => sqlRows(url, sql);
     const verdict = opts.defect ? await settledVerdict(expected, read, prefix) : await converged(expected, read, prefix);
