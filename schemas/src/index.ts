@@ -16,6 +16,7 @@ export {
   avroType,
   SCHEMA_DIR,
   REGISTRY_FILE,
+  schemaSource,
 } from './catalog.ts';
 export type { RecordSchema, SchemaFile, SchemaVersion, TopicSchemas, AvroResolver } from './catalog.ts';
 export { fieldSpecs } from './fields.ts';

@@ -42,7 +42,8 @@ const readerOf = (store: TestStore): Reader => (sql) => query<Record<string, unk
 /** Small flushes and frequent snapshots: many flushes to crash in, restores from snapshots and log alike. */
 export const CRASH_ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '200', PROCESSOR_FLUSH_INTERVAL: '100ms', PROCESSOR_SNAPSHOT_EVERY: '3' };
 
-const exitedWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+/** True when `p` (a child's exit) settles within `ms`. */
+export const exitedWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 export interface CrashOptions {
   /** PROCESSOR_FAULT_DEFECT: a deliberate defect (a negative control). */
