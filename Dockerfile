@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Node service of the pipeline (processor, ingest, simulator, replay, the
-# migrations one-shot). Services run from their TypeScript sources with tsx, as in development:
+# One image for every Node service of the pipeline (processor, ingest, simulator, forecaster, replay and
+# dlq, the migrations one-shot). The image builds the TypeScript sources (`npm run build`: each
+# workspace's src/ → dist/) and runs the built JavaScript with plain node:
 #
-#   docker run cs-analytics:local services/processor/src/main.ts          (the default)
-#   docker run cs-analytics:local services/ingest/src/main.ts
-#   docker run cs-analytics:local services/simulator/src/main.ts --mode live
-#   docker run cs-analytics:local deploy/docker/migrate.ts
+#   docker run cs-analytics:local services/processor/dist/main.js         (the default)
+#   docker run cs-analytics:local services/ingest/dist/main.js
+#   docker run cs-analytics:local services/simulator/dist/main.js --mode live
+#   docker run cs-analytics:local services/forecaster/dist/main.js
+#   docker run cs-analytics:local services/replay/dist/dlq-main.js list
+#   docker run cs-analytics:local deploy/docker/dist/migrate.js
 #
 # docker-compose.yml builds it; see deploy/docker/README.md.
 
@@ -35,19 +38,17 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund \
  && (test -f node_modules/node-rdkafka/build/Release/node-librdkafka.node || npm rebuild node-rdkafka --no-audit --no-fund)
 COPY . .
-# Drop dev tools, but keep tsx (and its esbuild): the services run from TypeScript sources.
+# Compile every workspace (turbo, in dependency order) and the migrations one-shot to dist/, then
+# drop the dev tools (TypeScript, tsx, turbo): nothing is compiled at run time.
 # Then keep only what node-rdkafka loads at run time: the addon and librdkafka's shared libraries.
-RUN mkdir -p /tmp/keep \
- && cp -a node_modules/tsx node_modules/esbuild node_modules/@esbuild /tmp/keep/ \
+RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
- && cp -a /tmp/keep/. node_modules/ \
- && rm -rf /tmp/keep \
  && cd node_modules/node-rdkafka \
  && rm -rf deps build/Release/obj.target build/deps/include build/deps/librdkafka build/deps/pkgconfig build/deps/share \
  && rm -f build/deps/*.a build/deps/*.mk build/*.mk build/Makefile build/deps/*Makefile \
  && cd /app \
  && node -e "require('node-rdkafka')" \
- && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/producer');"
+ && node --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/producer'); await import('@cs/forecaster');"
 
 # ---- runtime ------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -61,8 +62,8 @@ COPY --from=build /app /app
 USER node
 # Fail the build, not the first start, if a native module cannot load here.
 RUN node -e "require('node-rdkafka')" \
- && node --import tsx --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest');"
-# 9401: processor /healthz /readyz /metrics; 8080: ingest API (+ the same probes).
-EXPOSE 8080 9401
-ENTRYPOINT ["node", "--import", "tsx"]
-CMD ["services/processor/src/main.ts"]
+ && node --input-type=module -e "await import('@cs/processor'); await import('@cs/ingest'); await import('@cs/forecaster');"
+# 9401: processor /healthz /readyz /metrics; 8080: ingest API; 9402: simulator; 9403: forecaster (+ the same probes).
+EXPOSE 8080 9401 9402 9403
+ENTRYPOINT ["node"]
+CMD ["services/processor/dist/main.js"]

@@ -19,6 +19,9 @@
  * Progress goes to stderr (with the processor's pino lines, which the parent reads for
  * 'partition restored'); results go to the parent over IPC.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import type { KafkaClientKind } from '@cs/kafka';
 import { startProcessor, type RunningProcessor } from '@cs/processor';
@@ -191,11 +194,40 @@ const startedAt = async (): Promise<number> => {
   return since();
 };
 
+/**
+ * BENCH_SEED_PROFILE=<dir>: a CPU profile of this worker's phase in <dir>/<mode>.cpuprofile and its
+ * sampled allocations in <dir>/<mode>.heapprofile (the process worker is SIGKILLed, so --cpu-prof
+ * would never write one).
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_SEED_PROFILE;
+  if (!dir) return undefined;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${mode}.cpuprofile`);
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  // Where the garbage comes from: allocations sampled every 64 KiB, those collected included.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    const heap = await session.post('HeapProfiler.stopSampling');
+    const heapFile = file.replace(/\.cpuprofile$/, '.heapprofile');
+    writeFileSync(heapFile, JSON.stringify(heap.profile));
+    progress(`CPU profile of the ${mode} phase in ${file} (npx tsx bench/profile-top.ts ${file}), allocations in ${heapFile}`);
+    session.disconnect();
+  };
+}
+
 async function processBacklog(): Promise<void> {
   // Times of this phase count from just before startProcessor (the store is open and migrated).
   const origin = since();
   const rel = () => since() - origin;
   const usage = startUsageMeter();
+  const profiler = await startProfile();
   const startMs = (await startedAt()) - origin;
   progress(`store ready in ${Math.round(storeMs)} ms, processor started in ${Math.round(startMs)} ms; ${fmt(events)} events to process`);
   const deadline = performance.now() + timeoutMs;
@@ -240,6 +272,7 @@ async function processBacklog(): Promise<void> {
     await sleep(250);
   }
   const { cpuMs, elu, gcMs } = usage.stop();
+  await profiler?.();
   const endMs = visibleMs >= 0 ? visibleMs : rel();
   if (failure) throw failure;
   const timedOut = visibleMs < 0;
@@ -280,6 +313,7 @@ async function processBacklog(): Promise<void> {
 }
 
 async function restoreAndClose(): Promise<void> {
+  const profiler = await startProfile();
   const startMs = await startedAt();
   await report({ type: 'started', ms: startMs });
   const deadline = performance.now() + timeoutMs;
@@ -318,6 +352,7 @@ async function restoreAndClose(): Promise<void> {
     await sleep(1000);
   }
   await watchFlush;
+  await profiler?.();
   if (failure) throw failure;
   progress(allFinalMs < 0 ? `not every figure was final after ${(timeoutMs / 1000).toFixed(0)} s` : `every figure that can be final is final at ${(allFinalMs / 1000).toFixed(1)} s`);
   const notFinalRows = Object.fromEntries(

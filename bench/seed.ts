@@ -29,6 +29,7 @@
  *   BENCH_SEED_INSERT_SHARE      share of those rounds the insert ceiling runs (default 1: all; e.g. 0.25 for a quicker estimate)
  *   BENCH_SEED_LIVE_MINUTES      live check length (default 10); BENCH_SEED_SKIP_LIVE=1 skips it
  *   BENCH_SEED_SKIP_INSERTS=1    skip the insert ceiling
+ *   BENCH_SEED_PROFILE=DIR       CPU profiles of phases 3 and 4 in DIR/process.cpuprofile, DIR/restore.cpuprofile (npx tsx bench/profile-top.ts F)
  *   BENCH_SEED_KEEP_TOPICS=1     keep the topics; BENCH_SEED_KEEP_STORE=1 keep the stores and spool (paths printed)
  *   BENCH_NO_RECORD=1            do not append to BENCHMARKS.md
  * Progress goes to stderr, the report to stdout.

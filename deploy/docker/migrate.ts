@@ -4,7 +4,8 @@
  * `prepareStorage` of @cs/storage, as the processor does on start — then exits. Running it once
  * before the processors keeps several processor replicas from migrating at the same moment.
  *
- *   node --import tsx deploy/docker/migrate.ts
+ *   node deploy/docker/dist/migrate.js           (in the image, built by `npm run build`)
+ *   node --import tsx deploy/docker/migrate.ts   (from the sources)
  *
  * Settings: CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, CS_DATABASE, CS_TIMEZONE,
  * CS_RAW_RETENTION (as the processor). Retries the first connection for MIGRATE_WAIT (default 60s).

@@ -20,6 +20,7 @@ export {
 } from './catalog.ts';
 export type { RecordSchema, SchemaFile, SchemaVersion, TopicSchemas, AvroResolver } from './catalog.ts';
 export { fieldSpecs } from './fields.ts';
+export { eventJsonSchema, type JsonSchema } from './json-schema.ts';
 export type { FieldSpec, FieldKind } from './fields.ts';
 export { compatibilityError, backwardIncompatibilities } from './compat.ts';
 export { parseIsoMillis } from './time.ts';

@@ -105,6 +105,9 @@ export function lastChangeAt(m: MetricDefinition, input: Delivered, contacts: re
     }
     case 'agent_logged_in':
       return max(times('cs.agents')) + AGENT_SESSION_CAP_MS + L;
+    case 'forecast_day':
+      // Scored by the forecaster from the contacts of the day: they settle with cs.sessions.
+      return max(times('cs.sessions')) + L;
   }
 }
 

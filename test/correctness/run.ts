@@ -1,6 +1,6 @@
 /** Shared steps of the correctness tests: produce the event set, compute the reference, converge. */
 import { expect } from 'vitest';
-import { METRICS, type MetricId } from '@cs/catalog';
+import { PROCESSOR_METRICS, type MetricId } from '@cs/catalog';
 import { createProducer } from '@cs/kafka';
 import { wrapProducer } from '@cs/producer';
 import { referenceMetrics, type MetricRow, type ReferenceOutput } from '../reference/reference.ts';
@@ -10,7 +10,7 @@ import { FCR_WINDOW_MS, LATENESS_MS, RETENTION_WINDOW_MS, TZ, type TopicEvent } 
 import { delivered, type Delivered } from './kafka-order.ts';
 
 /** Every metric of the catalog (SPEC §6). */
-export const COMPARED_METRICS: readonly MetricId[] = METRICS.map((m) => m.id);
+export const COMPARED_METRICS: readonly MetricId[] = PROCESSOR_METRICS.map((m) => m.id);
 export const COMPARED_GRAINS: readonly string[] = ['hour', 'day'];
 
 export async function produce(prefix: string, list: TopicEvent[]): Promise<void> {

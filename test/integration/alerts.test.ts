@@ -9,16 +9,22 @@
  *   malformed messages, and once the processor has stopped every one of them fires (no data alerts).
  *
  * Traffic is timed a few minutes before now, the way live traffic arrives; FCR is judged on settled
- * hours, so its contacts are a day old (sent first, so they are not late).
+ * hours, so its contacts are a day old (sent first, so they are not late). The forecast rules read
+ * what the forecaster writes: plans for yesterday and for the last hours (cs.forecasts rows, as a run
+ * issues them), yesterday's contacts scored by the forecaster itself (cs.forecast_accuracy → the
+ * daily accuracy in cs.metrics), and the live contacts of the last hour against the plan's band.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, targets } from '@cs/catalog';
-import { alertedMetrics, evaluateRule, generateAlertRules, pipelineRules, type Evaluation, type ProvisionedRule } from '@cs/dashboards';
+import { BAND_ALERT_GROUP, BAND_ALERT_WINDOW, alertedMetrics, evaluateRule, generateAlertRules, pipelineRules, type Evaluation, type ProvisionedRule } from '@cs/dashboards';
+import { Forecaster, loadForecasterConfig } from '@cs/forecaster';
+import { ZoneClock } from '@cs/runtime';
+import { TABLES, insertInto, type ForecastRow } from '@cs/storage';
 import type { RunningProcessor } from '@cs/processor';
 import type { TopicEvent } from '@cs/producer';
 import { produce } from '../correctness/run.ts';
 import { call, complaint, contact, freshId, inTimeOrder, started, survey } from '../support/live-events.ts';
-import { createTopics, openTestStore, produceRaw, query, queryTable, removeTestStore, startTestProcessor, uniquePrefix, waitFor, type TestStore } from '../support/pipeline.ts';
+import { createTopics, logger, openTestStore, produceRaw, query, queryTable, removeTestStore, startTestProcessor, uniquePrefix, waitFor, type TestStore } from '../support/pipeline.ts';
 
 const TZ = 'Asia/Shanghai';
 const MIN = 60_000;
@@ -63,6 +69,40 @@ function liveTraffic(): TopicEvent[] {
   ];
 }
 
+const HALF_HOUR = 30 * MIN;
+const clock = new ZoneClock(TZ);
+/** Noon yesterday, local: the scored day's contacts. */
+const YESTERDAY_NOON = clock.startOfDay(clock.startOfDay(NOW) - 1) + 12 * HOUR;
+
+/** Yesterday's plan (issued the day before) vs its 25 contacts: 40 planned (accuracy 1 − 15/25 = 40 %) vs 25 (100 %). */
+const FORECAST_PLAN: Record<string, number> = { 'forecast-bad': 40, 'forecast-good': 25 };
+const forecastTraffic = (): TopicEvent[] => times(25, (i) => Object.keys(FORECAST_PLAN).map((bu) => started(bu, YESTERDAY_NOON + i * 1000)));
+
+/** The band rule's plan: 10 (5–15) contacts every half hour of the last hours. Live: 60 contacts in one half hour vs 25. */
+const BAND_CONTACTS: Record<string, number> = { 'band-bad': 60, 'band-good': 25 };
+const bandTraffic = (): TopicEvent[] => Object.entries(BAND_CONTACTS).flatMap(([bu, n]) => times(n, (i) => [started(bu, NOW - 40 * MIN + i * 100)]));
+
+/** A plan as a forecaster run issues it: one row per half hour, issued a day before the interval (before its day began). */
+function plan(bu: string, intervals: readonly number[], point: number, band: { lower: number; upper: number }): ForecastRow[] {
+  return intervals.map((at) => ({
+    issued_at: at - 24 * HOUR,
+    run: 'nightly',
+    kind: 'contacts',
+    business_unit: bu,
+    segment: 'APP',
+    role: 'primary',
+    model: 'mstl_ets',
+    origin: (at - 24 * HOUR) / 1000,
+    interval: at / 1000,
+    horizon_minutes: 24 * 60,
+    point,
+    lower: band.lower,
+    upper: band.upper,
+    level: 0.95,
+    note: '',
+  }));
+}
+
 /** Which unit breaches which rule; every other unit with figures for the metric meets the target. */
 const BREACHES: Record<string, string> = {
   human_answer_rate: 'calls-bad',
@@ -75,6 +115,7 @@ const BREACHES: Record<string, string> = {
   voicebot_confirmation_rate: 'voice-bad',
   voicebot_avg_turns: 'voice-bad',
   fcr_rate: 'fcr-bad',
+  forecast_accuracy_daily: 'forecast-bad',
 };
 
 /** Events in the last minutes on every partition of the dense topics (what live traffic looks like). */
@@ -102,7 +143,7 @@ beforeAll(async () => {
   // One batch in event-time order, the day-old contacts first: a partition never sees an event over
   // an hour older than one before it, and the pipeline is never idle in between (once it is, its
   // stream time moves to the wall clock and a day-old event would be late).
-  await produce(prefix, inTimeOrder([...fcrTraffic(), ...liveTraffic()]));
+  await produce(prefix, inTimeOrder([...fcrTraffic(), ...forecastTraffic(), ...liveTraffic(), ...bandTraffic()]));
   // Every contribution visible: the denominators of each family, and FCR settled.
   const expected: Record<string, number> = {
     'human_answer_rate|calls-bad': 100,
@@ -124,7 +165,28 @@ beforeAll(async () => {
     120_000,
     500,
   );
-}, 240_000);
+  await waitFor(
+    'the contacts of the forecast and band units',
+    async () => {
+      const rows = await query<{ business_unit: string; n: number }>(
+        store.client,
+        `SELECT business_unit, sum(numerator) AS n FROM cs.metrics WHERE grain = 'minute' AND metric = 'contacts' AND (business_unit LIKE 'forecast-%' OR business_unit LIKE 'band-%') GROUP BY business_unit`,
+      );
+      const got = new Map(rows.map((r) => [r.business_unit, Number(r.n)]));
+      return Object.keys(FORECAST_PLAN).every((bu) => got.get(bu) === 25) && Object.entries(BAND_CONTACTS).every(([bu, n]) => got.get(bu) === n);
+    },
+    60_000,
+    500,
+  );
+  // Yesterday's plan, scored by the forecaster (its 1-day-ahead accuracy, written to cs.forecast_accuracy)…
+  const noon = YESTERDAY_NOON - (YESTERDAY_NOON % HALF_HOUR);
+  await insertInto(store.client, store.db, TABLES.forecasts, Object.entries(FORECAST_PLAN).flatMap(([bu, point]) => plan(bu, [noon], point, { lower: point / 2, upper: point * 2 })));
+  const forecaster = new Forecaster({ client: store.client, db: store.db, config: loadForecasterConfig({ CS_TIMEZONE: TZ, CS_FORECAST_SCHEDULE: 'false' }), logger });
+  expect(await forecaster.score(Date.now(), 2)).toBeGreaterThan(0);
+  // …then the plans of the half hours up to now for the band rule (after scoring: they are not part of yesterday's score).
+  const lastHours = Array.from({ length: 9 }, (_, i) => NOW - (NOW % HALF_HOUR) - i * HALF_HOUR);
+  await insertInto(store.client, store.db, TABLES.forecasts, Object.keys(BAND_CONTACTS).flatMap((bu) => plan(bu, lastHours, 10, { lower: 5, upper: 15 })));
+}, 300_000);
 
 afterAll(async () => {
   await processor?.stop();
@@ -155,6 +217,24 @@ describe('metric rules on live figures', () => {
     const later = await evaluateRule(rule, run, Date.now() + (rule.data[0]!.relativeTimeRange.from + 60) * 1000);
     expect(later.firing).toEqual([]);
     expect(later.state).toBe('Normal');
+  });
+});
+
+describe('the forecast band rule', () => {
+  const rule = generateAlertRules({ targets: TARGETS }).groups.find((g) => g.name === BAND_ALERT_GROUP)!.rules[0]!;
+
+  it('fires for the unit whose contacts of the last complete half hours left the plan\'s band, and no other', async () => {
+    const now = await evaluateRule(rule, run, Date.now());
+    expect(now.state, now.sql).toBe('Alerting');
+    expect(firingUnits(now), now.sql).toEqual(['band-bad']);
+    // The unit inside its band is judged (it has a plan) and is 0 outside it.
+    expect(now.series.find((s) => s.labels.business_unit === 'band-good')?.value, now.sql).toBe(0);
+    expect(now.firing[0]!.value).toBeGreaterThan(0);
+  });
+
+  it('is quiet once the half hour has left its window (no plan there: no data is OK)', async () => {
+    const later = await evaluateRule(rule, run, Date.now() + (BAND_ALERT_WINDOW.from + 60) * 1000);
+    expect([later.state, later.firing]).toEqual(['Normal', []]);
   });
 });
 

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { TOPICS } from '@cs/schemas';
 import { DEAD_LETTER_TOPIC } from '../../services/processor/src/topics.ts';
@@ -99,22 +99,34 @@ function everyScalar(y: Yaml, visit: (s: string, path: string) => void, path = '
 
 // ---- environment keys a service reads ---------------------------------------------------------------
 
-/** Workspace package name → its entry file (package.json `main`), from the root `workspaces`. */
-function workspaceEntries(): Map<string, string> {
-  const out = new Map<string, string>();
+/** The workspace directories, from the root `workspaces`. */
+function workspaceDirs(): string[] {
   const patterns = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
-  for (const pattern of patterns) {
-    const dirs = pattern.endsWith('/*')
-      ? readdirSync(join(root, pattern.slice(0, -2))).map((d) => `${pattern.slice(0, -2)}/${d}`)
-      : [pattern];
-    for (const dir of dirs) {
-      const pkgFile = join(root, dir, 'package.json');
-      if (!existsSync(pkgFile)) continue;
-      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string; main?: string };
-      out.set(pkg.name, join(root, dir, pkg.main ?? 'index.js'));
-    }
+  return patterns
+    .flatMap((pattern) => (pattern.endsWith('/*') ? readdirSync(join(root, pattern.slice(0, -2))).map((d) => `${pattern.slice(0, -2)}/${d}`) : [pattern]))
+    .filter((dir) => existsSync(join(root, dir, 'package.json')));
+}
+
+/** Workspace package name → its source entry, as tsc, tsx and vitest resolve it (tsconfig.base.json `paths`). */
+function workspaceEntries(): Map<string, string> {
+  const { paths } = (JSON.parse(read('tsconfig.base.json')) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions;
+  return new Map(Object.entries(paths).map(([name, [target]]) => [name, join(root, target!)]));
+}
+
+/**
+ * The source file a built entry is compiled from: the nearest tsconfig.build.json above it maps
+ * its outDir back to its rootDir (services/ingest/dist/main.js → services/ingest/src/main.ts).
+ */
+function sourceOf(entry: string): string {
+  for (let dir = dirname(entry); dir !== '.' && dir !== ''; dir = dirname(dir)) {
+    const config = join(root, dir, 'tsconfig.build.json');
+    if (!existsSync(config)) continue;
+    const { rootDir, outDir } = (JSON.parse(readFileSync(config, 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } }).compilerOptions;
+    const rel = relative(join(dir, outDir), entry);
+    if (rel.startsWith('..') || !rel.endsWith('.js')) throw new Error(`${entry} is not in ${join(dir, outDir)}, the output of ${config}`);
+    return join(dir, rootDir, rel.replace(/\.js$/, '.ts'));
   }
-  return out;
+  throw new Error(`no tsconfig.build.json builds ${entry}`);
 }
 
 const IMPORT = /(?:^|[;\s])(import|export)\s+(type\s+)?(?:[\w*{}\s,$]*?\s*from\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -140,7 +152,7 @@ function sourceClosure(entry: string, workspaces: Map<string, string>): Set<stri
 
 const KEY_PATTERNS = [
   // envReader: r.string('X', …), envReader().int('X', …), …
-  /\.(?:string|int|duration|bool|optional|timeZone|oneOf)\(\s*['"]([A-Z][A-Z0-9_]*)['"]/g,
+  /\.(?:string|int|number|duration|bool|optional|timeZone|oneOf)\(\s*['"]([A-Z][A-Z0-9_]*)['"]/g,
   // loadKafkaConfig: value('X')
   /\bvalue\(\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\)/g,
   // process.env.X, env.X, env['X']
@@ -201,18 +213,21 @@ const BUILT_IMAGE = 'cs-analytics:local';
 const nodeServices = Object.keys(services).filter((name) => service(name).build !== undefined);
 const entryOf = (name: string) => listOf(name, 'command')[0]!;
 
-const EXPECTED_SERVICES = ['kafka', 'kafka-init', 'clickhouse', 'migrations', 'processor', 'ingest', 'simulator', 'grafana'];
+const EXPECTED_SERVICES = ['kafka', 'kafka-init', 'clickhouse', 'migrations', 'processor', 'ingest', 'forecaster', 'simulator', 'grafana'];
 const ONE_SHOTS = ['kafka-init', 'migrations'];
 /** Long-running services without an HTTP server to probe (none: every service serves /readyz). */
 const NO_HEALTHCHECK = new Set<string>();
-const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_RAW_RETENTION', 'CS_GRAFANA_PASSWORD', 'LOG_LEVEL'];
+const SHARED_KEYS = ['KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'CS_RAW_RETENTION', 'CS_GRAFANA_PASSWORD', 'CS_PSEUDONYMIZE_KEY', 'LOG_LEVEL'];
 /** The secrets the operator's .env must provide: the variables .env.example lists. */
 const SECRETS = [...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)].map((m) => ({ name: m[1]!, value: m[2]! }));
+/** Secrets that switch a feature on when set: listed commented out, with an empty value, in .env.example. */
+const OPTIONAL_SECRETS = [...read('.env.example').matchAll(/^#\s*([A-Z_][A-Z0-9_]*)=\s*$/gm)].map((m) => m[1]!);
 const REQUIRED_ENV: Record<string, string[]> = {
   migrations: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE'],
   processor: ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'CS_TOPIC_PREFIX', 'KAFKA_PARTITIONS', 'PROCESSOR_HTTP_PORT'],
   ingest: ['KAFKA_BROKERS', 'CS_TOPIC_PREFIX', 'INGEST_HOST', 'INGEST_PORT'],
   simulator: ['KAFKA_BROKERS', 'CS_TOPIC_PREFIX', 'CS_TIMEZONE', 'SIM_HTTP_PORT'],
+  forecaster: ['CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CS_DATABASE', 'CS_TIMEZONE', 'FORECASTER_HTTP_PORT'],
 };
 
 const DURATION = /^(\d+(\.\d+)?(us|ms|s|m|h))+$/;
@@ -264,7 +279,9 @@ describe('docker-compose.yml', () => {
           problems.push(`${path}: \${${ref.name}} is a secret: \${${ref.name}:?set ${ref.name} in .env, see .env.example} (no default password)`);
         }
         if (!secret && ref.op !== ':-') problems.push(`${path}: \${${ref.name}} needs a default (\${${ref.name}:-…}), or a place in .env.example if it is a secret`);
-        if (/PASSWORD|SECRET|TOKEN|_KEY$/.test(ref.name) && !secret) problems.push(`${path}: ${ref.name} looks like a secret but .env.example does not list it`);
+        const optional = OPTIONAL_SECRETS.includes(ref.name);
+        if (optional && (ref.op !== ':-' || ref.fallback !== '')) problems.push(`${path}: \${${ref.name}} is an optional secret: \${${ref.name}:-} (off when unset, never a default value)`);
+        if (/PASSWORD|SECRET|TOKEN|_KEY$/.test(ref.name) && !secret && !optional) problems.push(`${path}: ${ref.name} looks like a secret but .env.example does not list it`);
         const set = fallbacks.get(ref.name) ?? new Set<string>();
         set.add(ref.fallback ?? '');
         fallbacks.set(ref.name, set);
@@ -365,9 +382,9 @@ describe('docker-compose.yml', () => {
   it('sets only environment keys the Node services read', () => {
     const workspaces = workspaceEntries();
     const problems: string[] = [];
-    expect(nodeServices.sort()).toEqual(['ingest', 'migrations', 'processor', 'simulator']);
+    expect(nodeServices.sort()).toEqual(['forecaster', 'ingest', 'migrations', 'processor', 'simulator']);
     for (const name of nodeServices) {
-      const entry = entryOf(name);
+      const entry = sourceOf(entryOf(name));
       expect(existsSync(join(root, entry)), `${name}: entry ${entry} does not exist`).toBe(true);
       const known = knownEnvKeys(entry, workspaces);
       expect(known.files.length, `${name}: import graph of ${entry}`).toBeGreaterThan(3);
@@ -387,14 +404,14 @@ describe('docker-compose.yml', () => {
 
   it('finds the keys of the config sources (scanner self-check)', () => {
     const workspaces = workspaceEntries();
-    const processor = knownEnvKeys(entryOf('processor'), workspaces);
+    const processor = knownEnvKeys(sourceOf(entryOf('processor')), workspaces);
     for (const key of ['PROCESSOR_GROUP_ID', 'PROCESSOR_HTTP_PORT', 'KAFKA_BROKERS', 'KAFKA_CLIENT', 'CLICKHOUSE_URL', 'CS_TIMEZONE', 'CS_FCR_WINDOW', 'KAFKA_PARTITIONS', 'LOG_LEVEL']) {
       expect(processor.keys, key).toContain(key);
     }
-    const simulator = knownEnvKeys(entryOf('simulator'), workspaces);
+    const simulator = knownEnvKeys(sourceOf(entryOf('simulator')), workspaces);
     for (const key of ['SIM_RATE', 'SIM_SEED', 'SIM_MODE', 'KAFKA_BROKERS', 'CS_TOPIC_PREFIX']) expect(simulator.keys, key).toContain(key);
-    const ingest = knownEnvKeys(entryOf('ingest'), workspaces);
-    expect(ingest.keys).toContain('INGEST_HOST');
+    const ingest = knownEnvKeys(sourceOf(entryOf('ingest')), workspaces);
+    for (const key of ['INGEST_HOST', 'CS_INGEST_API_KEYS', 'INGEST_RATE_LIMIT', 'CS_PSEUDONYMIZE_KEY']) expect(ingest.keys, key).toContain(key);
     expect(ingest.keys).not.toContain('CLICKHOUSE_URL');
   });
 
@@ -428,8 +445,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('probes each Node service on the port it listens on, on an address reachable in the network', () => {
-    const portKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_PORT', ingest: 'INGEST_PORT', simulator: 'SIM_HTTP_PORT' };
-    const hostKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_HOST', ingest: 'INGEST_HOST', simulator: 'SIM_HTTP_HOST' };
+    const portKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_PORT', ingest: 'INGEST_PORT', simulator: 'SIM_HTTP_PORT', forecaster: 'FORECASTER_HTTP_PORT' };
+    const hostKey: Record<string, string> = { processor: 'PROCESSOR_HTTP_HOST', ingest: 'INGEST_HOST', simulator: 'SIM_HTTP_HOST', forecaster: 'FORECASTER_HTTP_HOST' };
     for (const [name, key] of Object.entries(portKey)) {
       const port = interpolate(envOf(name)[key]!);
       const hc = asMap(service(name).healthcheck, name);
@@ -569,17 +586,29 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile and .dockerignore', () => {
   const dockerfile = read('Dockerfile');
 
-  it('pins its base image and runs the services with tsx', () => {
+  it('pins its base image, builds the sources and runs the built JavaScript with plain node', () => {
     const args = Object.fromEntries([...dockerfile.matchAll(/^ARG (\w+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
     const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!.replace(/^\$\{(\w+)\}$/, (_x, a: string) => args[a] ?? ''));
     expect(froms.length).toBeGreaterThanOrEqual(2);
     for (const image of froms) expect(image).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
     expect(dockerfile).toMatch(/npm ci/);
     expect(dockerfile).toMatch(/python3 make g\+\+/);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--import", "tsx"\]$/m);
+    // Built before the dev tools are pruned; nothing runs through tsx.
+    expect(dockerfile).toMatch(/RUN npm run build \\\n && npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node"\]$/m);
+    expect(dockerfile).not.toMatch(/--import[", ]+tsx/);
+    const cmd = /^CMD \["([^"]+)"\]$/m.exec(dockerfile)![1]!;
+    expect(cmd).toBe(entryOf('processor'));
     expect(dockerfile).toMatch(/^USER node$/m);
-    // The service entries named by compose are inside the image.
-    for (const name of nodeServices) expect(existsSync(join(root, entryOf(name))), entryOf(name)).toBe(true);
+    // Every service runs a built entry (dist/…js) whose source is in the repository and is built by `npm run build`.
+    const built = new Set(['deploy/docker', ...workspaceDirs()]);
+    for (const name of nodeServices) {
+      const entry = entryOf(name);
+      expect(entry, name).toMatch(/^[\w/.-]+\/dist\/[\w/.-]+\.js$/);
+      expect(existsSync(join(root, sourceOf(entry))), sourceOf(entry)).toBe(true);
+      expect(built.has(entry.slice(0, entry.indexOf('/dist/'))), `${entry} is built by npm run build`).toBe(true);
+    }
+    expect(JSON.parse(read('package.json')).scripts.build).toBe('turbo run build && tsc -p deploy/docker/tsconfig.build.json');
   });
 
   it('keeps what the image needs in the build context, and leaves out the rest', () => {
@@ -611,13 +640,15 @@ describe('Dockerfile and .dockerignore', () => {
       }
       return out;
     };
-    const needed = ['package.json', 'package-lock.json', 'tsconfig.base.json', 'schemas/src/index.ts', 'deploy/clickhouse/migrations/0001_raw_events.sql', 'deploy/docker/healthcheck.mjs', 'deploy/docker/migrate.ts', 'packages/runtime/package.json'];
-    for (const name of nodeServices) needed.push(entryOf(name));
+    const needed = ['package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.build.json', 'turbo.json', 'schemas/src/index.ts', 'deploy/clickhouse/migrations/0001_raw_events.sql', 'deploy/docker/healthcheck.mjs', 'deploy/docker/migrate.ts', 'deploy/docker/tsconfig.build.json', 'packages/runtime/package.json'];
+    for (const dir of workspaceDirs()) needed.push(`${dir}/tsconfig.build.json`);
+    for (const name of nodeServices) needed.push(sourceOf(entryOf(name)));
     for (const path of needed) expect(ignored(path), `${path} must be in the build context`).toBe(false);
-    for (const schema of readdirSync(join(root, 'schemas')).filter((d) => statSync(join(root, 'schemas', d)).isDirectory() && d !== 'test' && !d.startsWith('.'))) {
+    for (const schema of readdirSync(join(root, 'schemas')).filter((d) => statSync(join(root, 'schemas', d)).isDirectory() && d !== 'test' && d !== 'dist' && !d.startsWith('.'))) {
       expect(ignored(`schemas/${schema}`), `schemas/${schema}`).toBe(false);
     }
-    for (const path of ['node_modules/x', 'packages/kafka/node_modules/x', '.stack/chdb', '.git/HEAD', 'test/integration/compose.test.ts', 'packages/runtime/test/a.test.ts']) {
+    // A build on the host stays out too: the image builds its own.
+    for (const path of ['node_modules/x', 'packages/kafka/node_modules/x', '.stack/chdb', '.git/HEAD', 'test/integration/compose.test.ts', 'packages/runtime/test/a.test.ts', ...nodeServices.map(entryOf)]) {
       expect(ignored(path), `${path} should stay out of the build context`).toBe(true);
     }
   });
@@ -665,6 +696,99 @@ describe('deploy/docker scripts', () => {
       expect(second.out).toMatch(/"applied":\[\]/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the build the image runs', () => {
+  const workspaces = workspaceDirs().map((dir) => ({ dir, pkg: JSON.parse(read(`${dir}/package.json`)) as { name: string; private?: boolean; exports?: unknown; main?: string; types?: string; files?: string[]; scripts: Record<string, string>; dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> } }));
+
+  it('compiles every workspace src/ to dist/, which its package exports name; the repository maps each to its sources', () => {
+    const paths = workspaceEntries();
+    for (const { dir, pkg } of workspaces) {
+      expect(pkg.scripts.build, dir).toBe('tsc -p tsconfig.build.json');
+      expect(JSON.parse(read(`${dir}/tsconfig.build.json`)), dir).toEqual({ extends: `${'../'.repeat(dir.split('/').length)}tsconfig.build.json`, compilerOptions: { rootDir: 'src', outDir: 'dist' }, include: ['src'] });
+      if (!existsSync(join(root, dir, 'src/index.ts'))) continue;
+      expect(pkg.exports, dir).toEqual({ '.': { types: './dist/index.d.ts', default: './dist/index.js' } });
+      expect([pkg.main, pkg.types], dir).toEqual(['./dist/index.js', './dist/index.d.ts']);
+      expect(paths.get(pkg.name), `tsconfig.base.json paths["${pkg.name}"]`).toBe(join(root, dir, 'src/index.ts'));
+    }
+    expect(read('.gitignore')).toMatch(/^dist\/$/m);
+  });
+
+  it('publishes the SDK and what it depends on without forcing a native build', () => {
+    const byName = new Map(workspaces.map((w) => [w.pkg.name, w]));
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const w = byName.get(name)!;
+      expect(w.pkg.private, `${name} must be publishable`).toBeUndefined();
+      expect(w.pkg.files, name).toContain('dist');
+      expect(Object.keys(w.pkg.dependencies ?? {}), `${name} must not depend on node-rdkafka`).not.toContain('node-rdkafka');
+      for (const dep of Object.keys(w.pkg.dependencies ?? {})) if (byName.has(dep)) visit(dep);
+    };
+    visit('@cs/producer');
+    expect([...seen].sort()).toEqual(['@cs/kafka', '@cs/producer', '@cs/runtime', '@cs/schemas']);
+    const kafka = byName.get('@cs/kafka')!.pkg;
+    expect(kafka.peerDependencies?.['node-rdkafka']).toBeDefined();
+    expect(kafka.peerDependenciesMeta?.['node-rdkafka']?.optional).toBe(true);
+    // The processor can use either client, so it installs the native one.
+    expect(byName.get('@cs/processor')!.pkg.dependencies?.['node-rdkafka']).toBeDefined();
+  });
+
+  it('builds every entry compose runs, which then run with plain node (no tsx)', async () => {
+    const run = (args: string[], opts: { env?: Record<string, string>; timeout: number }) =>
+      new Promise<{ code: number; out: string }>((done) => {
+        execFile(args[0]!, args.slice(1), { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env }, timeout: opts.timeout }, (err, stdout, stderr) => {
+          done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
+        });
+      });
+    const build = await run(['npm', 'run', 'build'], { timeout: 300_000 });
+    expect(build.code, build.out).toBe(0);
+    for (const name of nodeServices) expect(existsSync(join(root, entryOf(name))), entryOf(name)).toBe(true);
+
+    // The migrations one-shot, built, on the embedded engine.
+    const dir = mkdtempSync(join(tmpdir(), 'cs-migrate-built-'));
+    try {
+      const migrate = await run([process.execPath, join(root, entryOf('migrations'))], { env: { CS_DATA_DIR: join(dir, 'chdb'), LOG_LEVEL: 'info' }, timeout: 120_000 });
+      expect(migrate.code, migrate.out).toBe(0);
+      expect(migrate.out).toMatch(/storage ready/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // The SDK as an installed package: its built exports load, and kafkajs does not load node-rdkafka.
+    const sdk = await run([process.execPath, '--input-type=module', '-e', `
+      import { createRequire } from 'node:module';
+      const sdk = await import('@cs/producer');
+      const kafka = await import('@cs/kafka');
+      kafka.createProducer({ brokers: ['127.0.0.1:1'], clientId: 'x', client: 'kafkajs' });
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('node-rdkafka'));
+      console.log(JSON.stringify({ exports: Object.keys(sdk).sort(), rdkafkaLoaded: loaded.length > 0, url: import.meta.resolve('@cs/producer') }));
+    `], { timeout: 60_000 });
+    expect(sdk.code, sdk.out).toBe(0);
+    const report = JSON.parse(sdk.out.trim().split('\n').at(-1)!) as { exports: string[]; rdkafkaLoaded: boolean; url: string };
+    expect(report.exports).toEqual(expect.arrayContaining(['createEventProducer', 'wrapProducer', 'toRecord', 'InvalidEventError', 'pseudonymizer']));
+    expect(report.rdkafkaLoaded).toBe(false);
+    expect(report.url).toMatch(/packages\/producer\/dist\/index\.js$/);
+
+    // The built ingest API starts and answers its probes.
+    const ingest = execFile(process.execPath, [join(root, entryOf('ingest'))], { cwd: root, env: { PATH: process.env.PATH ?? '', INGEST_PORT: '0', KAFKA_BROKERS: inject('kafkaBrokers').join(','), LOG_LEVEL: 'info' } });
+    try {
+      let log = '';
+      ingest.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+      const deadline = Date.now() + 60_000;
+      let port: number | undefined;
+      while (port === undefined && Date.now() < deadline) {
+        port = (/"port":(\d+).*ingest API listening/.exec(log) ?? [])[1] as unknown as number | undefined;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(port, log).toBeDefined();
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/openapi.json`)).status).toBe(200);
+    } finally {
+      ingest.kill('SIGTERM');
     }
   });
 });

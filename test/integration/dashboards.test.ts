@@ -17,8 +17,11 @@ import type { Dashboard as SdkDashboard, Panel as SdkPanel } from '@grafana/graf
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { METRICS, ZH_METRIC_TEXT, targets } from '@cs/catalog';
+import { Forecaster, loadForecasterConfig } from '@cs/forecaster';
 import {
   ALERT_RULES_PATH,
+  BAND_ALERT_GROUP,
+  BAND_ALERT_WINDOW,
   CONTACT_POINT,
   DATASOURCE,
   NOTIFICATIONS_PATH,
@@ -50,20 +53,20 @@ import {
 } from '@cs/dashboards';
 import { EXEC_CORE, EXEC_HEADLINE } from '../../packages/dashboards/src/boards/executive.ts';
 import { loadSimulatedDays, type LoadedStore } from '../support/loaded-store.ts';
-import { queryTable, removeTestStore } from '../support/pipeline.ts';
+import { logger, queryTable, removeTestStore } from '../support/pipeline.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
 const SAMPLE = process.env.DASHBOARDS_SAMPLE === '1';
 
 const dashboards = generateDashboards();
-const BOARD_UIDS = ['exec', 'selfservice', 'human', 'quality', 'outreach', 'workforce', 'pipeline'];
+const BOARD_UIDS = ['exec', 'selfservice', 'human', 'quality', 'outreach', 'workforce', 'planning', 'pipeline'];
 
 /** A dashboard's panels other than rows. */
 const panelsOf = (d: Dashboard) => d.panels.filter((p): p is RenderedPanel => p.type !== 'row');
 
 describe('(a) the dashboards, against the dashboard model', () => {
-  it('are the seven boards, each in English and Chinese, with fixed uids', () => {
+  it('are the eight boards, each in English and Chinese, with fixed uids', () => {
     const uids = Object.values(dashboards).map((d) => d.uid).sort();
     expect(uids).toEqual(BOARD_UIDS.flatMap((b) => LANGS.map((l) => `cs-${b}-${l}`)).sort());
     for (const [path, d] of Object.entries(dashboards)) expect(path.startsWith(`${d.uid.endsWith('-zh') ? 'zh' : 'en'}/`), path).toBe(true);
@@ -211,7 +214,21 @@ describe('(a) the alerting provisioning', () => {
     expect(alertPlan(METRICS.find((m) => m.id === 'human_answer_rate')!)).toMatchObject({ grain: 'minute', settledOnly: false, window: { from: 1020, to: 120 } });
     expect(alertPlan(METRICS.find((m) => m.id === 'self_service_share')!)).toMatchObject({ grain: 'minute', settledOnly: false, window: { from: 900, to: 0 } });
     expect(queryOf(rs.find((r) => r.labels.metric === 'fcr_rate')!).rawSql).toMatch(/grain = 'hour'\n {2}AND metric = 'fcr_rate'\n {2}AND final\n/);
+    // The daily forecast accuracy: the latest day the forecaster scored, 1 day ahead.
+    expect(alertPlan(METRICS.find((m) => m.id === 'forecast_accuracy_daily')!)).toMatchObject({ grain: 'day', window: { from: 3 * 86400, to: 0 } });
+    expect(queryOf(rs.find((r) => r.labels.metric === 'forecast_accuracy_daily')!).rawSql).toContain("product = 'h1d'");
     expect(rs.find((r) => r.labels.metric === 'human_answer_rate')).toBeDefined();
+  });
+
+  it('the forecast band rule: its own group, on the complete half hours before now, linked to the planning board', () => {
+    const group = rules.groups.find((g) => g.name === BAND_ALERT_GROUP)!;
+    expect(group.rules.map((r) => r.uid)).toEqual(['cs-forecast-band']);
+    const r = group.rules[0]!;
+    expect(r.data[0]!.relativeTimeRange).toEqual(BAND_ALERT_WINDOW);
+    expect(conditionOf(r).conditions[0]).toEqual({ evaluator: { type: 'gt', params: [0] } });
+    const board = dashboards['en/forecast-and-planning.json']!;
+    expect(panelsOf(board).find((p) => p.id === r.panelId)!.title).toBe('Outside the band in the last hour');
+    expect(r.dashboardUid).toBe('cs-planning-en');
   });
 
   it('a target given later (CS_TARGET_COMPLAINTS_PER_10K) gets its rule: complaints per 10k above target', () => {
@@ -246,7 +263,7 @@ describe('(a) the alerting provisioning', () => {
 describe('(c) the committed files', () => {
   it('are what the generator produces now', () => {
     const files = generatedFiles();
-    expect(Object.keys(files).length).toBe(17);
+    expect(Object.keys(files).length).toBe(19);
     for (const [path, text] of Object.entries(files)) {
       const abs = join(ROOT, path);
       expect(existsSync(abs), `${path} is missing: run npm run dashboards`).toBe(true);
@@ -378,6 +395,10 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
         ('cs.calls', 1, 900003, 'orphan', 'call without OFFERED', NULL, 'e30=', 'x3', NULL, now64(3))`,
     });
     pipelineRange = { from: store.from, to: Date.now() + 60_000 };
+    // Forecasts as the forecaster makes them (one run ten minutes into the last day, backfilling the week
+    // before it), so the forecast panels have plans, re-forecasts, accuracy and staffing to show.
+    const forecaster = new Forecaster({ client: store.client, db: store.db, config: loadForecasterConfig({ CS_TIMEZONE: tz, CS_FORECAST_BACKFILL_DAYS: '7', CS_FORECAST_SCHEDULE: 'false' }), logger });
+    await forecaster.cycle(M7 - DAY + 10 * 60_000);
     // Loading a week through the pipeline takes about a minute alone, several on a busy machine.
   }, 420_000);
 
@@ -554,6 +575,26 @@ describe('(b) every panel query on a simulated week through the real pipeline', 
       expect(week.rows.length, rule.uid).toBeGreaterThan(0);
       if (SAMPLE && rule.labels.metric === 'human_answer_rate') samples.push({ title: `alert ${rule.uid} over the week`, rows: week });
     }
+  });
+
+  it('the band rule: per business unit, how far the day’s contacts are outside the plan’s band, as computed from cs.forecasts and cs.metrics', async () => {
+    const rule = generateAlertRules().groups.find((g) => g.name === BAND_ALERT_GROUP)!.rules[0]!;
+    const got = await run(expandQuery((rule.data[0]!.model as ClickHouseQuery).rawSql, { from: M7 - DAY, to: M7, intervalMs: 60_000, variables: {} }));
+    expect(got.columns.map((c) => c.name)).toEqual(['business_unit', 'value']);
+    expect(got.rows.length).toBeGreaterThan(0);
+    // The plan: the last run issued before the day began.
+    const [plan] = (
+      await run(
+        `SELECT business_unit, sum(point), sum(lower), sum(upper) FROM ${store.tables.forecasts}
+         WHERE role = 'primary' AND kind = 'contacts' AND interval >= toDateTime(${(M7 - DAY) / 1000}) AND interval < toDateTime(${M7 / 1000})
+           AND issued_at = (SELECT max(issued_at) FROM ${store.tables.forecastRuns} WHERE kind = 'contacts' AND issued_at <= toDateTime(${(M7 - DAY) / 1000}))
+         GROUP BY business_unit ORDER BY business_unit LIMIT 1`,
+      )
+    ).rows;
+    const [bu, forecast, low, high] = [String(plan![0]), Number(plan![1]), Number(plan![2]), Number(plan![3])];
+    const [actual] = (await run(`SELECT sum(numerator) FROM ${store.tables.metrics} WHERE grain = 'minute' AND metric = 'contacts' AND business_unit = '${bu}' AND bucket >= toDateTime(${(M7 - DAY) / 1000}) AND bucket < toDateTime(${M7 / 1000})`)).rows;
+    const a = Number(actual![0]);
+    expectClose(value(got, 'value', got.rows.findIndex((r) => r[0] === bu)), Math.max(a - high, low - a, 0) / forecast, `band deviation of ${bu}`);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * No secret in any log: the services run with every secret configured — the store's writer, analyst
  * and grafana passwords, the ClickHouse password of the processor, a Kafka SCRAM password used over
- * SASL_SSL by the processor and the ingest API — at debug level, through successes and failures
+ * SASL_SSL by the processor and the ingest API, the ingest API's keys and the pseudonymisation key —
+ * at debug level, through successes and failures
  * (an event ingested and processed, a bad event, a wrong ClickHouse password, a wrong Kafka password),
  * and then their complete log files, their console output and their /metrics are searched for every
  * secret. The logs must be substantial and show the failures, so the search is not vacuous.
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { readEndpointFile } from '@cs/clickhouse';
+import { newApiKey } from '@cs/ingest';
 import { createScramUser, startLocalKafka } from '../support/kafka.ts';
 import { freePort, sqlRows, startChild, type Child } from '../support/child.ts';
 import { processorEnv, uniquePrefix, waitFor } from '../support/pipeline.ts';
@@ -26,7 +28,9 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     kafka: secret('kafka'),
     wrongKafka: secret('wrong-kafka'),
     wrongClickHouse: secret('wrong-clickhouse'),
+    pseudonymize: secret('pseudonymize-key-of-32-bytes-at-least'),
   };
+  const apiKey = newApiKey('secrets-test');
   const secure = inject('kafkaSecure') ?? (await startLocalKafka()).secure;
   const kafkaUser = `cs-secrets-${randomUUID().slice(0, 8)}`;
   await createScramUser(kafkaUser, secrets.kafka);
@@ -76,6 +80,8 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
       ...shared,
       ...kafka(secrets.kafka),
       CS_TOPIC_PREFIX: prefix,
+      CS_INGEST_API_KEYS: JSON.stringify([apiKey.entry]),
+      CS_PSEUDONYMIZE_KEY: secrets.pseudonymize,
       LOG_FILE: logFile('ingest'),
       INGEST_PORT: String(ports.ingest),
     });
@@ -83,8 +89,9 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
 
     // Traffic: one event through ingest → Kafka (SASL_SSL) → processor → store (writer); one bad event.
     const event = { event_id: randomUUID(), event_time: new Date().toISOString(), business_unit: 'cards', product: 'credit-card', type: 'STARTED', session_id: 's1', user_id: 'u1', channel: 'APP', entry: 'SELF_SERVICE' };
-    expect((await fetch(`http://127.0.0.1:${ports.ingest}/v1/events/cs.sessions`, { method: 'POST', body: JSON.stringify(event) })).status).toBe(202);
-    expect((await fetch(`http://127.0.0.1:${ports.ingest}/v1/events/cs.sessions`, { method: 'POST', body: '{"event_id": 1}' })).status).toBe(400);
+    expect((await fetch(`http://127.0.0.1:${ports.ingest}/v1/events/cs.sessions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey.key}` }, body: JSON.stringify(event) })).status).toBe(202);
+    expect((await fetch(`http://127.0.0.1:${ports.ingest}/v1/events/cs.sessions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey.key}` }, body: '{"event_id": 1}' })).status).toBe(400);
+    expect((await fetch(`http://127.0.0.1:${ports.ingest}/v1/events/cs.sessions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey.key}x` }, body: JSON.stringify(event) })).status).toBe(401);
     const analystUrl = (() => {
       const u = new URL(url!);
       u.username = 'analyst';
@@ -118,7 +125,7 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     expect(outputs['processor log file']).toMatch(/"level":20/);
     expect(outputs['store log file']).toMatch(/"user":"writer".*"msg":"sql endpoint: authentication failed"/);
     for (const [where, text] of Object.entries(outputs)) {
-      for (const [name, value] of Object.entries(secrets)) expect(text.includes(value), `${name} secret in the ${where}`).toBe(false);
+      for (const [name, value] of Object.entries({ ...secrets, apiKey: apiKey.key })) expect(text.includes(value), `${name} secret in the ${where}`).toBe(false);
     }
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${Object.entries(children).map(([n, c]) => `--- ${n} ---\n${c.output().slice(-2000)}`).join('\n')}`);

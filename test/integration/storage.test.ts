@@ -41,11 +41,17 @@ const SAMPLES: { [K in keyof RowByTable]: RowByTable[K] } = {
   metric_sums_hour: { bucket: Math.floor(T / 3_600_000) * 3600, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums_hour' },
   metric_sums_day: { bucket: Math.floor(T / 86_400_000) * 86_400 - 8 * 3600, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums_day' },
   dead_letters: { topic: 'cs.sessions', partition: 0, offset: 3, reason: 'decode', detail: 'bad', key: null, payload_base64: Buffer.from('oops').toString('base64'), event_id: null, event_time: null, dead_lettered_at: T },
+  dead_letter_replays: { topic: 'cs.calls', partition: 0, offset: 3, replay_id: 'r1', replayed_at: T },
   outreach_outcomes: { outreach_id: 'o1', user_id: 'u1', business_unit: 'cards', product: 'p', channel: 'SMS', campaign: 'c', contacted_at: T, outcome: 'RETAINED', outcome_at: T + 1, retained: true, final: false, version: T * 1000 + 1 },
   processor_log: { processor: 'cs-processor', topic: 'cs.sessions', partition: 0, seq: 1, from_offset: 0, to_offset: 10, kind: 'done', wall_time: T, idle: true, advance_to: T + 5, state_delta: '' },
   processor_snapshots: { processor: 'cs-processor', topic: 'cs.sessions', partition: 0, seq: 1, chunk: 0, chunks: 1, base: 1, data: '' },
   watermarks: { processor: 'cs-processor', prefix: '', topic: 'cs.sessions', logical_topic: 'cs.sessions', partition: 0, partitions: 4, metric: 'contacts', settled_before: T - 3_600_000, stream_time: T, seq: 1, flushed_at: T },
   contact_fcr: { session_id: 's1', start_time: T, fcr_state: 'not_resolved', version: T * 1000 + 1 },
+  forecast_events: { name: 'Double 11', kind: 'festival', starts: '2026-11-11', ends: '2026-11-11', business_unit: 'payments', channel: '', uplift: 1.8, note: '' },
+  forecasts: { issued_at: T, run: 'nightly', kind: 'contacts', business_unit: 'cards', segment: 'APP', role: 'primary', model: 'mstl_ets', origin: Math.floor(T / 1_800_000) * 1800, interval: Math.floor(T / 1_800_000) * 1800 + 1800, horizon_minutes: 30, point: 12.5, lower: 8, upper: 17, level: 0.95, note: '' },
+  forecast_runs: { issued_at: T, run: 'nightly', kind: 'contacts', business_unit: 'cards', segment: 'APP', origin: Math.floor(T / 1_800_000) * 1800, horizon_intervals: 672, model: 'mstl_ets', status: 'ok', reason: '', history_days: 84, fit_ms: 120.5 },
+  forecast_accuracy: { bucket: Math.floor(T / 86_400_000) * 86_400 - 8 * 3600, metric: 'forecast_accuracy_daily', business_unit: 'cards', product: 'h1d', channel: 'APP', numerator: 97, denominator: 100, model: 'mstl_ets', issued_at: T, scored_at: T },
+  staffing: { issued_at: T, business_unit: 'cards', interval: Math.floor(T / 1_800_000) * 1800, calls: 100, aht_seconds: 180, patience_seconds: null, method: 'erlang_c', target_service_level: 0.8, target_answer_seconds: 20, agents_required: 14, service_level: 0.888, abandon_rate: null, occupancy: 0.714 },
 };
 
 describe('prepareStorage', () => {
@@ -82,11 +88,12 @@ describe('prepareStorage', () => {
     const got = Object.fromEntries(Object.entries(times!).map(([k, v]) => [k, k === 'payload' ? v : Number(v)]));
     expect(got).toEqual({ raw: T, contact_end: T + 60_000, minute: Math.floor(T / 60_000) * 60, dead: T, payload: 'oops', outcome: T + 1 });
     // Through the views analysts read.
-    const [view] = await query<{ contacts: number | string; day: string }>(
+    const [view] = await query<{ contacts: number | string; day: string; accuracy: number }>(
       client,
-      `SELECT (SELECT count() FROM ${t.contacts}) AS contacts, (SELECT toString(bucket) FROM ${t.metrics} WHERE grain = 'day') AS day`,
+      `SELECT (SELECT count() FROM ${t.contacts}) AS contacts, (SELECT toString(bucket) FROM ${t.metrics} WHERE grain = 'day' AND metric = 'contacts') AS day,
+              (SELECT value FROM ${t.metrics} WHERE grain = 'day' AND metric = 'forecast_accuracy_daily') AS accuracy`,
     );
-    expect({ ...view, contacts: Number(view?.contacts) }).toEqual({ contacts: 1, day: '2026-11-27 00:00:00' });
+    expect({ ...view, contacts: Number(view?.contacts) }).toEqual({ contacts: 1, day: '2026-11-27 00:00:00', accuracy: 0.97 });
   });
 
   it('a drift between the rows and the database is reported, table and column named', async () => {

@@ -3,7 +3,7 @@
  * are generated from it; a processor computes each metric's numerator and denominator.
  */
 export type MetricKind = 'ratio' | 'count';
-export type Attribution = 'contact_start' | 'call_offered' | 'survey_responded' | 'complaint_filed' | 'outreach_contacted' | 'qa_reviewed' | 'agent_logged_in';
+export type Attribution = 'contact_start' | 'call_offered' | 'survey_responded' | 'complaint_filed' | 'outreach_contacted' | 'qa_reviewed' | 'agent_logged_in' | 'forecast_day';
 export type Direction = 'higher_is_better' | 'lower_is_better' | 'neutral';
 export type Unit = 'contacts' | 'ratio' | 'seconds' | 'turns' | 'per_10k' | 'points' | 'hours' | 'agents';
 
@@ -61,10 +61,16 @@ export const METRICS = [
   ratio({ id: 'qa_pass_rate', name: { en: 'QA pass rate', zh: '质检合格率' }, unit: 'ratio', numerator: 'reviews passed', denominator: 'reviews', attribution: 'qa_reviewed', direction: 'higher_is_better', definition: 'Share of quality-assurance reviews passed.' }),
   count({ id: 'staffed_hours', name: { en: 'Staffed hours', zh: '在岗工时' }, unit: 'hours', numerator: 'logged-in agent hours in the bucket, per site_type', attribution: 'agent_logged_in', direction: 'neutral', definition: 'Agent logged-in hours falling in the bucket; site_type in the product column.' }),
   count({ id: 'headcount', name: { en: 'Headcount', zh: '在岗人数' }, unit: 'agents', numerator: 'distinct agents logged in during the bucket, per site_type', attribution: 'agent_logged_in', direction: 'neutral', definition: 'Distinct agents logged in during the bucket; does not add up across buckets or business units.' }),
+  ratio({ id: 'forecast_accuracy_daily', name: { en: 'Forecast accuracy (daily)', zh: '话务预测准确率（日）' }, unit: 'ratio', numerator: 'Σ actual − |Σ forecast − Σ actual| of contacts over the day', denominator: 'Σ actual contacts of the day', attribution: 'forecast_day', direction: 'higher_is_better', target: 0.96, definition: 'Daily contact-volume forecast accuracy, 1 − |ΣF − ΣA| / ΣA, of the forecast issued 1 day (product h1d) or 7 days (h7d) ahead (h1d_baseline, h7d_baseline: the seasonal-naive baseline); per business unit and channel, day grain only.' }),
+  ratio({ id: 'forecast_wape_interval', name: { en: 'Forecast interval WAPE', zh: '时段预测加权绝对误差率' }, unit: 'ratio', numerator: 'Σ |forecast − actual| over the day’s 30-minute intervals', denominator: 'Σ actual contacts of the day', attribution: 'forecast_day', direction: 'lower_is_better', definition: 'Weighted absolute percentage error of the 30-minute contact forecast over a day, Σ|F − A| / ΣA, by horizon as forecast_accuracy_daily; per business unit and channel, day grain only.' }),
 ] as const satisfies readonly MetricSpec[];
 
 /** A metric id of the catalog: a typo in a metric id is a compile error. */
 export type MetricId = (typeof METRICS)[number]['id'];
+
+/** The metrics the stream processor computes; the forecast-accuracy ones (attribution forecast_day) are scored by services/forecaster. */
+export const PROCESSOR_METRICS: readonly MetricDefinition[] = METRICS.filter((m) => m.attribution !== 'forecast_day');
+export const FORECAST_METRIC_IDS: readonly MetricId[] = METRICS.filter((m) => m.attribution === 'forecast_day').map((m) => m.id);
 
 const BY_ID = new Map<string, MetricDefinition>(METRICS.map((m) => [m.id, m]));
 

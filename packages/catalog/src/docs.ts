@@ -8,6 +8,7 @@ const ATTRIBUTION: Record<string, string> = {
   outreach_contacted: 'CONTACTED',
   qa_reviewed: 'REVIEWED',
   agent_logged_in: 'logged-in time',
+  forecast_day: 'forecast day',
 };
 
 /** docs/metrics.md, generated from the catalog (checked by a test to be up to date). */

@@ -1,4 +1,5 @@
 import { METRICS, type Attribution, type MetricDefinition } from './catalog.ts';
+import { forecastAccuracySql } from './forecast-sql.ts';
 
 export const GRAINS = ['minute', 'hour', 'day'] as const;
 export type Grain = (typeof GRAINS)[number];
@@ -15,7 +16,12 @@ const SOURCE_TOPIC: Record<Attribution, string> = {
   outreach_contacted: 'cs.outreach',
   qa_reviewed: 'cs.qa',
   agent_logged_in: 'cs.agents',
+  // A day's forecast accuracy is settled once the day's contacts are (the forecasts are immutable).
+  forecast_day: 'cs.sessions',
 };
+
+/** The metric whose watermarks a metric's finality follows: its own; the forecast accuracy's, that of `contacts` (the processor writes none for it). */
+const watermarkMetric = (m: MetricDefinition): string => (m.attribution === 'forecast_day' ? 'contacts' : m.id);
 
 /** Topics whose partitions feed a metric's numerator or denominator: all must have settled a bucket for it to be final. */
 export function sourceTopics(m: MetricDefinition): string[] {
@@ -32,7 +38,7 @@ export function sourceTopics(m: MetricDefinition): string[] {
  * that never reported settles nothing yet.
  */
 export function settledViewSql(db: string, timeZone: string): string {
-  const pairs = METRICS.flatMap((m) => sourceTopics(m).map((t) => `(${sqlString(m.id)}, ${sqlString(t)})`));
+  const pairs = METRICS.flatMap((m) => sourceTopics(m).map((t) => `(${sqlString(m.id)}, ${sqlString(watermarkMetric(m))}, ${sqlString(t)})`));
   return `CREATE OR REPLACE VIEW ${db}.settled AS
 WITH current AS (SELECT processor, prefix FROM ${db}.watermarks ORDER BY flushed_at DESC LIMIT 1),
 latest AS (
@@ -47,13 +53,13 @@ per_topic AS (
   GROUP BY metric, logical_topic
 ),
 required AS (
-  SELECT tupleElement(pair, 1) AS metric, tupleElement(pair, 2) AS logical_topic
+  SELECT tupleElement(pair, 1) AS metric, tupleElement(pair, 2) AS watermark_metric, tupleElement(pair, 3) AS logical_topic
   FROM (SELECT arrayJoin([${pairs.join(', ')}]) AS pair)
 )
 SELECT r.metric AS metric,
        fromUnixTimestamp64Milli(min(if(p.complete, toUnixTimestamp64Milli(p.settled), 0)), ${sqlString(timeZone)}) AS settled_up_to
 FROM required AS r
-LEFT JOIN per_topic AS p ON p.metric = r.metric AND p.logical_topic = r.logical_topic
+LEFT JOIN per_topic AS p ON p.metric = r.watermark_metric AND p.logical_topic = r.logical_topic
 GROUP BY r.metric`;
 }
 
@@ -84,6 +90,7 @@ SELECT m.grain AS grain, m.bucket AS bucket, m.metric AS metric, m.business_unit
           if(m.denominator = 0, NULL, m.numerator / m.denominator * ${scale})) AS value,
        toBool(${bucketEnd} <= s.settled_up_to) AS final
 FROM (${GRAINS.map(grain).join('\n  UNION ALL')}
+  UNION ALL${forecastAccuracySql(db)}
 ) AS m
 LEFT JOIN ${db}.settled AS s ON s.metric = m.metric`;
 }

@@ -35,6 +35,16 @@ export const ZH_METRIC_TEXT: Readonly<Record<MetricId, ZhMetricText>> = {
   qa_pass_rate: { definition: '质检合格的占比。', numerator: '合格的质检', denominator: '质检数' },
   staffed_hours: { definition: '时间段内坐席的登录工时；站点类型存于 product 列。', numerator: '登录工时', denominator: '1' },
   headcount: { definition: '时间段内登录过的不同坐席数；不能跨时间段或业务单元相加。', numerator: '登录过的不同坐席', denominator: '1' },
+  forecast_accuracy_daily: {
+    definition: '日进线量预测准确率 1 − |ΣF − ΣA| / ΣA，按提前 1 天（product 为 h1d）或 7 天（h7d）发布的预测计（h1d_baseline、h7d_baseline 为季节性朴素基线）；按业务单元与渠道，仅日粒度。',
+    numerator: '当天 Σ实际 − |Σ预测 − Σ实际|',
+    denominator: '当天 Σ实际进线量',
+  },
+  forecast_wape_interval: {
+    definition: '当天各 30 分钟时段进线预测的加权绝对百分比误差 Σ|F − A| / ΣA，按提前期区分，同预测准确率；按业务单元与渠道，仅日粒度。',
+    numerator: '当天各 30 分钟时段 Σ|预测 − 实际|',
+    denominator: '当天 Σ实际进线量',
+  },
 };
 
 /** The Chinese texts of a metric; throws for an id that is not a catalog metric. */

@@ -7,7 +7,7 @@ describe('metric catalog', () => {
   it('has every SPEC §6 metric once, with names in both languages', () => {
     const ids = METRICS.map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toHaveLength(23);
+    expect(ids).toHaveLength(25); // SPEC §6 (23) and §9 (forecast accuracy, 2)
     for (const m of METRICS) expect(m.name.en && m.name.zh && m.definition).toBeTruthy();
   });
 
@@ -53,9 +53,15 @@ describe('metric catalog', () => {
 
   it('generates cs.settled from the topics that feed each metric (per-10k rates: complaints and sessions)', () => {
     const sql = settledViewSql('cs', 'Asia/Shanghai');
-    expect(sql).toContain("('complaints_per_10k', 'cs.complaints'), ('complaints_per_10k', 'cs.sessions')");
-    expect(sql).toContain("('staffed_hours', 'cs.agents')");
+    expect(sql).toContain("('complaints_per_10k', 'complaints_per_10k', 'cs.complaints'), ('complaints_per_10k', 'complaints_per_10k', 'cs.sessions')");
+    expect(sql).toContain("('staffed_hours', 'staffed_hours', 'cs.agents')");
+    // The forecast accuracy of a day settles with the day's contacts (the processor keeps no watermark of its own for it).
+    expect(sql).toContain("('forecast_accuracy_daily', 'contacts', 'cs.sessions')");
     expect(sourceTopics(METRICS.find((m) => m.id === 'fcr_rate')!)).toEqual(['cs.sessions']);
+  });
+
+  it('reads the forecast-accuracy metrics from the forecaster\'s sums, at the day grain', () => {
+    expect(metricsViewSql('cs')).toContain("SELECT 'day' AS grain, bucket, metric, business_unit, product, channel, numerator, denominator\n  FROM cs.forecast_accuracy FINAL");
   });
 
   it('committed generated files are what the generator produces (run `npm run generate`)', () => {

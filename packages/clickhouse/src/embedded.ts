@@ -15,10 +15,13 @@
 //   serialised process-wide by chdb (its parameter binding is not connection-safe).
 // - readonly=1 set on a connection is enforced by the engine (writes, DDL, SYSTEM, file(),
 //   and changing settings, readonly included, are refused).
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import type { RawInsert } from './insert.ts';
 import { pidAlive } from './pid.ts';
 
 /**
@@ -110,6 +113,19 @@ export class EmbeddedConnection implements ClientConnection {
     this.#shared = openChdb(dataDir);
   }
 
+  /** An insert made by insertStream, natively: chdb reads the body's bytes in place (its settings travel in the statement). */
+  async #rawInsert(insert: RawInsert, signal: AbortSignal | undefined): Promise<Awaited<Result<'exec'>>> {
+    const chdb = (this.#shared as unknown as ChdbConnection).chdb;
+    const summary = await chdb.rawInsert({ table: insert.table, columns: [...insert.columns], settings: insert.settings, format: insert.format, values: insert.values, ...(signal ? { signal } : {}) });
+    return {
+      stream: Readable.from([]),
+      query_id: randomUUID(),
+      response_headers: {},
+      http_status_code: 200,
+      summary: { read_rows: '0', read_bytes: '0', written_rows: String(summary.rowsWritten), written_bytes: String(summary.bytesWritten), total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: '0' },
+    } as unknown as Awaited<Result<'exec'>>;
+  }
+
   async #route<T>(params: { clickhouse_settings?: object }, run: (conn: ClientConnection) => Promise<T>): Promise<T> {
     if (!carriesEngineSettings(params)) return run(this.#shared);
     const own = openChdb(this.dataDir);
@@ -124,6 +140,8 @@ export class EmbeddedConnection implements ClientConnection {
     return this.#route(params, (c) => c.query(params));
   }
   exec(params: Params<'exec'>): Result<'exec'> {
+    const insert = (params as { values?: { insert?: RawInsert } }).values?.insert;
+    if (insert && !carriesEngineSettings(params)) return this.#rawInsert(insert, params.abort_signal);
     return this.#route(params, (c) => c.exec(params));
   }
   command(params: Params<'command'>): Result<'command'> {

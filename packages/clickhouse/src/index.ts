@@ -3,7 +3,7 @@ export { loadClickHouseConfig, repoRoot, stackDir, type ClickHouseConfig } from 
 export { openClickHouse, configOf, serverClientOptions, type ClickHouseClient, type OpenOptions } from './client.ts';
 export { EmbeddedStoreLockedError, storeHolderPid } from './embedded.ts';
 export { migrate, readMigrations, splitStatements, substitute, MigrationError, type MigrateOptions, type MigrateResult, type MigrationFile } from './migrate.ts';
-export { insertRows, isTransientError, InsertError, type InsertOptions } from './insert.ts';
+export { insertRows, insertTsv, insertStream, isTransientError, InsertError, type InsertOptions, type RawInsert } from './insert.ts';
 export { BatchWriter, type BatchWriterOptions } from './batch-writer.ts';
 export { runEmbeddedQuery, type EmbeddedQuery, type EmbeddedQueryResult } from './readonly-query.ts';
 export { startSqlEndpoint, clickhouseErrorText, type SqlEndpoint, type SqlEndpointOptions } from './sql-endpoint.ts';
@@ -12,5 +12,6 @@ export { checkStatement, splitInsertData, type SplitStatement } from './sql-guar
 export { serveEmbeddedStore } from './serve.ts';
 export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpointFile, type EndpointInfo } from './endpoint-file.ts';
 export { formatClause, isMultiStatement, maskSql } from './sql-text.ts';
+export { queryStore, queryStoreRows, StoreQueryError, type StoreQuery, type StoreQueryOutcome } from './store-query.ts';
 export { isClickHouseError, type ClickHouseErrorLike } from './errors.ts';
-export { encodeTsv, tsvValue } from './tsv.ts';
+export { encodeTsv, tsvLine, tsvValue, TsvBuffer } from './tsv.ts';

@@ -4,7 +4,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { counter, histogram } from '@cs/runtime';
 import { isClickHouseError } from './errors.ts';
-import { encodeTsv } from './tsv.ts';
+import { TsvBuffer } from './tsv.ts';
+
+/** An insert as the embedded engine takes it natively: its table, columns and settings, and the body's bytes. */
+export interface RawInsert {
+  table: string;
+  columns: readonly string[];
+  settings: Record<string, string | number>;
+  format: 'TabSeparated';
+  values: Buffer;
+}
+
+/**
+ * The insert body as a byte stream (what @clickhouse/client sends over HTTP), carrying the insert
+ * too: the embedded engine takes the bytes as they are (EmbeddedConnection), which spares turning
+ * MBs of TSV into one SQL string and copying it per insert.
+ */
+export function insertStream(insert: RawInsert): Readable & { insert: RawInsert } {
+  return Object.assign(Readable.from([insert.values], { objectMode: false }), { insert });
+}
 
 /** A ClickHouse string literal. */
 const quoteString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -93,21 +111,33 @@ function backoff(attempt: number, base: number, max: number): number {
  */
 export async function insertRows(client: ClickHouseClient, table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const body = new TsvBuffer();
+  for (const row of rows) body.row(row, columns);
+  await insertTsv(client, table, columns, body, opts);
+}
+
+/** insertRows for rows already encoded as TabSeparated lines (in `columns` order). */
+export async function insertTsv(client: ClickHouseClient, table: string, columns: readonly string[], body: TsvBuffer, opts: InsertOptions = {}): Promise<void> {
+  const rows = body.rows;
+  if (rows === 0) return;
   const { dedupToken, maxAttempts = 6, baseDelayMs = 200, maxDelayMs = 10_000, signal } = opts;
   // The insert's own settings go in its SETTINGS clause: they apply to this statement only (chdb
   // would otherwise need a connection of its own per insert to keep them from leaking).
-  const own = dedupToken === undefined ? 'async_insert = 0' : `async_insert = 0, insert_deduplicate = 1, insert_deduplication_token = ${quoteString(dedupToken)}`;
-  const columns = Object.keys(rows[0]!);
-  const query = `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS ${own} FORMAT TabSeparated`;
+  const own: Record<string, string | number> = dedupToken === undefined ? { async_insert: 0 } : { async_insert: 0, insert_deduplicate: 1, insert_deduplication_token: dedupToken };
+  const clause = Object.entries(own)
+    .map(([k, v]) => `${k} = ${typeof v === 'string' ? quoteString(v) : v}`)
+    .join(', ');
+  const query = `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS ${clause} FORMAT TabSeparated`;
+  const insert: RawInsert = { table, columns, settings: own, format: 'TabSeparated', values: body.bytes };
   const settings: ClickHouseSettings = { wait_end_of_query: 1 };
-  const body = encodeTsv(rows, columns);
   const stopTimer = insertSeconds.startTimer({ table });
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await client.exec({ query, values: Readable.from([body], { objectMode: false }), clickhouse_settings: settings, abort_signal: signal });
+        const result = await client.exec({ query, values: insertStream(insert), clickhouse_settings: settings, abort_signal: signal });
         result.stream.destroy();
-        insertedRows.inc({ table }, rows.length);
+        insertedRows.inc({ table }, rows);
         return;
       } catch (err) {
         insertErrors.inc({ table });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeTsv, tsvValue } from '../src/tsv.ts';
+import { encodeTsv, TsvBuffer, tsvValue } from '../src/tsv.ts';
 
 describe('TabSeparated encoding', () => {
   it('escapes what TabSeparated escapes, and writes nulls, booleans and non-finite numbers as ClickHouse reads them', () => {
@@ -13,5 +13,13 @@ describe('TabSeparated encoding', () => {
 
   it('writes the columns in the given order, one line per row', () => {
     expect(encodeTsv([{ b: 2, a: 'x' }, { a: 'y', b: null }], ['a', 'b'])).toBe('x\t2\ny\t\\N\n');
+  });
+
+  it('writes lines into a growing byte buffer, UTF-8 included', () => {
+    const body = new TsvBuffer(4);
+    const rows = [{ a: 'x', b: 1 }, { a: '上海\t', b: null }, { a: 'y'.repeat(100), b: 2.5 }];
+    for (const row of rows) body.row(row, ['a', 'b']);
+    expect(body.rows).toBe(3);
+    expect(body.bytes.toString('utf8')).toBe(encodeTsv(rows, ['a', 'b']));
   });
 });

@@ -5,7 +5,10 @@
  * - one rule per catalog metric with a target, per business unit, on the live figures of cs.metrics:
  *   the minute buckets of the last 15 minutes (call metrics: ending 2 minutes ago, while the calls
  *   still queueing have an OFFERED but no answer yet), and for the metrics a window decides (FCR)
- *   the settled (`final`) hour buckets of the last two days;
+ *   the settled (`final`) hour buckets of the last two days; for the daily forecast accuracy, the
+ *   latest day the forecaster scored (1 day ahead);
+ * - the forecast band: per business unit, contacts of the last complete half hours outside the band
+ *   of the day's plan (the "sudden swing" to react to);
  * - pipeline health: consumer lag, freshness of the live figures and the dead-letter rate, where
  *   no data is itself the alarm (noDataState Alerting): a stopped pipeline writes nothing.
  *
@@ -15,13 +18,15 @@ import { METRICS, decidingWindow, sqlString, type MetricDefinition } from '@cs/c
 import { RAW_TABLES } from '@cs/storage';
 import { QueryBuilder, RuleBuilder, type Query, type Rule } from '@grafana/grafana-foundation-sdk/alerting';
 import { TypeThresholdBuilder, type TypeThreshold } from '@grafana/grafana-foundation-sdk/expr';
-import { panelOfMetric, uidOf, type BoardSpec } from './board.ts';
+import { panelOfMetric, panelOfTitle, uidOf, type BoardSpec } from './board.ts';
+import { BAND_PANEL_TITLE, accuracyAlertSql, bandDeviationSql } from './forecast-sql.ts';
 import { DATASOURCE, clickHouseQuery, type ClickHouseQuery } from './grafana.ts';
-import { TO } from './sql.ts';
+import { FROM, TO } from './sql.ts';
 import { formatTarget } from './text.ts';
 
 export const ALERT_FOLDER = 'CS analytics';
 export const ALERT_GROUP = 'cs-metric-targets';
+export const BAND_ALERT_GROUP = 'cs-forecast-band';
 export const PIPELINE_GROUP = 'cs-pipeline-health';
 
 /** The data a rule evaluates: seconds before now, as Grafana's relativeTimeRange. */
@@ -33,7 +38,7 @@ export interface AlertWindow {
 /** How a metric's rule reads cs.metrics. */
 export interface AlertPlan {
   window: AlertWindow;
-  grain: 'minute' | 'hour';
+  grain: 'minute' | 'hour' | 'day';
   /** Only rows no event can change any more (`final`). */
   settledOnly: boolean;
   /** How long the breach must last before the rule fires. */
@@ -48,7 +53,17 @@ const CALLS: AlertPlan = { ...LIVE, window: { from: 1020, to: 120 }, describe: {
 /** A window decides these figures (SPEC §4): only settled hours give a verdict; they change hourly. */
 const SETTLED: AlertPlan = { window: { from: 2 * 86400, to: 0 }, grain: 'hour', settledOnly: true, for: '0s', describe: { en: 'settled hours of the last 2 days', zh: '最近 2 天内已结算的小时' } };
 
+/** The forecast accuracy is scored once per day (services/forecaster): the latest scored day of the last 3 days. */
+const FORECAST_DAY: AlertPlan = {
+  window: { from: 3 * 86400, to: 0 },
+  grain: 'day',
+  settledOnly: false,
+  for: '0s',
+  describe: { en: 'latest scored day, forecast 1 day ahead', zh: '最近一个已评分日，提前 1 天的预测' },
+};
+
 export function alertPlan(m: MetricDefinition): AlertPlan {
+  if (m.attribution === 'forecast_day') return FORECAST_DAY;
   if (decidingWindow(m.id)) return SETTLED;
   return m.attribution === 'call_offered' ? CALLS : LIVE;
 }
@@ -88,6 +103,7 @@ export interface AlertRuleFile {
 }
 
 export function alertSql(db: string, m: MetricDefinition): string {
+  if (m.attribution === 'forecast_day') return accuracyAlertSql(db, m.id, minimumVolume(m));
   const plan = alertPlan(m);
   const scale = m.scale === 1 ? '' : ` * ${m.scale}`;
   return [
@@ -169,7 +185,40 @@ export function alertRules(opts: { db: string; targets: Readonly<Record<string, 
       .isPaused(false);
     return provisioned(rule, where ? { dashboardUid: uidOf(where.board, 'en'), panelId: where.panelId! } : undefined);
   });
-  return { apiVersion: 1, groups: [{ orgId: 1, name: ALERT_GROUP, folder: ALERT_FOLDER, interval: '1m', rules }] };
+  return {
+    apiVersion: 1,
+    groups: [
+      { orgId: 1, name: ALERT_GROUP, folder: ALERT_FOLDER, interval: '1m', rules },
+      { orgId: 1, name: BAND_ALERT_GROUP, folder: ALERT_FOLDER, interval: '1m', rules: [bandAlertRule(opts.db, opts.boards)] },
+    ],
+  };
+}
+
+/** The complete half hours of the 90 minutes that ended 5 minutes ago. */
+export const BAND_ALERT_WINDOW: AlertWindow = { from: 5700, to: 300 };
+
+/**
+ * The "sudden swing": per business unit, how far the contacts of the window's complete half hours
+ * are outside the band of the day's plan (the forecast issued before the day began), relative to the
+ * plan; any amount fires. The planning board shows the same figure.
+ */
+function bandAlertRule(db: string, boards: readonly BoardSpec[]): ProvisionedRule {
+  const planning = boards.find((b) => b.key === 'planning');
+  const panelId = planning ? panelOfTitle(planning, BAND_PANEL_TITLE) : undefined;
+  const rule = new RuleBuilder('Contact volume outside the forecast band')
+    .uid('cs-forecast-band')
+    .condition('C')
+    .queries(queries(bandDeviationSql(db, { from: () => FROM, to: TO }), BAND_ALERT_WINDOW, { type: 'gt', value: 0 }))
+    .noDataState('OK')
+    .execErrState('Error')
+    .forDuration('0s')
+    .annotations({
+      summary: 'Contacts of business unit {{ $labels.business_unit }} left the forecast band by {{ humanizePercentage $values.A.Value }} of the plan in the last complete half hours: a swing to react to (re-plan, call in staff).',
+      description: '业务单元 {{ $labels.business_unit }} 最近已结束的半小时进线量超出预测区间，超出幅度为计划量的 {{ humanizePercentage $values.A.Value }}：需要及时应对（调整计划、增派人员）。',
+    })
+    .labels({ team: 'contact-centre', alert: 'forecast_band', severity: 'warning' })
+    .isPaused(false);
+  return provisioned(rule, planning && panelId !== undefined ? { dashboardUid: uidOf(planning, 'en'), panelId } : undefined);
 }
 
 /** A pipeline-health check: SQL returning one number per series, and when it is bad. */

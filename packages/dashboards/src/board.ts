@@ -218,6 +218,12 @@ export function queryChecks(board: BoardSpec, lang: Lang): PanelQueryCheck[] {
   return out;
 }
 
+/** The id of the board's panel titled `title` in English (en and zh share ids). */
+export function panelOfTitle(board: BoardSpec, title: string): number | undefined {
+  const index = board.items.findIndex((item) => item.kind === 'panel' && item.title.en === title);
+  return index < 0 ? undefined : panelId(index);
+}
+
 /** The panel (en and zh share ids) showing a metric's headline figure, for alert rule links. */
 export function panelOfMetric(board: BoardSpec, metricId: MetricId): number | undefined {
   const index = board.items.findIndex((item) => item.kind === 'panel' && item.metrics?.length === 1 && item.metrics[0] === metricId && item.visual('en').build().type === 'stat');

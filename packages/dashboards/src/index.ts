@@ -1,5 +1,5 @@
 export * from './generate.ts';
-export { alertRules, alertSql, alertPlan, alertedMetrics, minimumVolume, pipelineChecks, pipelineRules, ALERT_FOLDER, ALERT_GROUP, PIPELINE_GROUP, type AlertPlan, type AlertWindow, type AlertRuleFile, type ProvisionedRule, type RuleGroup, type RuleQuery, type PipelineCheck } from './alerts.ts';
+export { alertRules, alertSql, alertPlan, alertedMetrics, minimumVolume, pipelineChecks, pipelineRules, ALERT_FOLDER, ALERT_GROUP, BAND_ALERT_GROUP, BAND_ALERT_WINDOW, PIPELINE_GROUP, type AlertPlan, type AlertWindow, type AlertRuleFile, type ProvisionedRule, type RuleGroup, type RuleQuery, type PipelineCheck } from './alerts.ts';
 export { notifications, CONTACT_POINT, WEBHOOK_URL_ENV, type NotificationsFile } from './notifications.ts';
 export { renderBoard, queryChecks, uidOf, pathOf, type BoardSpec, type PanelSpec, type QuerySpec, type PanelQueryCheck, type AnnotationSpec } from './board.ts';
 export { validateDashboard, sqlProblems } from './validate.ts';

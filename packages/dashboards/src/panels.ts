@@ -119,22 +119,26 @@ export const seriesStyle = (visual: TimeseriesPanel, drawStyle: 'line' | 'bars',
 export const tableVisual = () =>
   new TablePanel().showHeader(true).cellHeight(TableCellHeight.Sm).footer(new TableFooterOptionsBuilder().show(false).reducer(['sum']).countRows(false));
 
+/** A stat of one metric's figure (column `<metric id>`), coloured by its target, the target shown as its label. */
+export const metricStatVisual = (ctx: Ctx, m: MetricDefinition) => (lang: Lang) => {
+  const target = ctx.targets[m.id];
+  return withUnit(statVisual(target === undefined ? 'value' : 'value_and_name'), m)
+    .colorScheme(byThresholds())
+    .thresholds(thresholds(m, target))
+    .displayName(target === undefined ? metricName(m)[lang] : `${L.target[lang]} ${formatTarget(m, target, lang)}`)
+    .noValue('—');
+};
+
 /** A metric over the whole selected range, coloured by its target, the target shown as its label. */
 export function kpiStat(ctx: Ctx, m: MetricDefinition, filters: readonly VarFilter[], size: { w: number; h: number } = { w: 4, h: 4 }): PanelSpec {
-  const target = ctx.targets[m.id];
   return {
     kind: 'panel',
     title: metricName(m),
-    description: metricDescription(m, target),
+    description: metricDescription(m, ctx.targets[m.id]),
     ...size,
     metrics: [m.id],
     queries: [{ refId: 'A', sql: rangeValuesSql({ db: ctx.db, metrics: [m], filters }), format: 'table', columns: [m.id], requiresData: true, nonNull: [m.id] }],
-    visual: (lang) =>
-      withUnit(statVisual(target === undefined ? 'value' : 'value_and_name'), m)
-        .colorScheme(byThresholds())
-        .thresholds(thresholds(m, target))
-        .displayName(target === undefined ? metricName(m)[lang] : `${L.target[lang]} ${formatTarget(m, target, lang)}`)
-        .noValue('—'),
+    visual: metricStatVisual(ctx, m),
   };
 }
 

@@ -16,7 +16,7 @@
  * average of `value`; count metrics sum their numerator, except headcount, which is never added up
  * across buckets or business units.
  */
-import { isAdditive, metric, sqlString, type MetricDefinition, type MetricId } from '@cs/catalog';
+import { FORECAST_METRIC_IDS, isAdditive, metric, sqlString, type MetricDefinition, type MetricId } from '@cs/catalog';
 
 export const FROM = '($__fromTime)';
 export const TO = '($__toTime)';
@@ -156,7 +156,8 @@ export function variableSql(db: string, column: string, metricCond: string, filt
 }
 
 export const WORKFORCE_METRICS = ['staffed_hours', 'headcount'] as const satisfies readonly MetricId[];
-export const nonWorkforceCond = `metric NOT IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;
+// The forecast-accuracy metrics keep the horizon in the product column (h1d, h7d …): not a product.
+export const nonWorkforceCond = `metric NOT IN (${[...WORKFORCE_METRICS, ...FORECAST_METRIC_IDS].map(sqlString).join(', ')})`;
 export const workforceCond = `metric IN (${WORKFORCE_METRICS.map(sqlString).join(', ')})`;
 
 export const m = metric;

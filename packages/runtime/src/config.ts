@@ -42,6 +42,13 @@ export function envReader(env: Env = process.env) {
       if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${v}"`);
       return n;
     },
+    number(name: string, fallback: number): number {
+      const v = raw(name);
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got "${v}"`);
+      return n;
+    },
     bool(name: string, fallback: boolean): boolean {
       const v = raw(name);
       if (v === undefined) return fallback;

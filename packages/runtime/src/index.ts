@@ -4,3 +4,4 @@ export * from './metrics.ts';
 export * from './http.ts';
 export * from './shutdown.ts';
 export * from './time-zone.ts';
+export * from './local-time.ts';

@@ -1,20 +1,38 @@
 // The rows of rows.ts at run time, column by column. The compiler checks each ROW_COLUMNS entry
 // against its row interface (names, nullability, kind); drift.ts checks them against the engine.
 import { fieldSpecs, topicSchemas, TOPICS, type FieldSpec } from '@cs/schemas';
-import type { ContactFcrRow, ContactRow, DeadLetterRow, MetricSumRow, OutreachOutcomeRow, ProcessorLogRow, ProcessorSnapshotRow, RowByTable, RowTable, WatermarkRow } from './rows.ts';
+import type {
+  ContactFcrRow,
+  ContactRow,
+  DeadLetterReplayRow,
+  DeadLetterRow,
+  ForecastAccuracyRow,
+  ForecastEventRow,
+  ForecastRow,
+  ForecastRunRow,
+  MetricSumRow,
+  OutreachOutcomeRow,
+  ProcessorLogRow,
+  ProcessorSnapshotRow,
+  RowByTable,
+  RowTable,
+  StaffingRow,
+  WatermarkRow,
+} from './rows.ts';
 import { RAW_TABLES, type RawTableName } from './tables.ts';
 
-/** How a TS value is stored: epoch_ms → DateTime64(3), epoch_s → DateTime, int → (U)IntN, float → FloatN. */
-export type ValueKind = 'string' | 'bool' | 'int' | 'float' | 'epoch_ms' | 'epoch_s';
+/** How a TS value is stored: epoch_ms → DateTime64(3), epoch_s → DateTime, date (YYYY-MM-DD) → Date, int → (U)IntN, float → FloatN. */
+export type ValueKind = 'string' | 'bool' | 'int' | 'float' | 'epoch_ms' | 'epoch_s' | 'date';
 /** A column's kind, with `?` when it may be null. */
 export type ColumnKind = ValueKind | `${ValueKind}?`;
 
-type KindsOf<V> = [V] extends [boolean] ? 'bool' : [V] extends [number] ? 'int' | 'float' | 'epoch_ms' | 'epoch_s' : [V] extends [string] ? 'string' : never;
+type KindsOf<V> = [V] extends [boolean] ? 'bool' : [V] extends [number] ? 'int' | 'float' | 'epoch_ms' | 'epoch_s' : [V] extends [string] ? 'string' | 'date' : never;
 /** A literal of this type lists exactly the columns of row R, each with a kind its TS type allows. */
 export type ColumnsOf<R> = { readonly [K in keyof R]-?: `${KindsOf<NonNullable<R[K]>>}${null extends R[K] ? '?' : ''}` };
 export type Columns = Readonly<Record<string, ColumnKind>>;
 
-const METRIC_SUM_COLUMNS = {
+/** A metric sum's bucket, dimensions and figures (the forecaster's accuracy rows have these too). */
+const METRIC_VALUE_COLUMNS = {
   bucket: 'epoch_s',
   metric: 'string',
   business_unit: 'string',
@@ -22,8 +40,8 @@ const METRIC_SUM_COLUMNS = {
   channel: 'string',
   numerator: 'float',
   denominator: 'float',
-  flush: 'string',
-} as const satisfies ColumnsOf<MetricSumRow>;
+} as const;
+const METRIC_SUM_COLUMNS = { ...METRIC_VALUE_COLUMNS, flush: 'string' } as const satisfies ColumnsOf<MetricSumRow>;
 
 /** Column kinds of every table the pipeline writes, except the raw tables (see rawColumns). */
 export const ROW_COLUMNS = {
@@ -67,6 +85,13 @@ export const ROW_COLUMNS = {
     event_time: 'epoch_ms?',
     dead_lettered_at: 'epoch_ms',
   } satisfies ColumnsOf<DeadLetterRow>,
+  dead_letter_replays: {
+    topic: 'string',
+    partition: 'int',
+    offset: 'int',
+    replay_id: 'string',
+    replayed_at: 'epoch_ms',
+  } satisfies ColumnsOf<DeadLetterReplayRow>,
   outreach_outcomes: {
     outreach_id: 'string',
     user_id: 'string',
@@ -125,6 +150,71 @@ export const ROW_COLUMNS = {
     fcr_state: 'string',
     version: 'int',
   } satisfies ColumnsOf<ContactFcrRow>,
+  forecast_events: {
+    name: 'string',
+    kind: 'string',
+    starts: 'date',
+    ends: 'date',
+    business_unit: 'string',
+    channel: 'string',
+    uplift: 'float?',
+    note: 'string',
+    updated_at: 'epoch_ms',
+    deleted: 'int',
+  } satisfies ColumnsOf<ForecastEventRow>,
+  forecasts: {
+    issued_at: 'epoch_ms',
+    run: 'string',
+    kind: 'string',
+    business_unit: 'string',
+    segment: 'string',
+    role: 'string',
+    model: 'string',
+    origin: 'epoch_s',
+    interval: 'epoch_s',
+    horizon_minutes: 'int',
+    point: 'float',
+    lower: 'float',
+    upper: 'float',
+    level: 'float',
+    note: 'string',
+  } satisfies ColumnsOf<ForecastRow>,
+  forecast_runs: {
+    issued_at: 'epoch_ms',
+    run: 'string',
+    kind: 'string',
+    business_unit: 'string',
+    segment: 'string',
+    origin: 'epoch_s',
+    horizon_intervals: 'int',
+    model: 'string',
+    status: 'string',
+    reason: 'string',
+    history_days: 'float',
+    fit_ms: 'float',
+    created_at: 'epoch_ms',
+  } satisfies ColumnsOf<ForecastRunRow>,
+  forecast_accuracy: {
+    ...METRIC_VALUE_COLUMNS,
+    model: 'string',
+    issued_at: 'epoch_ms',
+    scored_at: 'epoch_ms',
+  } satisfies ColumnsOf<ForecastAccuracyRow>,
+  staffing: {
+    issued_at: 'epoch_ms',
+    business_unit: 'string',
+    interval: 'epoch_s',
+    calls: 'float',
+    aht_seconds: 'float',
+    patience_seconds: 'float?',
+    method: 'string',
+    target_service_level: 'float',
+    target_answer_seconds: 'float',
+    agents_required: 'int',
+    service_level: 'float',
+    abandon_rate: 'float?',
+    occupancy: 'float',
+  } satisfies ColumnsOf<StaffingRow>,
 } as const satisfies { [T in Exclude<RowTable, RawTableName>]: ColumnsOf<RowByTable[T]> };
 
 function fieldKind(f: FieldSpec): ValueKind {

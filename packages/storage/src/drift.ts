@@ -10,6 +10,7 @@ const TYPE_PATTERNS: Record<ValueKind, RegExp> = {
   float: /^Float(32|64)$/,
   epoch_ms: /^DateTime64\(3(, '[^']+')?\)$/,
   epoch_s: /^DateTime(\('[^']+'\))?$/,
+  date: /^Date(32)?$/,
 };
 
 /** Why a ClickHouse column type cannot hold a column of this kind, or null when it can. */

@@ -98,6 +98,17 @@ export interface MetricSumRow {
   flush: string;
 }
 
+/** A row of `dead_letter_replays`: a dead letter (its topic, partition, offset) `npm run dlq -- replay` re-published. */
+export interface DeadLetterReplayRow {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The replay run. */
+  replay_id: string;
+  /** epoch ms */
+  replayed_at: number;
+}
+
 /** A row of `dead_letters`: a refused message, keyed by its position on `topic`. */
 export interface DeadLetterRow {
   topic: string;
@@ -174,6 +185,111 @@ export interface ProcessorSnapshotRow {
   written_at?: number;
 }
 
+/** A row of `forecast_events`: a known day range with its expected volume factor. */
+export interface ForecastEventRow {
+  name: string;
+  /** holiday | festival | campaign | payday | incident | other */
+  kind: string;
+  /** YYYY-MM-DD, local, inclusive */
+  starts: string;
+  ends: string;
+  /** '' = all */
+  business_unit: string;
+  channel: string;
+  /** 1.8 = +80 %; null = learn it from earlier occurrences */
+  uplift: number | null;
+  note: string;
+  /** epoch ms; defaults to the insert time (the latest row of a key wins) */
+  updated_at?: number;
+  /** 1 removes the key */
+  deleted?: number;
+}
+
+/** A row of `forecasts`: one series' forecast of one interval by one run. */
+export interface ForecastRow {
+  /** epoch ms: when the forecast was available (a backfill: its origin) */
+  issued_at: number;
+  /** nightly | intraday | backfill | on_demand */
+  run: string;
+  /** contacts | calls */
+  kind: string;
+  business_unit: string;
+  /** channel (contacts) or queue (calls) */
+  segment: string;
+  /** primary | baseline */
+  role: string;
+  model: string;
+  /** epoch s: the first interval forecast */
+  origin: number;
+  /** epoch s */
+  interval: number;
+  horizon_minutes: number;
+  point: number;
+  lower: number;
+  upper: number;
+  level: number;
+  note: string;
+}
+
+/** A row of `forecast_runs`: what one run issued for one series, and why. */
+export interface ForecastRunRow {
+  /** epoch ms */
+  issued_at: number;
+  run: string;
+  kind: string;
+  business_unit: string;
+  segment: string;
+  /** epoch s */
+  origin: number;
+  horizon_intervals: number;
+  model: string;
+  /** ok | fallback | skipped */
+  status: string;
+  reason: string;
+  history_days: number;
+  fit_ms: number;
+  /** epoch ms; defaults to the insert time */
+  created_at?: number;
+}
+
+/**
+ * A row of `forecast_accuracy`: one scored day of one series and horizon, as metric sums (a rescore
+ * replaces it); no `flush`: the forecaster writes it, not a processor's flush.
+ */
+export interface ForecastAccuracyRow extends Omit<MetricSumRow, 'flush'> {
+  /** epoch s: the local midnight starting the day */
+  bucket: number;
+  metric: 'forecast_accuracy_daily' | 'forecast_wape_interval';
+  /** the horizon: h1d | h7d, with _baseline for the seasonal-naive baseline */
+  product: string;
+  model: string;
+  /** epoch ms: the scored forecast's issue time */
+  issued_at: number;
+  /** epoch ms */
+  scored_at: number;
+}
+
+/** A row of `staffing`: agents required in one interval of one business unit. */
+export interface StaffingRow {
+  /** epoch ms */
+  issued_at: number;
+  business_unit: string;
+  /** epoch s */
+  interval: number;
+  calls: number;
+  aht_seconds: number;
+  /** null for Erlang C */
+  patience_seconds: number | null;
+  /** erlang_c | erlang_a */
+  method: string;
+  target_service_level: number;
+  target_answer_seconds: number;
+  agents_required: number;
+  service_level: number;
+  abandon_rate: number | null;
+  occupancy: number;
+}
+
 type RawRowByTable = { [T in Topic as (typeof RAW_TABLES)[T]]: RawEventRow<T> };
 
 /** The row type of every table the pipeline writes, by table name. */
@@ -183,10 +299,16 @@ export interface RowByTable extends RawRowByTable {
   metric_sums_hour: MetricSumRow;
   metric_sums_day: MetricSumRow;
   dead_letters: DeadLetterRow;
+  dead_letter_replays: DeadLetterReplayRow;
   outreach_outcomes: OutreachOutcomeRow;
   processor_log: ProcessorLogRow;
   processor_snapshots: ProcessorSnapshotRow;
   watermarks: WatermarkRow;
   contact_fcr: ContactFcrRow;
+  forecast_events: ForecastEventRow;
+  forecasts: ForecastRow;
+  forecast_runs: ForecastRunRow;
+  forecast_accuracy: ForecastAccuracyRow;
+  staffing: StaffingRow;
 }
 export type RowTable = keyof RowByTable;

@@ -32,9 +32,21 @@ export const TABLES = {
   flushLedgerHour: 'flush_ledger_hour',
   flushLedgerDay: 'flush_ledger_day',
   deadLetters: 'dead_letters',
+  /** Dead letters re-published by `npm run dlq -- replay` (keyed like dead_letters). */
+  deadLetterReplays: 'dead_letter_replays',
   outreachOutcomes: 'outreach_outcomes',
   processorLog: 'processor_log',
   processorSnapshots: 'processor_snapshots',
+  /** The event calendar of the volume forecast (analysts insert; the forecaster reads it FINAL). */
+  forecastEvents: 'forecast_events',
+  /** Every volume forecast issued, never overwritten (services/forecaster). */
+  forecasts: 'forecasts',
+  /** Per forecasting run and series: the model issued, its status and reason. */
+  forecastRuns: 'forecast_runs',
+  /** Forecast accuracy sums per day (cs.metrics reads them at the day grain). */
+  forecastAccuracy: 'forecast_accuracy',
+  /** Agents required per business unit and interval (Erlang C / A). */
+  staffing: 'staffing',
   /** Written by @cs/clickhouse's migrate: which migration files are applied. */
   schemaMigrations: 'schema_migrations',
 } as const;

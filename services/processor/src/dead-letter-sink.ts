@@ -1,15 +1,28 @@
 /**
- * Puts dead letters that were refused before reaching the processor — invalid lines of
- * `npm run replay`, published on the dead-letter topic with `"source"` — into cs.dead_letters.
- * The processor's own dead letters are already written there with their flush, so they are skipped.
- * Each row is keyed by its position on the dead-letter topic: re-reading a batch writes nothing new.
+ * Files the dead-letter topic's records that the processor did not write itself:
+ * - dead letters refused before reaching the processor — invalid lines of `npm run replay`,
+ *   published with `"source"` — into cs.dead_letters, keyed by their position on the dead-letter topic;
+ * - replay markers of `npm run dlq -- replay` (`"replay_of"`: the replayed dead letter's topic,
+ *   partition and offset) into cs.dead_letter_replays, keyed by that dead letter.
+ * The processor's own dead letters are already written with their flush, so they are skipped.
+ * Re-reading a batch writes nothing new.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createConsumer, type KafkaOptions } from '@cs/kafka';
 import { counter, type Logger } from '@cs/runtime';
-import { insertInto, TABLES, type DeadLetterRow } from '@cs/storage';
+import { insertInto, TABLES, type DeadLetterReplayRow, type DeadLetterRow } from '@cs/storage';
 
 const sunk = counter('cs_dead_letter_sink_rows_total', 'Dead letters from outside the processor written to cs.dead_letters', ['reason']);
+
+/** A replay marker (written by services/replay's dlq replay). */
+interface ReplayMarker {
+  replay_of: { topic: string; partition: number; offset: number };
+  replay_id: string;
+  replayed_at: number;
+}
+
+const isReplayMarker = (v: Partial<ReplayMarker>): v is ReplayMarker =>
+  typeof v.replay_of?.topic === 'string' && Number.isInteger(v.replay_of.partition) && Number.isInteger(v.replay_of.offset) && typeof v.replay_id === 'string' && typeof v.replayed_at === 'number';
 
 interface ExternalDeadLetter {
   source: string;
@@ -26,11 +39,13 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
   await consumer.connect();
   await consumer.run(async (batch) => {
     const rows: DeadLetterRow[] = [];
+    const replays: DeadLetterReplayRow[] = [];
     for (const m of batch.messages) {
       let letter: ExternalDeadLetter | null = null;
       try {
-        const parsed = JSON.parse(m.value?.toString('utf8') ?? '') as Partial<ExternalDeadLetter>;
+        const parsed = JSON.parse(m.value?.toString('utf8') ?? '') as Partial<ExternalDeadLetter> & Partial<ReplayMarker>;
         if (typeof parsed.source === 'string') letter = parsed as ExternalDeadLetter;
+        else if (isReplayMarker(parsed)) replays.push({ ...parsed.replay_of, replay_id: parsed.replay_id, replayed_at: parsed.replayed_at });
       } catch {
         // Not one of ours: nothing to sink.
       }
@@ -52,7 +67,9 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
     }
     const last = batch.messages[batch.messages.length - 1];
     if (!last) return;
-    if (rows.length) await insertInto(opts.client, opts.db, TABLES.deadLetters, rows, { dedupToken: `dead-letter-sink/${batch.topic}/${batch.partition}/${batch.messages[0]!.offset}-${last.offset}` });
+    const token = `dead-letter-sink/${batch.topic}/${batch.partition}/${batch.messages[0]!.offset}-${last.offset}`;
+    if (rows.length) await insertInto(opts.client, opts.db, TABLES.deadLetters, rows, { dedupToken: token });
+    if (replays.length) await insertInto(opts.client, opts.db, TABLES.deadLetterReplays, replays, { dedupToken: token });
     // A commit refused during a rebalance only means the batch is read again: its rows are keyed by position.
     await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]).catch((err: Error) => {
       opts.logger.warn({ err: err.message, topic: batch.topic, partition: batch.partition }, 'dead-letter sink offset commit failed');

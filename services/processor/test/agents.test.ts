@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
-import { agentsLogic, nextBucketStart, overlaps, type AgentState } from '../src/logic/agents.ts';
+import { agentsLogic, overlaps, type AgentState } from '../src/logic/agents.ts';
 import { continueRun, runLogic, summarize, type HarnessResult } from './harness.ts';
 import { mulberry32, randomBatches, shuffleWithinLateness } from './random.ts';
 
@@ -36,13 +36,13 @@ describe('bucket helpers', () => {
   it('finds the next bucket start, also on DST days and in half-hour zones', () => {
     const ny = new Buckets('America/New_York');
     const day = ny.start(at('2026-03-08T12:00:00Z'), 'day');
-    expect((nextBucketStart(ny, day, 'day') - day) / HOUR).toBe(23);
+    expect((ny.end(day, 'day') - day) / HOUR).toBe(23);
     const fall = ny.start(at('2026-11-01T12:00:00Z'), 'day');
-    expect((nextBucketStart(ny, fall, 'day') - fall) / HOUR).toBe(25);
+    expect((ny.end(fall, 'day') - fall) / HOUR).toBe(25);
     const kolkata = new Buckets('Asia/Kolkata');
     const h = kolkata.start(at('2026-03-01T10:40:00Z'), 'hour');
     expect(iso(h)).toBe('2026-03-01T10:30:00.000Z');
-    expect(iso(nextBucketStart(kolkata, h, 'hour'))).toBe('2026-03-01T11:30:00.000Z');
+    expect(iso(kolkata.end(h, 'hour'))).toBe('2026-03-01T11:30:00.000Z');
     expect([...overlaps(kolkata, at('2026-03-01T10:40:00Z'), at('2026-03-01T12:00:00Z'), 'hour')].map((o) => [iso(o.bucket), o.ms / MIN])).toEqual([
       ['2026-03-01T10:30:00.000Z', 50],
       ['2026-03-01T11:30:00.000Z', 30],

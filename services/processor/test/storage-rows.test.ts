@@ -7,7 +7,6 @@ import { RAW_TABLES, ROW_COLUMNS, rawColumns, type DeadLetterRow, type MetricSum
 import { describe, expect, it } from 'vitest';
 import { Buckets } from '../src/buckets.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
-import { rawRow } from '../src/engine/raw-row.ts';
 import { LOGIC } from '../src/logic/index.ts';
 import { outreachLogic } from '../src/logic/outreach.ts';
 import { sessionsLogic } from '../src/logic/sessions.ts';
@@ -48,9 +47,14 @@ describe('rows written by the processor', () => {
   it("raw rows: each topic's logic names its raw table, and a row has exactly its columns", () => {
     for (const topic of TOPICS) expect(LOGIC[topic].rawTable, topic).toBe(RAW_TABLES[topic]);
     const event = session('STARTED', T0);
-    const row = rawRow(event, msg('cs.sessions'));
-    expect(keysOf(row)).toEqual(Object.keys(rawColumns('raw_sessions')).sort());
-    expect(row).toMatchObject({ kafka_partition: 2, kafka_offset: 41 });
+    const out = new FlushOutputs(new Buckets('UTC'), T0);
+    out.raw('raw_sessions', event, 2, 41);
+    const raw = out.raws.get('raw_sessions')!;
+    expect([...raw.columns].sort()).toEqual(Object.keys(rawColumns('raw_sessions')).sort());
+    const [line, rest] = raw.body.bytes.toString('utf8').split('\n');
+    expect(rest).toBe('');
+    expect(line!.split('\t')).toHaveLength(raw.columns.length);
+    expect(line!.split('\t').slice(-2)).toEqual(['2', '41']);
   });
 
   it('contact rows (provisional, then final) and FCR rows have exactly their tables columns, later versions higher', () => {

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createProducer, loadKafkaConfig } from '@cs/kafka';
+import { loadPseudonymizer } from '@cs/producer';
 import { createLogger } from '@cs/runtime';
 import { replayFile } from './replay.ts';
 
@@ -28,6 +29,7 @@ try {
     deadLetterTopic: values['dead-letter-topic']!,
     topicPrefix: process.env.CS_TOPIC_PREFIX ?? '',
     progress: true,
+    pseudonymize: loadPseudonymizer(),
     onInvalid: (l) => process.stderr.write(`\nline ${l.line}: ${l.reason} (dead-lettered)\n`),
   });
   process.stdout.write(`${JSON.stringify(result.byTopic)}\npublished ${result.published} events from ${result.lines} lines; ${result.invalid.length} invalid line(s) dead-lettered${result.invalid.length ? `: ${result.invalid.map((l) => l.line).join(', ')}` : ''}\n`);

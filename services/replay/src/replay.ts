@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Producer, ProduceRecord } from '@cs/kafka';
-import { toRecord } from '@cs/producer';
+import { toRecord, type Pseudonymizer } from '@cs/producer';
 import { formatIssues, isTopic, TOPICS, type Topic } from '@cs/schemas';
 import { progressBar } from './progress.ts';
 
@@ -33,9 +33,11 @@ export interface ReplayOptions {
   progress?: boolean;
   /** Called for each invalid line as it is found. */
   onInvalid?: (line: InvalidLine) => void;
+  /** user_id → keyed pseudonym, as the SDK and the ingest API do (CS_PSEUDONYMIZE_KEY). */
+  pseudonymize?: Pseudonymizer;
 }
 
-function parseLine(text: string, topicPrefix: string): { topic: Topic; record: ProduceRecord } | { reason: string } {
+function parseLine(text: string, topicPrefix: string, pseudonymize: Pseudonymizer | undefined): { topic: Topic; record: ProduceRecord } | { reason: string } {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -45,14 +47,14 @@ function parseLine(text: string, topicPrefix: string): { topic: Topic; record: P
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { reason: 'not a JSON object' };
   const { topic, ...fields } = obj as Record<string, unknown>;
   if (!isTopic(topic)) return { reason: `topic: must be one of ${TOPICS.join(', ')}` };
-  const record = toRecord(topic, fields, { topicPrefix });
+  const record = toRecord(topic, fields, { topicPrefix, pseudonymize });
   return Array.isArray(record) ? { reason: formatIssues(record) } : { topic, record };
 }
 
 export async function replayFile(opts: ReplayOptions): Promise<ReplayResult> {
   const { file, producer, deadLetterTopic, topicPrefix = '', batchSize = 5000 } = opts;
   const size = statSync(file).size;
-  const bar = opts.progress ? progressBar(size, 'replay ') : null;
+  const bar = opts.progress ? progressBar(size, 'replay', 'bytes') : null;
   const result: ReplayResult = { lines: 0, published: 0, invalid: [], byTopic: {} };
   let batch: ProduceRecord[] = [];
   let bytes = 0;
@@ -66,7 +68,7 @@ export async function replayFile(opts: ReplayOptions): Promise<ReplayResult> {
     result.lines++;
     bytes += Buffer.byteLength(text) + 1;
     if (text.trim() === '') continue;
-    const parsed = parseLine(text, topicPrefix);
+    const parsed = parseLine(text, topicPrefix, opts.pseudonymize);
     if ('reason' in parsed) {
       const invalid = { line: result.lines, reason: parsed.reason };
       result.invalid.push(invalid);

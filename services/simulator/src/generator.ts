@@ -30,6 +30,8 @@ import type {
   SurveyEvent,
   Topic,
 } from '@cs/schemas';
+import type { TopicEvent } from '@cs/producer';
+import { defaultCalendar, type Surge, type VolumeEvent } from './calendar.ts';
 import { TimeHeap } from './heap.ts';
 import { DIURNAL_MAX, WEEKLY_MAX, diurnal, weekly } from './profile.ts';
 import { Rng, cumulative } from './rng.ts';
@@ -42,10 +44,11 @@ import {
   buildWorld,
   type World,
 } from './world.ts';
+import { VolumeModel } from './volume.ts';
 import { DAY, HOUR, ZoneClock } from './zone.ts';
 
-/** One event with its topic: a discriminated union, assignable to `{ topic: Topic; event: AnyEvent }`. */
-export type TopicEvent = { [T in Topic]: { topic: T; event: EventByTopic[T] } }[Topic];
+/** One event with its topic: the SDK's discriminated union. */
+export type { TopicEvent };
 
 export type Channel = 'APP' | 'WEB' | 'HOTLINE';
 export const CHANNELS: readonly Channel[] = ['APP', 'WEB', 'HOTLINE'];
@@ -141,8 +144,20 @@ export interface SimOptions {
   timeZone?: string;
   /** Number of products across the 7 business units. Default 60 (the real operation: 420). */
   products?: number;
-  /** Follow the diurnal/weekly curves (default true); false = flat rate (live mode). */
+  /**
+   * Follow the diurnal/weekly curves, the calendar, the trend and surges (default true); false =
+   * flat rate (live mode), which ignores all four.
+   */
   diurnal?: boolean;
+  /**
+   * Days with a known volume factor (holidays, festivals, payday, campaigns). Default: the built-in
+   * calendar (calendar.ts) for the years around the window; [] for none.
+   */
+  calendar?: readonly VolumeEvent[];
+  /** Unannounced surges: time windows that multiply volume. Default none. */
+  surges?: readonly Surge[];
+  /** Compounding volume growth per week from `start` (0.005 = +0.5 %/week). Default 0. */
+  trendPerWeek?: number;
   /** Size of the customer base ids are drawn from. Default 5 × contactsPerDay. */
   users?: number;
   /**
@@ -185,6 +200,9 @@ export interface ResolvedOptions {
   timeZone: string;
   products: number;
   diurnal: boolean;
+  calendar: readonly VolumeEvent[];
+  surges: readonly Surge[];
+  trendPerWeek: number;
   users: number;
   idPrefix: string;
   probabilities: SimProbabilities;
@@ -198,6 +216,10 @@ export function resolveOptions(opts: SimOptions): ResolvedOptions {
   if (!(opts.end >= opts.start)) throw new RangeError('end must be ≥ start');
   const contactsPerDay = opts.contactsPerDay ?? 100_000;
   if (!(contactsPerDay > 0)) throw new RangeError('contactsPerDay must be > 0');
+  const trendPerWeek = opts.trendPerWeek ?? 0;
+  if (!(trendPerWeek > -1 && trendPerWeek < 1)) throw new RangeError('trendPerWeek must be in (-1, 1)');
+  const timeZone = opts.timeZone ?? 'UTC';
+  const zone = new ZoneClock(timeZone);
   const p = opts.probabilities ?? {};
   const d = DEFAULT_PROBABILITIES;
   return {
@@ -205,9 +227,12 @@ export function resolveOptions(opts: SimOptions): ResolvedOptions {
     start: Math.floor(opts.start),
     end: opts.end === Infinity ? Infinity : Math.floor(opts.end),
     contactsPerDay,
-    timeZone: opts.timeZone ?? 'UTC',
+    timeZone,
     products: opts.products ?? 60,
     diurnal: opts.diurnal ?? true,
+    calendar: opts.calendar ?? defaultCalendar(zone.localDate(opts.start).year, zone.localDate(Number.isFinite(opts.end) ? opts.end : opts.start).year),
+    surges: opts.surges ?? [],
+    trendPerWeek,
     users: Math.max(100, Math.floor(opts.users ?? contactsPerDay * 5)),
     idPrefix: opts.idPrefix ?? `${opts.seed}-${Math.floor(opts.start / 60_000).toString(36)}`,
     probabilities: {
@@ -289,21 +314,22 @@ class Simulation {
   private readonly noiseRng: Rng;
   private readonly zone: ZoneClock;
   private readonly world: World;
+  /** Calendar, surges and trend; null in flat mode. */
+  private readonly volume: VolumeModel | null;
   private readonly heap = new TimeHeap<Item>();
   private readonly channelCum: Float64Array;
   private readonly outreachChannelCum = cumulative([0.35, 0.15, 0.5]);
 
-  /** Arrival intensities per ms, and the thinning bounds. */
+  /** Arrival intensities per ms, and the thinning bound of outreach (contacts are bounded per day). */
   private readonly contactRate: number;
-  private readonly contactRateMax: number;
   private readonly outreachRate: number;
   private readonly outreachRateMax: number;
 
   private readonly pools: Agent[][] = [];
   private readonly poolNext: number[] = [];
   private readonly shifts: Shift[][] = [];
-  /** Shift starts per weekday, business unit and local hour. */
-  private readonly shiftPlan: number[][][] = [];
+  /** Agents needed per weekday, business unit and local hour on a usual day (fractional). */
+  private readonly usualDemand: number[][][] = [];
   private nextPlanDay = 0;
 
   private n = { event: 0, session: 0, call: 0, survey: 0, complaint: 0, outreach: 0, review: 0 };
@@ -319,11 +345,23 @@ class Simulation {
     this.world = buildWorld(o.products);
     const mix = this.p.channelMix;
     this.channelCum = cumulative([mix.APP, mix.WEB, mix.HOTLINE]);
+    const mixSum = mix.APP + mix.WEB + mix.HOTLINE;
+    this.volume = o.diurnal
+      ? new VolumeModel({
+          world: this.world,
+          channels: CHANNELS,
+          channelShares: CHANNELS.map((c) => mix[c] / mixSum),
+          zone: this.zone,
+          calendar: o.calendar,
+          surges: o.surges,
+          trendPerWeek: o.trendPerWeek,
+          anchor: o.start,
+        })
+      : null;
 
     // Return contacts add to the fresh arrivals; fresh = total × (1 − repeat share).
     const fresh = o.contactsPerDay * (1 - this.p.repeatContact * REPEAT_SHARE_PER_P);
     this.contactRate = fresh / DAY;
-    this.contactRateMax = this.contactRate * (o.diurnal ? DIURNAL_MAX * WEEKLY_MAX : 1);
     this.outreachRate = (o.contactsPerDay * this.p.outreachPerContact) / DAY;
     this.outreachRateMax = this.outreachRate * (o.diurnal ? 24 / OUTREACH_HOURS : 1);
 
@@ -395,28 +433,42 @@ class Simulation {
 
   // ---- load curves -----------------------------------------------------------------------------
 
-  /** Relative contact load at t (mean 1). */
+  /** Relative contact load at t (mean 1 on a usual day): curves × calendar and surges × trend. */
   private load(t: number): number {
-    if (!this.o.diurnal) return 1;
-    return diurnal(this.zone.hourOfDay(t)) * weekly(this.zone.weekday(t));
+    if (this.volume === null) return 1;
+    return diurnal(this.zone.hourOfDay(t)) * weekly(this.zone.weekday(t)) * this.volume.at(t).total * this.volume.growth(t);
   }
 
   /**
    * The next arrival after `from` of a Poisson process with intensity rate × load(t), by thinning
-   * a process of intensity rateMax (≥ rate × load everywhere); null once past the window end.
+   * a process of intensity bound(t).max (≥ rate × load on [t, bound(t).until)); null once past the
+   * window end. Past `until` the thinning restarts there with the next bound (the exponential gaps
+   * are memoryless, so the process is the same).
    */
-  private nextArrival(from: number, rate: number, rateMax: number, load: (t: number) => number): number | null {
+  private nextArrival(from: number, rate: number, bound: (t: number) => { max: number; until: number }, load: (t: number) => number): number | null {
     const rng = this.rng;
     let t = from;
+    let b = bound(t);
     for (;;) {
-      t += rng.exp(1 / rateMax);
+      t += rng.exp(1 / b.max);
+      if (t >= b.until && b.until < this.o.end) {
+        t = b.until;
+        b = bound(t);
+        continue;
+      }
       if (t >= this.o.end) return null;
-      if (rng.next() * rateMax < rate * load(t)) return Math.floor(t);
+      if (rng.next() * b.max < rate * load(t)) return Math.floor(t);
     }
   }
 
+  /** Thinning bound of contact arrivals over the rest of t's local day. */
+  private readonly contactBound = (t: number): { max: number; until: number } => {
+    if (this.volume === null) return { max: this.contactRate, until: Infinity };
+    return { max: this.contactRate * DIURNAL_MAX * WEEKLY_MAX * this.volume.boundOnDay(t), until: this.volume.dayEnd(t) };
+  };
+
   private scheduleArrival(from: number): void {
-    const t = this.nextArrival(from, this.contactRate, this.contactRateMax, (at) => this.load(at));
+    const t = this.nextArrival(from, this.contactRate, this.contactBound, (at) => this.load(at));
     if (t !== null) this.push(t, this.onArrival);
   }
 
@@ -434,7 +486,7 @@ class Simulation {
 
   private scheduleOutreach(from: number): void {
     if (!(this.outreachRate > 0)) return;
-    const t = this.nextArrival(from, this.outreachRate, this.outreachRateMax, (at) => this.outreachLoad(at));
+    const t = this.nextArrival(from, this.outreachRate, () => ({ max: this.outreachRateMax, until: Infinity }), (at) => this.outreachLoad(at));
     if (t !== null) this.push(t, this.onOutreach);
   }
 
@@ -455,11 +507,13 @@ class Simulation {
     const w = this.world;
     this.s.contacts++;
 
-    const buIdx = prev ? prev.buIdx : rng.weighted(w.buCumulative);
+    // A fresh contact's business unit and channel follow the calendar and surges of the moment.
+    const mix = prev || this.volume === null ? null : this.volume.at(t0);
+    const buIdx = prev ? prev.buIdx : rng.weighted(mix?.buCumulative ?? w.buCumulative);
     const prodIdx = prev ? prev.prodIdx : rng.weighted(w.productCumulative[buIdx]!);
     let channel: Channel;
     if (prev) channel = rng.chance(0.4) ? 'HOTLINE' : prev.channel; // people escalate to the phone
-    else channel = CHANNELS[rng.weighted(this.channelCum)]!;
+    else channel = CHANNELS[rng.weighted(mix?.channelCumulative?.[buIdx] ?? this.channelCum)]!;
     const c: Contact = {
       sid: `s-${this.o.idPrefix}-${++this.n.session}`,
       user: prev ? prev.user : `u-${rng.int(this.o.users) + 1}`,
@@ -788,6 +842,8 @@ class Simulation {
     }
     work *= 1 + p.repeatContact; // return contacts go to agents more often
     const days = this.o.diurnal ? 7 : 1;
+    // Pools are sized for the busiest planned day (calendar and trend) of the window.
+    const busiest = this.volume ? this.volume.maxPlannedFactors(this.o.start, this.o.end) : this.world.businessUnits.map(() => 1);
     let maxShiftsPerDay = this.world.businessUnits.map(() => 0);
     for (let wd = 0; wd < days; wd++) {
       const perBu = this.world.buShare.map((share, b) => {
@@ -795,13 +851,13 @@ class Simulation {
         for (let h = 0; h < 24; h++) {
           const load = this.o.diurnal ? diurnal(h + 0.5) * weekly(wd) : 1;
           const contactsPerHour = (this.o.contactsPerDay / 24) * load;
-          demand.push(Math.max(2, Math.ceil((contactsPerHour * share * work) / (3600 * OCCUPANCY))));
+          demand.push((contactsPerHour * share * work) / (3600 * OCCUPANCY));
         }
-        const starts = coverWithShifts(demand, SHIFT_MS / HOUR);
+        const starts = coverWithShifts(agentsNeeded(demand, busiest[b]!), SHIFT_MS / HOUR);
         maxShiftsPerDay[b] = Math.max(maxShiftsPerDay[b]!, starts.reduce((s, v) => s + v, 0));
-        return starts;
+        return demand;
       });
-      this.shiftPlan.push(perBu);
+      this.usualDemand.push(perBu);
     }
     maxShiftsPerDay = maxShiftsPerDay.map((v) => Math.ceil(v * 1.4) + 2);
     const rng = this.planRng;
@@ -841,7 +897,9 @@ class Simulation {
     const dayStart = this.nextPlanDay;
     this.nextPlanDay = this.zone.nextDay(dayStart);
     const { year, month, day } = this.zone.localDate(dayStart);
-    const plan = this.shiftPlan[this.o.diurnal ? this.zone.weekday(dayStart) : 0]!;
+    const demand = this.usualDemand[this.o.diurnal ? this.zone.weekday(dayStart) : 0]!;
+    // Planners staff for the calendar's known days and the trend, never for surges.
+    const planned = this.volume?.plannedBusinessUnitFactors(dayStart);
     const rng = this.planRng;
     const start = this.o.start;
     for (let b = 0; b < this.pools.length; b++) {
@@ -849,7 +907,7 @@ class Simulation {
       const list = this.shifts[b]!.filter((s) => s.to > now - HOUR);
       this.shifts[b] = list;
       const pool = this.pools[b]!;
-      const starts = plan[b]!;
+      const starts = coverWithShifts(agentsNeeded(demand[b]!, planned?.[b] ?? 1), SHIFT_MS / HOUR);
       for (let h = 0; h < 24; h++) {
         const slot = this.zone.toUtc(year, month, day, h);
         for (let k = 0; k < starts[h]!; k++) {
@@ -899,6 +957,11 @@ const REPEAT_SHARE_PER_P = 0.94;
 /** Mean of the complaint multipliers over contacts (measured), so complaintsPer10k is the mean. */
 const COMPLAINT_MULT_MEAN = 0.8;
 const OUTREACH_HOURS = 11;
+
+/** Whole agents per hour for a demand scaled by `factor`, at least two per business unit. */
+function agentsNeeded(demand: readonly number[], factor: number): number[] {
+  return demand.map((d) => Math.max(2, Math.ceil(d * factor)));
+}
 
 function ms(x: number): number {
   return Math.round(x);

@@ -15,5 +15,7 @@ export type { TrafficSummary } from './summary.ts';
 export { buildWorld, BUSINESS_UNITS, CAMPAIGNS, INTENTS, COMPLAINT_CATEGORIES } from './world.ts';
 export type { World } from './world.ts';
 export { ZoneClock, parseDate } from './zone.ts';
+export { builtInCalendar, defaultCalendar, parseSurge } from './calendar.ts';
+export type { VolumeEvent, VolumeEventKind, Surge } from './calendar.ts';
 export { Rng } from './rng.ts';
 export { toJsonLine } from './jsonl.ts';

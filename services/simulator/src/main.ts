@@ -4,10 +4,11 @@
  *   live     (default) events in real time (event_time = now), sent to Kafka via the producer SDK
  *   history  N whole days at full speed, to Kafka or, with --out, to a JSONL file for `npm run replay`
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, envReader, gracefulShutdown, isValidTimeZone, parseDuration, startDefaultMetrics, startServiceHttp, type Logger } from '@cs/runtime';
 import type { EventProducer } from '@cs/producer';
+import { parseSurge, type Surge, type VolumeEvent } from './calendar.ts';
 import { createTrafficGenerator, type TopicEvent } from './generator.ts';
 import { toJsonLine } from './jsonl.ts';
 import { DEFAULT_LIVE_RATE_PER_MINUTE, startLiveSimulator, type LiveSimulator } from './live.ts';
@@ -38,6 +39,11 @@ history
   --days N                number of days                          SIM_DAYS (1)
   --start YYYY-MM-DD      first day, local in --tz                SIM_START (the N days before today)
   --contacts-per-day N    mean contacts per day                   SIM_CONTACTS_PER_DAY (100000)
+  --calendar C            volume calendar: default (holidays, 618, Double 11, payday, campaigns),
+                          none, or a JSON file of events (services/simulator/README.md)   SIM_CALENDAR (default)
+  --trend G               compounding volume growth per week, e.g. 0.005 = +0.5 %/week   SIM_TREND (0)
+  --surge S               unannounced surge, local time in --tz, repeatable:
+                          YYYY-MM-DDTHH:MM/<N>h|m/x<factor>[/bu=a,b][/channel=HOTLINE]   SIM_SURGE (none)
   --out FILE              write JSONL ({"topic":...,...event}) instead of Kafka; - = stdout   SIM_OUT
   --summary               print aggregate figures (shares, rates, AHT…) at the end
 
@@ -61,6 +67,9 @@ interface Cli {
   days: number;
   start: string | undefined;
   contactsPerDay: number;
+  calendar: readonly VolumeEvent[] | undefined;
+  trendPerWeek: number;
+  surges: Surge[];
   out: string | undefined;
   summary: boolean;
   /** Live mode's /healthz, /readyz, /metrics. */
@@ -87,6 +96,9 @@ function parseCli(argv: string[], env: Record<string, string | undefined>): Cli 
       days: { type: 'string' },
       start: { type: 'string' },
       'contacts-per-day': { type: 'string' },
+      calendar: { type: 'string' },
+      trend: { type: 'string' },
+      surge: { type: 'string', multiple: true },
       out: { type: 'string' },
       summary: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -126,6 +138,25 @@ function parseCli(argv: string[], env: Record<string, string | undefined>): Cli 
     }
   }
   const batch = num('batch-size', 'SIM_BATCH_SIZE', 0, (n) => int(n) && n > 0, 'a positive integer');
+  const calendarText = values.calendar ?? r.string('SIM_CALENDAR', 'default');
+  let calendar: readonly VolumeEvent[] | undefined;
+  if (calendarText === 'none') calendar = [];
+  else if (calendarText !== 'default') {
+    try {
+      calendar = JSON.parse(readFileSync(calendarText, 'utf8')) as VolumeEvent[];
+    } catch (e) {
+      throw new UsageError(`--calendar: ${calendarText}: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(calendar)) throw new UsageError(`--calendar: ${calendarText} must hold a JSON array of events`);
+  }
+  const zone = new ZoneClock(timeZone);
+  const surgeTexts = values.surge ?? (r.optional('SIM_SURGE')?.split(';') ?? []);
+  let surges: Surge[];
+  try {
+    surges = surgeTexts.map((text) => parseSurge(text, (y, mo, d, h, mi) => zone.toUtc(y, mo, d, h, mi)));
+  } catch (e) {
+    throw new UsageError(`--surge: ${(e as Error).message}`);
+  }
   return {
     mode,
     seed: num('seed', 'SIM_SEED', 1, (n) => int(n) && n >= 0, 'a non-negative integer'),
@@ -140,6 +171,9 @@ function parseCli(argv: string[], env: Record<string, string | undefined>): Cli 
     days: num('days', 'SIM_DAYS', 1, (n) => int(n) && n >= 1, 'a positive integer'),
     start,
     contactsPerDay: num('contacts-per-day', 'SIM_CONTACTS_PER_DAY', 100_000, (n) => n > 0, 'a positive number'),
+    calendar,
+    trendPerWeek: num('trend', 'SIM_TREND', 0, (n) => n > -1 && n < 1, 'a growth rate per week in (-1, 1)'),
+    surges,
     out: values.out ?? r.optional('SIM_OUT'),
     summary: values.summary ?? false,
     httpHost: r.string('SIM_HTTP_HOST', '127.0.0.1'),
@@ -228,6 +262,9 @@ async function runHistory(cli: Cli, log: Logger): Promise<number> {
     products: cli.products,
     duplicateRate: cli.duplicateRate,
     disorderMs: cli.disorderMs,
+    ...(cli.calendar !== undefined ? { calendar: cli.calendar } : {}),
+    trendPerWeek: cli.trendPerWeek,
+    surges: cli.surges,
   });
   const sink = cli.out !== undefined ? fileSink(cli.out) : producerSink(await openProducer(log));
   const batchSize = cli.batchSize ?? (cli.out !== undefined ? 4096 : 2000);

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole local stack in one command. Kafka (local KRaft broker), the embedded
- * ClickHouse (or CLICKHOUSE_URL), the processor, the ingest API, the SQL endpoint and,
- * unless --no-simulator, a live traffic simulator; then a refreshing summary until Ctrl-C.
+ * ClickHouse (or CLICKHOUSE_URL), the processor, the ingest API, the SQL endpoint, the forecaster
+ * (unless --no-forecaster) and, unless --no-simulator, a live traffic simulator; then a refreshing
+ * summary until Ctrl-C.
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { stackDir } from '@cs/clickhouse';
 import { loadIngestConfig, startIngest } from '@cs/ingest';
 import { createAdmin, loadKafkaConfig } from '@cs/kafka';
 import { runProcessorService } from '@cs/processor';
+import { loadForecasterConfig, startForecaster } from '@cs/forecaster';
 import { createEventProducer } from '@cs/producer';
 import { createLogger, envReader, gracefulShutdown, startDefaultMetrics } from '@cs/runtime';
 import { TOPICS } from '@cs/schemas';
@@ -16,9 +18,13 @@ import { startLiveSimulator } from '@cs/simulator';
 import { localKafka } from './local-kafka.ts';
 import { startSummary } from './summary.ts';
 
-const { values: args } = parseArgs({ options: { 'no-simulator': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+const { values: args } = parseArgs({
+  options: { 'no-simulator': { type: 'boolean', default: false }, 'no-forecaster': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+});
 if (args.help) {
-  process.stdout.write('usage: npm start [-- --no-simulator]\n  Starts Kafka, ClickHouse (embedded unless CLICKHOUSE_URL), processor, ingest API, SQL endpoint and simulator.\n');
+  process.stdout.write(
+    'usage: npm start [-- --no-simulator] [--no-forecaster]\n  Starts Kafka, ClickHouse (embedded unless CLICKHOUSE_URL), processor, ingest API, SQL endpoint, forecaster and simulator.\n',
+  );
   process.exit(0);
 }
 
@@ -55,6 +61,10 @@ await shutdown.startup(async () => {
   const ingest = await startIngest({ config: loadIngestConfig(), kafka, logger });
   shutdown.add('ingest', () => ingest.stop());
 
+  // In the pipeline's process: with the embedded store, only this process may write to it.
+  const forecaster = args['no-forecaster'] ? null : await startForecaster({ client, db: ch.database, config: loadForecasterConfig(), logger });
+  if (forecaster) shutdown.add('forecaster', () => forecaster.stop());
+
   if (!args['no-simulator']) {
     const producer = await createEventProducer({ kafka });
     const simulator = startLiveSimulator({ timeZone: processorConfig.rules.timeZone }, producer);
@@ -74,6 +84,7 @@ await shutdown.startup(async () => {
       'ingest API': `http://127.0.0.1:${ingest.http.port}/v1/events/<topic>`,
       'SQL (ClickHouse HTTP)': `${sqlUrl ?? ch.url}  or  npm run sql -- "SELECT …"`,
       'health / metrics': `http://127.0.0.1:${health.port}/readyz  /metrics`,
+      ...(forecaster ? { forecaster: `http://127.0.0.1:${forecaster.http.port}/readyz  /metrics  POST /v1/forecast` } : {}),
       'logs': process.env.LOG_FILE ?? '',
     },
   });

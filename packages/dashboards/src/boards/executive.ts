@@ -1,8 +1,10 @@
-/** Executive overview: headline KPIs against targets, today vs yesterday vs last week, trends, drill-down. */
+/** Executive overview: headline KPIs against targets, forecast accuracy, today vs yesterday vs last week, trends, drill-down. */
+import { FORECAST_METRIC_IDS } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
-import { breakdown, comparisonStat, kpiStat, row, trend, type Ctx } from '../panels.ts';
+import { FORECAST_METRIC_FILTERS, recentAccuracySql } from '../forecast-sql.ts';
+import { breakdown, comparisonStat, kpiStat, metricStatVisual, row, sqlPanel, trend, type Ctx } from '../panels.ts';
 import { DIM_FILTERS, m } from '../sql.ts';
-import { metricName, t } from '../text.ts';
+import { metricDescription, metricName, t } from '../text.ts';
 import { dimensionVariables } from './common.ts';
 
 export const EXEC_HEADLINE = [
@@ -41,6 +43,23 @@ export function executiveBoard(ctx: Ctx): BoardSpec {
     items: [
       row(t('Headline KPIs over the selected range', '所选时间范围内的核心指标')),
       ...EXEC_HEADLINE.map((id) => kpiStat(ctx, m(id), f)),
+      row(t('Volume forecast', '话务预测')),
+      ...FORECAST_METRIC_IDS.map((id) => {
+        const metric = m(id);
+        const base = metricDescription(metric, ctx.targets[id]);
+        return sqlPanel({
+          title: t(`${metric.name.en}, 1 day ahead`, `${metric.name.zh}（提前 1 天）`),
+          description: t(
+            `The contact forecast issued the day before, over the 7 complete days before the day of the range end (the planning board has more). ${base.en}`,
+            `前一天发布的进线预测，所选时间范围结束日之前的 7 个完整日（详见话务预测与计划看板）。${base.zh}`,
+          ),
+          w: 6,
+          h: 4,
+          metrics: [id],
+          queries: [{ refId: 'A', sql: recentAccuracySql(ctx.db, id, 'h1d', FORECAST_METRIC_FILTERS), format: 'table', columns: [id], requiresData: true, nonNull: [id] }],
+          visual: metricStatVisual(ctx, metric),
+        });
+      }),
       row(t('Today vs yesterday vs same day last week', '今天 vs 昨天 vs 上周同日')),
       ...core.map((metric) => comparisonStat(ctx, metric, f)),
       row(t('Trends', '趋势')),

@@ -1,13 +1,15 @@
 /**
  * Workforce and cost: staffed hours and headcount, in-house vs outsourced. Agent metrics keep the
  * site type in the product column. Staffed hours add up; headcount (distinct agents per bucket and
- * business unit) never does: it is shown per bucket of one grain and per business unit.
+ * business unit) never does: it is shown per bucket of one grain and per business unit. Agents
+ * required by the calls forecast (services/forecaster, cs.staffing) against agents staffed, and the gap.
  */
 import { LineInterpolation } from '@grafana/grafana-foundation-sdk/common';
 import type { MetricId } from '@cs/catalog';
 import type { BoardSpec } from '../board.ts';
-import { fixedColor, palette } from '../grafana.ts';
+import { fixedColor, palette, thresholdSteps } from '../grafana.ts';
 import { field, row, seriesStyle, sqlPanel, statVisual, tableVisual, timeseriesVisual, type Ctx } from '../panels.ts';
+import { requiredVsStaffedSql, staffingGapSql } from '../forecast-sql.ts';
 import { BU_FILTER, FROM, INTERVAL_GRAIN, RANGE_GRAIN, SERIES_TIME, TO, WORKFORCE_FILTERS, andConditions, rangeGrain } from '../sql.ts';
 import { L, t, type Lang, type Text } from '../text.ts';
 import { workforceVariables } from './common.ts';
@@ -169,6 +171,65 @@ export function workforceBoard(ctx: Ctx): BoardSpec {
             field('staffed_hours', [{ id: 'displayName', value: lang === 'zh' ? '在岗工时' : 'Staffed hours' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
             field('hours_per_head', [{ id: 'displayName', value: lang === 'zh' ? '人均工时' : 'Hours per head' }, { id: 'unit', value: 'h' }, { id: 'decimals', value: 1 }]),
           ]),
+      }),
+      row(t('Forecast staffing: required vs staffed agents', '预测排班：所需 vs 在岗坐席')),
+      sqlPanel({
+        title: t('Agents required vs staffed, per half hour', '每半小时所需坐席 vs 在岗坐席'),
+        description: t(
+          'Agents required for the calls forecast (the latest staffing issued before the half hour began: Erlang C, or Erlang A where abandonment is known, for the target service level) against agents logged in on average (Σ staffed hours / 0.5 h), in-house and outsourced. Required agents are for calls only; staffed agents also handle chats.',
+          '按来电预测所需的坐席数（该半小时开始前最新发布的排班：按目标服务水平用 Erlang C，或在有放弃数据时用 Erlang A）与平均在岗坐席数（Σ 在岗工时 / 0.5 小时，自有与外包）的对比。所需坐席仅针对来电；在岗坐席同时处理在线会话。',
+        ),
+        w: 24,
+        h: 9,
+        queries: [
+          {
+            refId: 'A',
+            sql: requiredVsStaffedSql(ctx.db, BU_FILTER, WORKFORCE_FILTERS),
+            format: 'timeSeries',
+            columns: ['time', 'agents_required', 'in_house', 'outsourced'],
+            requiresData: true,
+            nonNull: ['agents_required'],
+          },
+        ],
+        visual: (lang) =>
+          seriesStyle(timeseriesVisual(), 'line')
+            .lineInterpolation(LineInterpolation.StepAfter)
+            .unit('none')
+            .decimals(0)
+            .colorScheme(palette())
+            .overrides([
+              field('agents_required', [{ id: 'displayName', value: lang === 'zh' ? '所需坐席' : 'Agents required' }, { id: 'custom.lineWidth', value: 3 }]),
+              // In-house and outsourced stacked: together, the agents staffed.
+              field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }, { id: 'custom.stacking', value: { mode: 'normal', group: 'staffed' } }, { id: 'custom.fillOpacity', value: 30 }]),
+              field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }, { id: 'custom.stacking', value: { mode: 'normal', group: 'staffed' } }, { id: 'custom.fillOpacity', value: 30 }]),
+            ]),
+      }),
+      sqlPanel({
+        title: t('Staffing gap per half hour and business unit', '各业务单元每半小时的排班缺口'),
+        description: t(
+          'Staffed agents (in-house + outsourced) minus agents required, per business unit and half hour of the selected range, the largest shortfalls first (top 100).',
+          '所选时间范围内，按业务单元与半小时：在岗坐席（自有 + 外包）减去所需坐席，缺口最大的在前（前 100）。',
+        ),
+        w: 24,
+        h: 9,
+        queries: [{ refId: 'A', sql: staffingGapSql(ctx.db, BU_FILTER), format: 'table', columns: ['time', 'business_unit', 'agents_required', 'in_house', 'outsourced', 'gap'], requiresData: true }],
+        visual: (lang) =>
+          tableVisual()
+            .decimals(1)
+            .noValue('—')
+            .overrides([
+              field('time', [{ id: 'displayName', value: lang === 'zh' ? '时段' : 'Half hour' }]),
+              field('business_unit', [{ id: 'displayName', value: L.businessUnit[lang] }]),
+              field('agents_required', [{ id: 'displayName', value: lang === 'zh' ? '所需坐席' : 'Required' }, { id: 'decimals', value: 0 }]),
+              field('in_house', [{ id: 'displayName', value: L.inHouse[lang] }]),
+              field('outsourced', [{ id: 'displayName', value: L.outsourced[lang] }]),
+              field('gap', [
+                { id: 'displayName', value: lang === 'zh' ? '缺口（在岗 − 所需）' : 'Gap (staffed − required)' },
+                { id: 'thresholds', value: thresholdSteps([{ value: null, color: 'red' }, { value: 0, color: 'green' }]).build() },
+                { id: 'color', value: { mode: 'thresholds' } },
+                { id: 'custom.cellOptions', value: { type: 'color-text' } },
+              ]),
+            ]),
       }),
     ],
   };

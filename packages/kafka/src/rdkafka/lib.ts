@@ -7,9 +7,20 @@ import type { KafkaOptions } from '../types.ts';
 const require = createRequire(import.meta.url);
 let mod: typeof RdKafka | undefined;
 
-/** node-rdkafka, loaded on first use: a kafkajs-only process never loads the native addon. */
+/**
+ * node-rdkafka, loaded on first use: a kafkajs-only process never loads the native addon. It is an
+ * optional peer dependency of @cs/kafka (installing the package never compiles librdkafka), so a
+ * process that chose `rdkafka` without installing it gets this message instead of a bare
+ * MODULE_NOT_FOUND. Synchronous `require`, because the clients are created synchronously.
+ */
 export function rdkafka(): typeof RdKafka {
-  mod ??= require('node-rdkafka') as typeof RdKafka;
+  if (mod) return mod;
+  try {
+    mod = require('node-rdkafka') as typeof RdKafka;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error('the rdkafka client (KAFKA_CLIENT=rdkafka) needs node-rdkafka, an optional peer dependency of @cs/kafka: run `npm install node-rdkafka`, or use KAFKA_CLIENT=kafkajs', { cause: err });
+  }
   return mod;
 }
 

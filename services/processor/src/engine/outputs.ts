@@ -1,5 +1,6 @@
 import { GRAINS, type Grain, type MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
+import { TsvBuffer, tsvLine } from '@cs/clickhouse';
 import type { AnyEvent } from '@cs/schemas';
 import { METRIC_SUMS_TABLES, type DeadLetterRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
@@ -25,12 +26,27 @@ export class FlushOutputs implements Emitter {
   private lastTime = Number.NaN;
   private lastBuckets: number[] = [];
   private readonly upserts = new Map<string, Map<string, Record<string, unknown>>>();
+  /** Raw-table rows as TabSeparated lines, per table. */
+  readonly raws = new Map<string, { fields: string[]; columns: string[]; body: TsvBuffer }>();
 
   constructor(
     private readonly buckets: Buckets,
     private readonly wallTime: number,
     private readonly seq = 0,
   ) {}
+
+  /**
+   * An accepted event's raw-table row, encoded at once as a TabSeparated line: its own fields, then
+   * where it was read (kafka_partition, kafka_offset). No row object per event.
+   */
+  raw(table: string, event: AnyEvent, partition: number, offset: number): void {
+    let raw = this.raws.get(table);
+    if (!raw) {
+      const fields = Object.keys(event);
+      this.raws.set(table, (raw = { fields, columns: [...fields, 'kafka_partition', 'kafka_offset'], body: new TsvBuffer(256 * 1024) }));
+    }
+    raw.body.line(`${tsvLine(event, raw.fields)}\t${partition}\t${offset}`);
+  }
 
   row(table: string, row: Record<string, unknown>): void {
     let list = this.rows.get(table);

@@ -8,13 +8,12 @@
  * most MAX_IN_FLIGHT per partition); done rows, state commits and offset commits stay in order.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows } from '@cs/clickhouse';
+import { insertRows, insertTsv } from '@cs/clickhouse';
 import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
 import { defect, failpoint } from './failpoints.ts';
-import { rawRow } from './raw-row.ts';
 import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
@@ -87,7 +86,7 @@ export class PartitionTask {
   /** Seq of the base snapshot incrementals build on (null: the next snapshot is a base). */
   private base: number | null;
   private baseWrittenAt = 0;
-  /** The intent check for a flush another owner may have started applies once, after the restore. */
+  /** The log holds no intent of a previous owner beyond the last flush (unknown after a restore and after each redo). */
   private checkedTakenIntent = false;
   private meta: Meta;
 
@@ -126,16 +125,19 @@ export class PartitionTask {
 
   /**
    * Whether advancing stream time to `target` would change anything: it settles an event not yet
-   * past the horizon, or it reaches something the logic has due. A quiet pipeline is then not
-   * flushed over and over for nothing.
+   * past the horizon, it moves this partition's watermarks over buckets that hold figures (up to the
+   * end of the day of the pipeline's latest event, `pipelineTime`: cs.settled waits for every
+   * partition, also one without events there), or it reaches something the logic has due. A quiet
+   * pipeline is then not flushed over and over for nothing.
    */
-  advanceChanges(target: number): boolean {
+  advanceChanges(target: number, pipelineTime: number): boolean {
     const { streamTime, eventTime } = this.meta;
     if (streamTime !== null && target <= streamTime) return false;
     if (streamTime === null) return true;
     const lateness = this.deps.rules.allowedLatenessMs;
     const horizon = streamTime - lateness;
     if (eventTime !== undefined && eventTime !== null && horizon <= eventTime) return true;
+    if (horizon < this.deps.buckets.end(pipelineTime, 'day')) return true;
     const due = this.deps.logic.nextDue(this.state, this.deps.rules);
     return due !== null && due < target - lateness;
   }
@@ -232,7 +234,8 @@ export class PartitionTask {
       intentWritten = this.deps.log.writeIntent(this.ref, intent);
     }
     this.pending = null;
-    this.checkedTakenIntent = true;
+    // Flushes are pipelined, so a crashed owner may have written the intent after the one redone too.
+    this.checkedTakenIntent = !redo;
     if (this.buffer.length) this.firstBufferedAt = Date.now();
     // The step runs while the intent is being written; the inserts wait for it.
     const outputs = this.process(messages, intent);
@@ -332,7 +335,7 @@ export class PartitionTask {
     for (const msg of messages) {
       let result: StepResult;
       try {
-        result = this.step(msg, meta, ctx, intent.wallTime);
+        result = this.step(msg, meta, ctx, out, intent.wallTime);
       } catch (err) {
         result = { kind: 'dead_letter', reason: 'invalid', detail: `processing failed: ${(err as Error).message}` };
         out.deadLetter(msg, result.reason, result.detail);
@@ -373,8 +376,7 @@ export class PartitionTask {
     }
   }
 
-  private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, wallTime: number): StepResult {
-    const out = ctx.emit;
+  private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, out: FlushOutputs, wallTime: number): StepResult {
     if (!msg.value) {
       if (defect('drop-empty')) return { kind: 'drop', why: 'duplicate' };
       out.deadLetter(msg, 'decode', 'empty message');
@@ -403,7 +405,7 @@ export class PartitionTask {
     ctx.streamTime = meta.streamTime;
     ctx.horizon = meta.streamTime - lateness;
     const result = this.deps.logic.onEvent(ctx, event, msg);
-    if (result.kind === 'ok') out.row(this.deps.logic.rawTable, rawRow(event, msg));
+    if (result.kind === 'ok') out.raw(this.deps.logic.rawTable, event, msg.partition, Number(msg.offset));
     else if (result.kind === 'dead_letter') out.deadLetter(msg, result.reason, result.detail, event);
     return result;
   }
@@ -423,12 +425,16 @@ export class PartitionTask {
       for (const table of [...tables.keys()]) if (landed.has(token(table))) tables.delete(table);
     }
     let first = true;
-    const writes = [...tables].map(([table, rows]) =>
-      insertRows(client, `${db}.${table}`, rows, { dedupToken: defect('no-dedup') ? `${token(table)}/${Date.now()}-${Math.random()}` : token(table) }).then(() => {
-        failpoint('mid-insert', this.ref.topic, intent.seq, { table, first });
-        first = false;
-      }),
-    );
+    // PROCESSOR_FAULT_DEFECT=no-dedup (negative controls only): every insert unique, so a redo counts twice.
+    const dedupToken = (table: string) => (defect('no-dedup') ? `${token(table)}/${Date.now()}-${Math.random()}` : token(table));
+    const landed = (table: string) => () => {
+      failpoint('mid-insert', this.ref.topic, intent.seq, { table, first });
+      first = false;
+    };
+    const writes = [
+      ...[...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: dedupToken(table) }).then(landed(table))),
+      ...[...out.raws].map(([table, raw]) => insertTsv(client, `${db}.${table}`, raw.columns, raw.body, { dedupToken: dedupToken(table) }).then(landed(table))),
+    ];
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));
     }

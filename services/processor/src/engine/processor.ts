@@ -39,6 +39,8 @@ export class StreamProcessor {
   private readonly tasks = new Map<string, Promise<PartitionTask>>();
   /** Tasks of partitions this member lost, finishing the writes they had under way. */
   private readonly retiring = new Map<string, Promise<void>>();
+  /** The offset last committed per partition by this instance. */
+  private readonly committed = new Map<string, number>();
   private readonly log: LogStore;
   private readonly buckets: Buckets;
   private readonly clock: PipelineClock;
@@ -160,10 +162,23 @@ export class StreamProcessor {
   private async commit(ref: PartitionRef, offset: number): Promise<void> {
     this.deps.logger.debug({ ...ref, offset }, 'flushed');
     if (!this.tasks.has(id(ref))) return;
-    await this.deps.consumer.commit([{ topic: ref.topic, partition: ref.partition, offset: String(offset) }]).catch((err: Error) => {
-      // The partition moved to another member: its state in ClickHouse is still right, the commit is just late.
-      this.deps.logger.warn({ err: err.message, ...ref }, 'offset commit failed');
-    });
+    await this.deps.consumer.commit([{ topic: ref.topic, partition: ref.partition, offset: String(offset) }]).then(
+      () => this.committed.set(id(ref), offset),
+      (err: Error) => {
+        // The partition moved to another member: its state in ClickHouse is still right, the commit is just late.
+        this.deps.logger.warn({ err: err.message, ...ref }, 'offset commit failed');
+      },
+    );
+  }
+
+  /**
+   * A quiet partition whose done flushes are ahead of the group's committed offset commits them: after
+   * a crash between a done row and its commit, the restored task skips the re-read messages and has
+   * nothing to flush, and the lag would otherwise never reach 0 (nor the pipeline count as idle).
+   */
+  private async commitIfBehind(task: PartitionTask): Promise<void> {
+    if (task.nextOffset === 0 || task.writing > 0 || task.awaitingRedo || this.committed.get(id(task.ref)) === task.nextOffset) return;
+    await this.commit(task.ref, task.nextOffset);
   }
 
   private async tick(): Promise<void> {
@@ -185,9 +200,10 @@ export class StreamProcessor {
         if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
           await this.flush(task, null);
         } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
+          await this.commitIfBehind(task);
           // Catching up with the pipeline also moves the partition's watermarks (other partitions'
           // buckets become final); the wall clock, once every partition is idle, only when it settles something.
-          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget) : task.streamTime === null || idleTarget > task.streamTime);
+          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, pipelineTime!) : task.streamTime === null || idleTarget > task.streamTime);
           if (worth && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
           else await task.snapshotIfBehind();
         }

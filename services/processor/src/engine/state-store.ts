@@ -45,7 +45,7 @@ export class LmdbState implements KeyedState {
     readonly db: Database<Buffer, string>,
     opts: LmdbStateOptions = {},
   ) {
-    this.cacheEntries = opts.cacheEntries ?? 20_000;
+    this.cacheEntries = opts.cacheEntries ?? 5_000;
   }
 
   /** Seq of the last flush whose changes lmdb holds (0: none). */

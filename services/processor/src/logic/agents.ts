@@ -42,7 +42,6 @@ export const MAX_SHIFT_MS = 12 * 3_600_000;
 export const AGENT_PREFIX = 'a:';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
-const QUARTER_MS = 15 * 60_000;
 const ACCRUE = new DueIndex('agent-accrue', MINUTE_MS);
 const DUE = new DueIndex('agent-due', MINUTE_MS);
 
@@ -87,23 +86,11 @@ export function bucketsFor(timeZone: string): Buckets {
   return b;
 }
 
-/**
- * Start of the bucket after the one starting at `bucketStart`. Bucket boundaries fall on quarter
- * hours (UTC offsets are multiples of 15 min), so stepping by 15 min finds the very next one, also
- * on 23- and 25-hour DST days.
- */
-export function nextBucketStart(buckets: Buckets, bucketStart: number, grain: Grain): number {
-  if (grain === 'minute') return bucketStart + MINUTE_MS;
-  let t = bucketStart + (grain === 'hour' ? QUARTER_MS : 20 * HOUR_MS);
-  while (buckets.start(t, grain) <= bucketStart) t += QUARTER_MS;
-  return buckets.start(t, grain);
-}
-
 /** The buckets of one grain that [start, end) overlaps, with the overlap in ms. */
 export function* overlaps(buckets: Buckets, start: number, end: number, grain: Grain): IterableIterator<{ bucket: number; ms: number }> {
   let bucket = buckets.start(start, grain);
   while (bucket < end) {
-    const next = nextBucketStart(buckets, bucket, grain);
+    const next = buckets.end(bucket, grain);
     const ms = Math.min(end, next) - Math.max(start, bucket);
     if (ms > 0) yield { bucket, ms };
     bucket = next;
@@ -219,7 +206,7 @@ function emitDifference(ctx: StepContext, before: readonly CountedSpan[], after:
         for (const { bucket } of overlaps(buckets, from, to, grain)) {
           if (seen.has(bucket)) continue;
           seen.add(bucket);
-          const end = nextBucketStart(buckets, bucket, grain);
+          const end = buckets.end(bucket, grain);
           const x = coverage(oldSpans, bucket, end);
           const y = coverage(newSpans, bucket, end);
           if (y.ms !== x.ms) ctx.emit.metricAt(grain, bucket, 'staffed_hours', dims, (y.ms - x.ms) / HOUR_MS, 0);
@@ -255,7 +242,7 @@ function refresh(ctx: StepContext, agentId: string, s: AgentState): void {
   let dueAt = firstFinal(s);
   for (const c of s.counted) {
     if (!c.final) continue;
-    const cleanAt = nextBucketStart(buckets, buckets.start(c.end - 1, 'day'), 'day');
+    const cleanAt = buckets.end(c.end - 1, 'day');
     if (dueAt === null || cleanAt < dueAt) dueAt = cleanAt;
   }
   s.due = dueAt === null ? null : DUE.schedule(ctx.state, agentId, dueAt, s.due);
