@@ -78,7 +78,13 @@ async function churn(name: string, defect?: string): Promise<{ verdict: Verdict;
   }
 }
 
-async function zombie(name: string, defect?: string): Promise<{ verdict: Verdict; steps: string[]; regained: string[] }> {
+/** How often the zombie met the other member's work: flush claims it lost, partitions restored from the log on its return. */
+const zombieEvidence = (output: string) => ({
+  claimsLost: output.split('another member holds this flush').length - 1,
+  staleRestored: output.split('partition moved while this member was away').length - 1,
+});
+
+async function zombie(name: string, defect?: string): Promise<{ verdict: Verdict; steps: string[]; regained: string[]; evidence: ReturnType<typeof zombieEvidence> }> {
   const fleet = await Fleet.start(name, { env: { ...ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
   const steps: string[] = [];
   try {
@@ -106,7 +112,7 @@ async function zombie(name: string, defect?: string): Promise<{ verdict: Verdict
     const expected = await oracle(fleet.prefix);
     const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
     await Promise.all([fleet.stop(p1), fleet.stop(p2)]);
-    return { verdict, steps, regained };
+    return { verdict, steps, regained, evidence: zombieEvidence(p2.child.output()) };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n(${steps.join('; ')})\n${fleet.outputs()}`);
   } finally {
@@ -132,13 +138,13 @@ describe('rebalance churn during a replay (server mode)', () => {
 describe('a zombie processor (SIGSTOP past the session timeout, SIGCONT after its partitions moved)', () => {
   it('figures exact', async () => {
     const run = await zombie('zombie');
-    record({ scenario: 'zombie: SIGSTOP past the session timeout, SIGCONT', kind: 'scenario', passed: exact(run.verdict), verdict: run.verdict, details: { steps: run.steps } });
+    record({ scenario: 'zombie: SIGSTOP past the session timeout, SIGCONT', kind: 'scenario', passed: exact(run.verdict), verdict: run.verdict, details: { steps: run.steps, ...run.evidence } });
     expect(exact(run.verdict), explain(run.verdict)).toBe(true);
   });
 
   it('negative control: zombie with no-dedup → counted twice', async () => {
     const run = await zombie('zombie-ctl', 'no-dedup');
-    record({ scenario: 'zombie control: no-dedup', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { steps: run.steps } });
+    record({ scenario: 'zombie control: no-dedup', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { steps: run.steps, ...run.evidence } });
     expect(exact(run.verdict)).toBe(false);
   });
 });

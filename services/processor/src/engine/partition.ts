@@ -14,7 +14,7 @@ import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runt
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
 import { defect, failpoint } from './failpoints.ts';
-import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
+import { flushToken, sameIntent, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
 import type { StepContext, StepResult, TopicLogic } from './types.ts';
@@ -86,8 +86,6 @@ export class PartitionTask {
   /** Seq of the base snapshot incrementals build on (null: the next snapshot is a base). */
   private base: number | null;
   private baseWrittenAt = 0;
-  /** The log holds no intent of a previous owner beyond the last flush (unknown after a restore and after each redo). */
-  private checkedTakenIntent = false;
   private meta: Meta;
 
   private constructor(
@@ -168,6 +166,24 @@ export class PartitionTask {
     if (messages.length) this.lastMessageAt = Date.now();
   }
 
+  /**
+   * True when another member wrote flushes of this partition beyond those this task stepped: this
+   * member was paused past its session timeout, the partition moved and came back, and the task's
+   * state is stale (the log's is current). Checked between steps, so the task's own claims count.
+   */
+  overtaken(): Promise<boolean> {
+    const run = this.stepping.then(async () => (await this.deps.log.lastIntentSeq(this.ref)) > this.meta.seq);
+    this.stepping = run.catch(() => {});
+    return run;
+  }
+
+  /** Hands over the messages buffered and not stepped (to the task that replaces this one). */
+  takeBuffer(): ConsumedMessage[] {
+    const messages = this.buffer;
+    this.buffer = [];
+    return messages;
+  }
+
   /** True when an unfinished flush from before a crash can now be redone. */
   get redoReady(): boolean {
     if (!this.pending) return false;
@@ -204,7 +220,6 @@ export class PartitionTask {
     const started = performance.now();
     let intent: FlushIntent;
     let messages: ConsumedMessage[];
-    let intentWritten: Promise<void>;
     let redo = false;
     if (this.pending) {
       redo = true;
@@ -214,33 +229,33 @@ export class PartitionTask {
       messages = cut < 0 ? this.buffer : this.buffer.slice(0, cut);
       this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
       this.deps.logger.warn({ ...this.ref, intent }, 'redoing an unfinished flush');
-      intentWritten = Promise.resolve();
     } else {
       if (!this.buffer.length && advanceTo === null) return;
-      // During a rebalance the previous owner may still be finishing a flush of this partition: if it
-      // already wrote the next intent, redo exactly that one instead of a different one.
-      if (!this.checkedTakenIntent) {
-        this.checkedTakenIntent = true;
-        const taken = await this.deps.log.intentAt(this.ref, this.meta.seq + 1);
-        if (taken) {
-          this.pending = taken;
-          return this.stepFlush(advanceTo);
-        }
+      const last = this.buffer[this.buffer.length - 1];
+      const claim = { seq: this.meta.seq + 1, from: this.meta.nextOffset, to: last ? Number(last.offset) + 1 : this.meta.nextOffset, wallTime: Date.now(), advanceTo };
+      // An intent claims its seq; the first one written holds it. Another member may hold this one: a
+      // previous owner finishing its pipelined flushes, or a zombie (paused past its session, its
+      // partitions moved, resumed) stepping what it had buffered. Their inserts carry the same tokens,
+      // so two different flushes under one seq would mix or drop each other's rows: the loser redoes
+      // the holder's intent instead (same state and messages, so the same rows). Checked before the
+      // step, which then needs no undoing.
+      await this.deps.log.writeIntent(this.ref, claim);
+      const holder = await this.deps.log.intentAt(this.ref, claim.seq);
+      if (!holder) throw new Error(`intent ${claim.seq} of ${this.ref.topic}/${this.ref.partition} is not readable after its insert`);
+      if (!sameIntent(holder, claim)) {
+        this.deps.logger.warn({ ...this.ref, claim, holder }, 'another member holds this flush; redoing its intent');
+        this.pending = holder;
+        return this.stepFlush(advanceTo);
       }
+      intent = claim;
       messages = this.buffer;
       this.buffer = [];
-      const last = messages[messages.length - 1];
-      intent = { seq: this.meta.seq + 1, from: this.meta.nextOffset, to: last ? Number(last.offset) + 1 : this.meta.nextOffset, wallTime: Date.now(), advanceTo };
-      intentWritten = this.deps.log.writeIntent(this.ref, intent);
     }
     this.pending = null;
-    // Flushes are pipelined, so a crashed owner may have written the intent after the one redone too.
-    this.checkedTakenIntent = !redo;
     if (this.buffer.length) this.firstBufferedAt = Date.now();
-    // The step runs while the intent is being written; the inserts wait for it.
     const outputs = this.process(messages, intent);
     const delta = this.state.takeDelta(intent.seq);
-    const write = intentWritten.then(async () => {
+    const write = Promise.resolve().then(async () => {
       if (defect('commit-at-intent')) await this.deps.onDone(this.ref, intent.to);
       failpoint('after-intent', this.ref.topic, intent.seq);
       return this.write(intent, outputs, redo);
