@@ -31,17 +31,23 @@ export interface Member {
   port: number;
   /** The partitions of each rebalance, in order (read from its log as it runs). */
   assigned: string[][];
+  /** How often each log message was written (its whole log: `child.output()` keeps only the tail). */
+  said: Map<string, number>;
 }
 
-/** Follows a child's log (stderr, pino) line by line and records each assignment. */
-function followAssignments(child: Child, into: string[][]): void {
+const MSG = /"msg":"([^"]*)"/;
+
+/** Follows a member's log (stderr, pino) line by line: records each assignment and counts each message. */
+function follow(member: Member): void {
   let partial = '';
-  child.proc.stderr!.on('data', (chunk: Buffer) => {
+  member.child.proc.stderr!.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString()).split('\n');
     partial = lines.pop()!;
     for (const line of lines) {
       const m = ASSIGNED.exec(line);
-      if (m) into.push([...m[1]!.matchAll(/"([^"]+)"/g)].map((x) => x[1]!));
+      if (m) member.assigned.push([...m[1]!.matchAll(/"([^"]+)"/g)].map((x) => x[1]!));
+      const msg = MSG.exec(line)?.[1];
+      if (msg) member.said.set(msg, (member.said.get(msg) ?? 0) + 1);
     }
   });
 }
@@ -78,8 +84,8 @@ export class Fleet {
   async add(name: string, extra: Record<string, string> = {}, clickhouseUrl?: string): Promise<Member> {
     const port = await freePort();
     const child = startChild('services/processor/src/main.ts', serverProcessorEnv(this.store, this.prefix, TZ, this.dir, { ...this.env, ...extra, PROCESSOR_HTTP_PORT: String(port) }, clickhouseUrl));
-    const member: Member = { name, child, port, assigned: [] };
-    followAssignments(child, member.assigned);
+    const member: Member = { name, child, port, assigned: [], said: new Map() };
+    follow(member);
     this.members.push(member);
     return member;
   }
@@ -94,11 +100,26 @@ export class Fleet {
     return m.assigned.length;
   }
 
+  /** How often a member logged `msg`. */
+  said(m: Member, msg: string): number {
+    return m.said.get(msg) ?? 0;
+  }
+
   /** Events a member counted (cs_processor_events_total), 0 while it does not answer. */
-  async processed(m: Member): Promise<number> {
+  processed(m: Member): Promise<number> {
+    return this.metricSum(m, 'cs_processor_events_total');
+  }
+
+  /** Messages a member holds buffered, not yet flushed (cs_processor_buffered_messages). */
+  buffered(m: Member): Promise<number> {
+    return this.metricSum(m, 'cs_processor_buffered_messages');
+  }
+
+  /** A metric of a member summed over its labels, 0 while it does not answer. */
+  private async metricSum(m: Member, metric: string): Promise<number> {
     try {
       const text = await (await fetch(`http://127.0.0.1:${m.port}/metrics`)).text();
-      return [...text.matchAll(/^cs_processor_events_total\{[^}]*\} (\d+(?:\.\d+)?)$/gm)].reduce((sum, x) => sum + Number(x[1]), 0);
+      return [...text.matchAll(new RegExp(`^${metric}\\{[^}]*\\} (\\d+(?:\\.\\d+)?)$`, 'gm'))].reduce((sum, x) => sum + Number(x[1]), 0);
     } catch {
       return 0;
     }
