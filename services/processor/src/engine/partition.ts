@@ -87,6 +87,7 @@ export class PartitionTask {
   private base: number | null;
   private baseWrittenAt = 0;
   private meta: Meta;
+  private retired = false;
 
   private constructor(
     readonly ref: PartitionRef,
@@ -177,6 +178,15 @@ export class PartitionTask {
     return run;
   }
 
+  /**
+   * The partition was taken from this task (revoked, or restored anew): it steps nothing more and
+   * writes no snapshot. A batch handler may still hold it, and the task that replaces it shares its
+   * local store: a flush stepped here after the new task restored would change the state under it.
+   */
+  retire(): void {
+    this.retired = true;
+  }
+
   /** Hands over the messages buffered and not stepped (to the task that replaces this one). */
   takeBuffer(): ConsumedMessage[] {
     const messages = this.buffer;
@@ -215,6 +225,7 @@ export class PartitionTask {
 
   private async stepFlush(advanceTo: number | null): Promise<void> {
     if (this.failure) throw this.failure;
+    if (this.retired) return;
     while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight[0];
     if (this.failure) throw this.failure;
     const started = performance.now();
@@ -331,7 +342,7 @@ export class PartitionTask {
    * never depends on log rows old enough to have expired (processor_log keeps 3 days).
    */
   async snapshotIfBehind(): Promise<void> {
-    if (this.flushesSinceSnapshot === 0 || this.inFlight.length || this.pending || this.snapshotting) return;
+    if (this.retired || this.flushesSinceSnapshot === 0 || this.inFlight.length || this.pending || this.snapshotting) return;
     const capture = await this.state.apply(this.meta.seq, () => this.captureSnapshot(this.meta.seq));
     if (capture) this.startSnapshot(capture);
     await this.snapshotting;

@@ -139,7 +139,7 @@ export class StreamProcessor {
       this.tasks.delete(key);
       const carry = keep.has(key);
       if (carry) this.deps.logger.warn({ partition: key }, 'partition moved while this member was away; restoring it from the log');
-      const drained = task.then(async (t) => (await t.drain(), carry ? t.takeBuffer() : [])).catch(() => []);
+      const drained = task.then(async (t) => (t.retire(), await t.drain(), carry ? t.takeBuffer() : [])).catch(() => []);
       this.retiring.set(key, drained);
       void drained.then(() => {
         if (this.retiring.get(key) === drained) this.retiring.delete(key);
