@@ -4,7 +4,7 @@
  * the multi-process fault scenarios (rebalance churn, a zombie, ClickHouse faults).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,9 +38,10 @@ export interface Member {
 const MSG = /"msg":"([^"]*)"/;
 
 /** Follows a member's log (stderr, pino) line by line: records each assignment and counts each message. */
-function follow(member: Member): void {
+function follow(member: Member, logFile?: string): void {
   let partial = '';
   member.child.proc.stderr!.on('data', (chunk: Buffer) => {
+    if (logFile) appendFileSync(logFile, chunk);
     const lines = (partial + chunk.toString()).split('\n');
     partial = lines.pop()!;
     for (const line of lines) {
@@ -85,7 +86,8 @@ export class Fleet {
     const port = await freePort();
     const child = startChild('services/processor/src/main.ts', serverProcessorEnv(this.store, this.prefix, TZ, this.dir, { ...this.env, ...extra, PROCESSOR_HTTP_PORT: String(port) }, clickhouseUrl));
     const member: Member = { name, child, port, assigned: [], said: new Map() };
-    follow(member);
+    // FAULT_LOG_DIR: every member's whole log in a file there, to debug a scenario.
+    follow(member, process.env.FAULT_LOG_DIR ? join(process.env.FAULT_LOG_DIR, `${this.prefix}${name}.log`) : undefined);
     this.members.push(member);
     return member;
   }

@@ -157,13 +157,23 @@ export class PartitionTask {
   /** Buffers the messages not yet processed (a re-delivered prefix is skipped). */
   add(messages: ConsumedMessage[]): void {
     const next = this.meta.nextOffset;
-    const lastBuffered = this.buffer.length ? Number(this.buffer[this.buffer.length - 1]!.offset) : next - 1;
+    const buffered = this.buffer.length ? Number(this.buffer[this.buffer.length - 1]!.offset) : next - 1;
+    let lastBuffered = buffered;
+    let repeated = 0;
     for (const m of messages) {
       const offset = Number(m.offset);
-      if (offset < next || offset <= lastBuffered) continue;
+      if (offset <= buffered) continue;
+      // Also within one call: a batch may repeat messages (kafkajs around a rebalance); stepped twice in
+      // one flush, the second copy would be judged against the first's stream time (late).
+      if (offset <= lastBuffered) {
+        repeated++;
+        continue;
+      }
       if (!this.buffer.length) this.firstBufferedAt = Date.now();
       this.buffer.push(m);
+      lastBuffered = offset;
     }
+    if (repeated) this.deps.logger.warn({ ...this.ref, repeated }, 'skipped messages repeated within a batch');
     if (messages.length) this.lastMessageAt = Date.now();
   }
 
