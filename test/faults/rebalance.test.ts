@@ -133,8 +133,12 @@ describe('rebalance churn during a replay (server mode)', () => {
   });
 
   it('negative control: churn with no-dedup → counted twice', async () => {
-    const run = await churn('churn-ctl', 'no-dedup');
-    record({ scenario: 'rebalance churn control: no-dedup', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { steps: run.steps, redone: run.redone } });
+    // Only a flush in flight when its partition moves is redone, and whether one is depends on timing:
+    // a churn without any redo cannot show the defect, so it is run again (at most three times).
+    let run = await churn('churn-ctl', 'no-dedup');
+    let attempts = 1;
+    while (!run.redone && attempts < 3) run = await churn(`churn-ctl${++attempts}`, 'no-dedup');
+    record({ scenario: 'rebalance churn control: no-dedup', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { steps: run.steps, redone: run.redone, attempts } });
     expect(run.redone, 'a flush in flight at a rebalance was redone by its new owner').toBe(true);
     expect(exact(run.verdict)).toBe(false);
   });
