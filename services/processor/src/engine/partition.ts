@@ -117,6 +117,11 @@ export class PartitionTask {
     return this.meta.nextOffset;
   }
 
+  /** The largest event_time accepted on this partition (null before its first event). */
+  get eventTime(): number | null {
+    return this.meta.eventTime ?? null;
+  }
+
   /** The partition's stream time (null before its first event or idle advance). */
   get streamTime(): number | null {
     return this.meta.streamTime;

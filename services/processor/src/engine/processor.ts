@@ -200,6 +200,9 @@ export class StreamProcessor {
       await this.pollClock(tasks);
       const now = Date.now();
       const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
+      // The latest day to settle is that of the latest event: stream times include idle advances to the
+      // wall clock, and "until the end of today" would idle-flush every partition every CS_IDLE_FLUSH.
+      const latestEvent = tasks.reduce<number | null>((max, t) => (t.eventTime !== null && (max === null || t.eventTime > max) ? t.eventTime : max), null);
       // SPEC §4: an idle partition catches up with the pipeline's stream time; once every partition
       // is idle, the wall clock is the stream time: windows close up to it, less the allowed lateness
       // (an event a few minutes old sent into a quiet pipeline is still on time).
@@ -213,7 +216,7 @@ export class StreamProcessor {
           await this.commitIfBehind(task);
           // Catching up with the pipeline also moves the partition's watermarks (other partitions'
           // buckets become final); the wall clock, once every partition is idle, only when it settles something.
-          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, pipelineTime!) : task.streamTime === null || idleTarget > task.streamTime);
+          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, latestEvent ?? pipelineTime!) : task.streamTime === null || idleTarget > task.streamTime);
           if (worth && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
           else await task.snapshotIfBehind();
         }
