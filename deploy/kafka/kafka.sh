@@ -11,6 +11,8 @@
 #
 # Everything lives under <repo>/.stack/kafka/ (git-ignored): jars/, data/, logs/, kafka.pid,
 # server.properties, log4j2.properties. Works from any cwd. All commands are idempotent.
+# KAFKA_STACK_DIR puts a second broker's data, logs, pid and TLS material elsewhere (with its own
+# ports), e.g. the fault suite's broker that it kills and restarts; the jars stay shared.
 #
 # Environment:
 #   KAFKA_PORT             PLAINTEXT listener on 127.0.0.1 (default 9092)
@@ -40,8 +42,9 @@ HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 
-BASE="$REPO_ROOT/.stack/kafka"
-JARS="$BASE/jars"
+BASE="${KAFKA_STACK_DIR:-$REPO_ROOT/.stack/kafka}"
+# The jars are shared by every broker of the checkout (a second broker in its own KAFKA_STACK_DIR too).
+JARS="$REPO_ROOT/.stack/kafka/jars"
 DATA="$BASE/data"
 LOGS="$BASE/logs"
 PID_FILE="$BASE/kafka.pid"

@@ -14,6 +14,16 @@ export type AvroResolver = ReturnType<Type['createResolver']>;
 export const SCHEMA_DIR = fileURLToPath(new URL('../avro/', import.meta.url));
 export const REGISTRY_FILE = fileURLToPath(new URL('../registry.json', import.meta.url));
 
+/**
+ * Where `catalog()` reads the schemas: `CS_SCHEMA_DIR`, a directory laid out like this package
+ * (`avro/<topic>/vN.avsc` and `registry.json`) — e.g. a newer version given to the consumers before any
+ * producer writes it — else this package's own files.
+ */
+export function schemaSource(env: Record<string, string | undefined> = process.env): { schemaDir: string; registryFile: string } {
+  const dir = env.CS_SCHEMA_DIR?.trim();
+  return dir ? { schemaDir: join(dir, 'avro'), registryFile: join(dir, 'registry.json') } : { schemaDir: SCHEMA_DIR, registryFile: REGISTRY_FILE };
+}
+
 /** A record schema as written in a .avsc file. */
 export interface RecordSchema {
   type: 'record';
@@ -93,20 +103,30 @@ export function buildTopicSchemas(topic: Topic, files: SchemaFile[], ids: Record
       fingerprint,
       fingerprintKey: fingerprintBytes(fingerprint).toString('latin1'),
       registryId: ids[`${topic}/v${f.version}`],
-      resolver: type === latestType ? undefined : latestType.createResolver(type),
+      resolver: type === latestType ? undefined : resolverFor(topic, latestType, type, files[files.length - 1]!.version, f.version),
     };
   });
   return { topic, versions, latest: versions[versions.length - 1] as SchemaVersion };
 }
 
+/** Reads data of an older version as the latest; refuses (SPEC §2) a latest version that cannot. */
+function resolverFor(topic: Topic, latest: Type, older: Type, latestVersion: number, olderVersion: number): AvroResolver {
+  try {
+    return latest.createResolver(older);
+  } catch (err) {
+    throw new Error(`${topic}: schema v${latestVersion} cannot read v${olderVersion} (not backward compatible): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 let cache: Map<Topic, TopicSchemas> | undefined;
 
-/** All topics' schemas from the package's avro/ folder and registry.json (loaded once). */
+/** All topics' schemas from schemaSource(): the package's avro/ folder and registry.json, or CS_SCHEMA_DIR (loaded once). */
 export function catalog(): Map<Topic, TopicSchemas> {
   if (cache) return cache;
-  const ids = JSON.parse(readFileSync(REGISTRY_FILE, 'utf8')) as Record<string, number>;
+  const { schemaDir, registryFile } = schemaSource();
+  const ids = JSON.parse(readFileSync(registryFile, 'utf8')) as Record<string, number>;
   const built = new Map<Topic, TopicSchemas>();
-  for (const topic of TOPICS) built.set(topic, buildTopicSchemas(topic, readSchemaFiles(join(SCHEMA_DIR, topic)), ids));
+  for (const topic of TOPICS) built.set(topic, buildTopicSchemas(topic, readSchemaFiles(join(schemaDir, topic)), ids));
   cache = built;
   return built;
 }

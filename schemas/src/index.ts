@@ -3,8 +3,8 @@ export * from './types.ts';
 export { parseEvent, validateEvent, checkFuture, checkFields } from './validate.ts';
 export type { Validated, ParseOptions, CheckMode } from './validate.ts';
 export { semanticIssues, formatIssues } from './semantic.ts';
-export { encodeEvent, decodeEvent, EventValidationError } from './codec.ts';
-export type { Decoded, EncodeOptions, Framing } from './codec.ts';
+export { encodeEvent, decodeEvent, createCodec, EventValidationError } from './codec.ts';
+export type { Codec, Decoded, EncodeOptions, Framing } from './codec.ts';
 export { messageKey, KEY_FIELDS } from './key.ts';
 export { canonicalForm, rabin64, schemaFingerprint, fingerprintBytes } from './fingerprint.ts';
 export {
@@ -16,6 +16,7 @@ export {
   avroType,
   SCHEMA_DIR,
   REGISTRY_FILE,
+  schemaSource,
 } from './catalog.ts';
 export type { RecordSchema, SchemaFile, SchemaVersion, TopicSchemas, AvroResolver } from './catalog.ts';
 export { fieldSpecs } from './fields.ts';

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { backwardIncompatibilities, compatibilityError } from '../src/compat.ts';
-import { readSchemaFiles, REGISTRY_FILE, SCHEMA_DIR, topicSchemas, type RecordSchema, type SchemaFile } from '../src/catalog.ts';
+import { buildTopicSchemas, readSchemaFiles, REGISTRY_FILE, SCHEMA_DIR, schemaSource, topicSchemas, type RecordSchema, type SchemaFile } from '../src/catalog.ts';
 import { TOPICS } from '../src/types.ts';
 
 const clone = (s: RecordSchema): RecordSchema => JSON.parse(JSON.stringify(s)) as RecordSchema;
@@ -82,5 +82,18 @@ describe('the check catches incompatible changes', () => {
     v3.fields.push({ name: 'entry_point', type: 'string' }); // no default: v3 cannot read v1 or v2
     const problems = backwardIncompatibilities([...files, { version: 3, schema: v3 }]);
     expect(problems.map((p) => p.slice(0, 19))).toEqual(['v3 cannot read v1: ', 'v3 cannot read v2: ']);
+  });
+});
+
+describe('the catalog refuses an incompatible latest version', () => {
+  it('names the topic and the versions, so a producer or consumer stops before using it', () => {
+    const files = withV2((s) => s.fields.push({ name: 'language', type: 'string' }));
+    expect(() => buildTopicSchemas('cs.sessions', files, {})).toThrow(/^cs\.sessions: schema v2 cannot read v1 \(not backward compatible\): .*language/);
+    expect(buildTopicSchemas('cs.sessions', withV2((s) => s.fields.push({ name: 'language', type: ['null', 'string'], default: null })), {}).latest.version).toBe(2);
+  });
+
+  it('reads CS_SCHEMA_DIR when set, else the package files', () => {
+    expect(schemaSource({})).toEqual({ schemaDir: SCHEMA_DIR, registryFile: REGISTRY_FILE });
+    expect(schemaSource({ CS_SCHEMA_DIR: '/srv/schemas' })).toEqual({ schemaDir: '/srv/schemas/avro', registryFile: '/srv/schemas/registry.json' });
   });
 });

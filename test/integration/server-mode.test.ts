@@ -10,18 +10,17 @@
  * shared store; every metric at hour and day grain then equals the independent reference calculator,
  * and each process stops cleanly.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { expect, inject, it } from 'vitest';
-import { readEndpointFile } from '@cs/clickhouse';
 import { actualRows } from '../correctness/compare.ts';
 import { buildEventSet, TZ } from '../correctness/event-set.ts';
 import { COMPARED_GRAINS, expectConverges, produce, reference } from '../correctness/run.ts';
 import { freePort, startChild, type Child } from '../support/child.ts';
 import { createTopics, processorEnv, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { startServedStore } from '../support/served-store.ts';
 
 /** Events a processor counted, from its Prometheus /metrics. */
 async function processedEvents(port: number): Promise<number> {
@@ -36,23 +35,12 @@ it('three processor processes in one group share the served store through CLICKH
   const prefix = uniquePrefix('server-mode');
   await createTopics(prefix, 3);
   const dir = mkdtempSync(join(tmpdir(), 'cs-server-mode-'));
-  const password = randomBytes(16).toString('hex');
-  const endpointFile = join(dir, 'endpoint.json');
   const children: Child[] = [];
-  const store = startChild('services/stack/src/store.ts', {
-    CS_DATA_DIR: join(dir, 'chdb'),
-    CS_SQL_ENDPOINT_FILE: endpointFile,
-    SQL_PORT: '0',
-    STORE_HTTP_PORT: '0',
-    CS_WRITER_PASSWORD: password,
-    UV_THREADPOOL_SIZE: '16',
-  });
-  children.push(store);
+  const store = await startServedStore(dir);
+  children.push(store.child);
   try {
-    let url: string | undefined;
-    await waitFor('the store endpoint', async () => (url = readEndpointFile(endpointFile)?.url) !== undefined, 60_000);
     step('store up');
-    const server = { CLICKHOUSE_URL: url!, CLICKHOUSE_USER: 'writer', CLICKHOUSE_PASSWORD: password };
+    const { url, server } = store;
 
     const migrate = startChild('deploy/docker/migrate.ts', { ...server, CS_TIMEZONE: TZ });
     children.push(migrate);
@@ -84,7 +72,7 @@ it('three processor processes in one group share the served store through CLICKH
     processors[0]!.proc.kill('SIGKILL');
     await processors[0]!.exited;
     step('killed one');
-    const analyst = createClient({ url: url!, log: { level: ClickHouseLogLevel.OFF } });
+    const analyst = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
     try {
       const expected = await reference(prefix, events.length);
       await expectConverges(expected, () => actualRows(analyst, 'cs', [...COMPARED_GRAINS]));
@@ -96,10 +84,10 @@ it('three processor processes in one group share the served store through CLICKH
       p.proc.kill('SIGTERM');
       expect(await p.exited, p.output().slice(-3000)).toBe(0);
     }
-    store.proc.kill('SIGTERM');
-    expect(await store.exited, store.output().slice(-3000)).toBe(0);
+    store.child.proc.kill('SIGTERM');
+    expect(await store.child.exited, store.child.output().slice(-3000)).toBe(0);
     // The writer's password is in no process's output.
-    for (const child of children) expect(child.output()).not.toContain(password);
+    for (const child of children) expect(child.output()).not.toContain(store.password);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${children.map((c, i) => `--- child ${i} ---\n${c.output().slice(-2500)}`).join('\n')}`);
   } finally {

@@ -83,15 +83,13 @@ export class ChildProcessor {
   /**
    * Starts a new child and waits for its SQL endpoint; resolves to the endpoint's URL. With a server
    * store, waits until the processor runs and resolves to the server's URL (with its credentials).
+   * `extra`: environment for this start only (e.g. a fault test's PROCESSOR_FAILPOINT).
    */
-  async start(): Promise<string> {
+  async start(extra: Record<string, string> = {}): Promise<string> {
     if (this.child) this.earlierOutputs.push(this.child.output());
-    if (this.server === undefined && inject('clickhouseBackend').kind !== 'embedded') {
-      this.server = await freshStoreConfig(this.env['CS_TIMEZONE'] ?? 'UTC');
-      Object.assign(this.env, { CLICKHOUSE_URL: this.server.url!, CLICKHOUSE_USER: this.server.user, CLICKHOUSE_PASSWORD: this.server.password });
-    }
+    await this.ensureStore();
     if (this.server) {
-      const child = (this.child = startChild('services/processor/src/main.ts', this.env));
+      const child = (this.child = startChild('services/processor/src/main.ts', { ...this.env, ...extra }));
       await waitFor('the processor to run', async () => /"msg":"processor running"/.test(child.output()), 60_000);
       const url = new URL(this.server.url!);
       url.username = this.server.user;
@@ -100,10 +98,22 @@ export class ChildProcessor {
     }
     const endpointFile = this.env['CS_SQL_ENDPOINT_FILE']!;
     rmSync(endpointFile, { force: true });
-    this.child = startChild('services/processor/src/main.ts', this.env);
+    const child = (this.child = startChild('services/processor/src/main.ts', { ...this.env, ...extra }));
     let url: string | undefined;
-    await waitFor('the processor SQL endpoint', async () => (url = readEndpointFile(endpointFile)?.url) !== undefined, 60_000);
+    await waitFor('the processor SQL endpoint', async () => {
+      if (child.proc.exitCode !== null || child.proc.signalCode !== null) throw new Error(`the processor exited while starting:\n${child.output().slice(-3000)}`);
+      return (url = readEndpointFile(endpointFile)?.url) !== undefined;
+    }, 60_000);
     return url!;
+  }
+
+  /** The store the children write to (made now with a server backend), e.g. for a test to prepare it before the first start. */
+  async ensureStore(): Promise<string | ClickHouseConfig> {
+    if (this.server === undefined && inject('clickhouseBackend').kind !== 'embedded') {
+      this.server = await freshStoreConfig(this.env['CS_TIMEZONE'] ?? 'UTC');
+      Object.assign(this.env, { CLICKHOUSE_URL: this.server.url!, CLICKHOUSE_USER: this.server.user, CLICKHOUSE_PASSWORD: this.server.password });
+    }
+    return this.store;
   }
 
   /** SIGKILLs the child, unless there is none or it has exited, and waits until it has exited. */

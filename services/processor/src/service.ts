@@ -37,7 +37,9 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
   const sink = await startDeadLetterSink({ kafka, topic: config.topicPrefix + config.deadLetterTopic, groupId: `${config.groupId}-dead-letters`, sessionTimeoutMs: config.sessionTimeoutMs, client, db, logger });
   return {
     processor,
-    stopped: Promise.race([consumer.stopped(), processor.failed, sink.stopped]),
+    // After a failed flush the processor stops its consumer itself: that end is the failure (it rejects
+    // once the processor has stopped), not a clean stop, so the process exits for its supervisor.
+    stopped: Promise.race([consumer.stopped().then(() => (processor.ready ? undefined : processor.failed)), processor.failed, sink.stopped]),
     async stop(stopOpts) {
       await processor.stop(stopOpts);
       await sink.stop();

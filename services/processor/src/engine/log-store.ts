@@ -75,6 +75,7 @@ type IntentRow = { from_offset: string; to_offset: string; wall_time: string; id
 /** Rows logged before advance_to existed: an idle flush then closed up to its wall time. */
 const advanceOf = (row: IntentRow): number | null => (row.advance_to !== null ? Number(row.advance_to) : row.idle ? Number(row.wall_time) : null);
 const intentOf = (seq: number, row: IntentRow): FlushIntent => ({ seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), advanceTo: advanceOf(row) });
+export const sameIntent = (a: FlushIntent, b: FlushIntent) => a.seq === b.seq && a.from === b.from && a.to === b.to && a.wallTime === b.wallTime && a.advanceTo === b.advanceTo;
 
 export class LogStore {
   constructor(
@@ -122,14 +123,24 @@ export class LogStore {
     return new Set(rows.map((r) => r.token));
   }
 
-  /** The intent written for `seq`, if any (another instance may have started that flush). */
+  /**
+   * The intent that holds `seq`, if any (another instance may have started that flush): the first one
+   * written. A second intent for a seq is normally dropped as a duplicate (same token); past the
+   * deduplication window it lands too, and the earliest still holds the seq.
+   */
   async intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
     const [row] = await this.rows<IntentRow>(
       `SELECT from_offset, to_offset, wall_time, idle, advance_to FROM ${this.db}.processor_log
-       WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} AND kind = 'intent' LIMIT 1`,
+       WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} AND kind = 'intent' ORDER BY written_at, wall_time, to_offset LIMIT 1`,
       { ...partitionParams(p), seq },
     );
     return row ? intentOf(seq, row) : null;
+  }
+
+  /** The highest seq any instance wrote an intent for (0: none). */
+  async lastIntentSeq(p: PartitionRef): Promise<number> {
+    const [row] = await this.rows<{ last: string }>(`SELECT max(seq) AS last FROM ${this.db}.processor_log WHERE ${PARTITION_WHERE} AND kind = 'intent'`, partitionParams(p));
+    return Number(row?.last ?? 0);
   }
 
   /**

@@ -13,8 +13,8 @@ import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
-import { failpoint } from './failpoints.ts';
-import { flushToken, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
+import { defect, failpoint } from './failpoints.ts';
+import { flushToken, sameIntent, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
 import type { StepContext, StepResult, TopicLogic } from './types.ts';
@@ -86,9 +86,8 @@ export class PartitionTask {
   /** Seq of the base snapshot incrementals build on (null: the next snapshot is a base). */
   private base: number | null;
   private baseWrittenAt = 0;
-  /** The log holds no intent of a previous owner beyond the last flush (unknown after a restore and after each redo). */
-  private checkedTakenIntent = false;
   private meta: Meta;
+  private retired = false;
 
   private constructor(
     readonly ref: PartitionRef,
@@ -116,6 +115,11 @@ export class PartitionTask {
   /** The next offset to step (everything below is stepped; in ClickHouse once its flush is done). */
   get nextOffset(): number {
     return this.meta.nextOffset;
+  }
+
+  /** The largest event_time accepted on this partition (null before its first event). */
+  get eventTime(): number | null {
+    return this.meta.eventTime ?? null;
   }
 
   /** The partition's stream time (null before its first event or idle advance). */
@@ -158,14 +162,51 @@ export class PartitionTask {
   /** Buffers the messages not yet processed (a re-delivered prefix is skipped). */
   add(messages: ConsumedMessage[]): void {
     const next = this.meta.nextOffset;
-    const lastBuffered = this.buffer.length ? Number(this.buffer[this.buffer.length - 1]!.offset) : next - 1;
+    const buffered = this.buffer.length ? Number(this.buffer[this.buffer.length - 1]!.offset) : next - 1;
+    let lastBuffered = buffered;
+    let repeated = 0;
     for (const m of messages) {
       const offset = Number(m.offset);
-      if (offset < next || offset <= lastBuffered) continue;
+      if (offset <= buffered) continue;
+      // Also within one call: a batch may repeat messages (kafkajs around a rebalance); stepped twice in
+      // one flush, the second copy would be judged against the first's stream time (late).
+      if (offset <= lastBuffered) {
+        repeated++;
+        continue;
+      }
       if (!this.buffer.length) this.firstBufferedAt = Date.now();
       this.buffer.push(m);
+      lastBuffered = offset;
     }
+    if (repeated) this.deps.logger.warn({ ...this.ref, repeated }, 'skipped messages repeated within a batch');
     if (messages.length) this.lastMessageAt = Date.now();
+  }
+
+  /**
+   * True when another member wrote flushes of this partition beyond those this task stepped: this
+   * member was paused past its session timeout, the partition moved and came back, and the task's
+   * state is stale (the log's is current). Checked between steps, so the task's own claims count.
+   */
+  overtaken(): Promise<boolean> {
+    const run = this.stepping.then(async () => (await this.deps.log.lastIntentSeq(this.ref)) > this.meta.seq);
+    this.stepping = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * The partition was taken from this task (revoked, or restored anew): it steps nothing more and
+   * writes no snapshot. A batch handler may still hold it, and the task that replaces it shares its
+   * local store: a flush stepped here after the new task restored would change the state under it.
+   */
+  retire(): void {
+    this.retired = true;
+  }
+
+  /** Hands over the messages buffered and not stepped (to the task that replaces this one). */
+  takeBuffer(): ConsumedMessage[] {
+    const messages = this.buffer;
+    this.buffer = [];
+    return messages;
   }
 
   /** True when an unfinished flush from before a crash can now be redone. */
@@ -199,12 +240,12 @@ export class PartitionTask {
 
   private async stepFlush(advanceTo: number | null): Promise<void> {
     if (this.failure) throw this.failure;
+    if (this.retired) return;
     while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight[0];
     if (this.failure) throw this.failure;
     const started = performance.now();
     let intent: FlushIntent;
     let messages: ConsumedMessage[];
-    let intentWritten: Promise<void>;
     let redo = false;
     if (this.pending) {
       redo = true;
@@ -214,33 +255,34 @@ export class PartitionTask {
       messages = cut < 0 ? this.buffer : this.buffer.slice(0, cut);
       this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
       this.deps.logger.warn({ ...this.ref, intent }, 'redoing an unfinished flush');
-      intentWritten = Promise.resolve();
     } else {
       if (!this.buffer.length && advanceTo === null) return;
-      // During a rebalance the previous owner may still be finishing a flush of this partition: if it
-      // already wrote the next intent, redo exactly that one instead of a different one.
-      if (!this.checkedTakenIntent) {
-        this.checkedTakenIntent = true;
-        const taken = await this.deps.log.intentAt(this.ref, this.meta.seq + 1);
-        if (taken) {
-          this.pending = taken;
-          return this.stepFlush(advanceTo);
-        }
+      const last = this.buffer[this.buffer.length - 1];
+      const claim = { seq: this.meta.seq + 1, from: this.meta.nextOffset, to: last ? Number(last.offset) + 1 : this.meta.nextOffset, wallTime: Date.now(), advanceTo };
+      // An intent claims its seq; the first one written holds it. Another member may hold this one: a
+      // previous owner finishing its pipelined flushes, or a zombie (paused past its session, its
+      // partitions moved, resumed) stepping what it had buffered. Their inserts carry the same tokens,
+      // so two different flushes under one seq would mix or drop each other's rows: the loser redoes
+      // the holder's intent instead (same state and messages, so the same rows). Checked before the
+      // step, which then needs no undoing.
+      await this.deps.log.writeIntent(this.ref, claim);
+      const holder = await this.deps.log.intentAt(this.ref, claim.seq);
+      if (!holder) throw new Error(`intent ${claim.seq} of ${this.ref.topic}/${this.ref.partition} is not readable after its insert`);
+      if (!sameIntent(holder, claim)) {
+        this.deps.logger.warn({ ...this.ref, claim, holder }, 'another member holds this flush; redoing its intent');
+        this.pending = holder;
+        return this.stepFlush(advanceTo);
       }
+      intent = claim;
       messages = this.buffer;
       this.buffer = [];
-      const last = messages[messages.length - 1];
-      intent = { seq: this.meta.seq + 1, from: this.meta.nextOffset, to: last ? Number(last.offset) + 1 : this.meta.nextOffset, wallTime: Date.now(), advanceTo };
-      intentWritten = this.deps.log.writeIntent(this.ref, intent);
     }
     this.pending = null;
-    // Flushes are pipelined, so a crashed owner may have written the intent after the one redone too.
-    this.checkedTakenIntent = !redo;
     if (this.buffer.length) this.firstBufferedAt = Date.now();
-    // The step runs while the intent is being written; the inserts wait for it.
     const outputs = this.process(messages, intent);
     const delta = this.state.takeDelta(intent.seq);
-    const write = intentWritten.then(() => {
+    const write = Promise.resolve().then(async () => {
+      if (defect('commit-at-intent')) await this.deps.onDone(this.ref, intent.to);
       failpoint('after-intent', this.ref.topic, intent.seq);
       return this.write(intent, outputs, redo);
     });
@@ -315,7 +357,7 @@ export class PartitionTask {
    * never depends on log rows old enough to have expired (processor_log keeps 3 days).
    */
   async snapshotIfBehind(): Promise<void> {
-    if (this.flushesSinceSnapshot === 0 || this.inFlight.length || this.pending || this.snapshotting) return;
+    if (this.retired || this.flushesSinceSnapshot === 0 || this.inFlight.length || this.pending || this.snapshotting) return;
     const capture = await this.state.apply(this.meta.seq, () => this.captureSnapshot(this.meta.seq));
     if (capture) this.startSnapshot(capture);
     await this.snapshotting;
@@ -377,6 +419,7 @@ export class PartitionTask {
 
   private step(msg: ConsumedMessage, meta: Meta, ctx: StepContext, out: FlushOutputs, wallTime: number): StepResult {
     if (!msg.value) {
+      if (defect('drop-empty')) return { kind: 'drop', why: 'duplicate' };
       out.deadLetter(msg, 'decode', 'empty message');
       return { kind: 'dead_letter', reason: 'decode', detail: 'empty message' };
     }
@@ -418,18 +461,20 @@ export class PartitionTask {
     const token = (table: string) => flushToken(this.ref, intent.seq, table);
     const tables = new Map([...out.tableRows(), ...out.metricRows(token)]);
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
-    if (redo) {
+    if (redo && !defect('no-ledger') && !defect('no-dedup')) {
       const landed = await this.deps.log.landed([...tables.keys()].filter(isMetricSums).map(token));
       for (const table of [...tables.keys()]) if (landed.has(token(table))) tables.delete(table);
     }
     let first = true;
-    const landed = () => {
-      if (first) failpoint('mid-insert', this.ref.topic, intent.seq);
+    // PROCESSOR_FAULT_DEFECT=no-dedup (negative controls only): every insert unique, so a redo counts twice.
+    const dedupToken = (table: string) => (defect('no-dedup') ? `${token(table)}/${Date.now()}-${Math.random()}` : token(table));
+    const landed = (table: string) => () => {
+      failpoint('mid-insert', this.ref.topic, intent.seq, { table, first });
       first = false;
     };
     const writes = [
-      ...[...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: token(table) }).then(landed)),
-      ...[...out.raws].map(([table, raw]) => insertTsv(client, `${db}.${table}`, raw.columns, raw.body, { dedupToken: token(table) }).then(landed)),
+      ...[...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: dedupToken(table) }).then(landed(table))),
+      ...[...out.raws].map(([table, raw]) => insertTsv(client, `${db}.${table}`, raw.columns, raw.body, { dedupToken: dedupToken(table) }).then(landed(table))),
     ];
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));

@@ -3,7 +3,7 @@
  * partition, flushes on size/time/idleness, offsets committed only after ClickHouse acknowledged.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Admin, Consumer, PartitionBatch, Producer, TopicPartition } from '@cs/kafka';
+import type { Admin, ConsumedMessage, Consumer, PartitionBatch, Producer, TopicPartition } from '@cs/kafka';
 import { gauge, type Logger } from '@cs/runtime';
 import type { Topic } from '@cs/schemas';
 import { Buckets } from '../buckets.ts';
@@ -38,7 +38,7 @@ const id = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
 export class StreamProcessor {
   private readonly tasks = new Map<string, Promise<PartitionTask>>();
   /** Tasks of partitions this member lost, finishing the writes they had under way. */
-  private readonly retiring = new Map<string, Promise<void>>();
+  private readonly retiring = new Map<string, Promise<ConsumedMessage[]>>();
   /** The offset last committed per partition by this instance. */
   private readonly committed = new Map<string, number>();
   private readonly log: LogStore;
@@ -94,8 +94,9 @@ export class StreamProcessor {
       const ref = { processor: config.groupId, topic: tp.topic, partition: tp.partition };
       // A task of this partition still finishing its writes (it was revoked, now comes back) owns the
       // local store until it is done.
-      const previous = this.retiring.get(id(tp)) ?? Promise.resolve();
-      task = previous.then(() => openPartitionDb(this.slot.dir, `${tp.topic}/${tp.partition}`)).then((db) =>
+      const previous = this.retiring.get(id(tp)) ?? Promise.resolve([]);
+      let carried: ConsumedMessage[] = [];
+      task = previous.then((messages) => ((carried = messages), openPartitionDb(this.slot.dir, `${tp.topic}/${tp.partition}`))).then((db) =>
         PartitionTask.restore(
           ref,
           {
@@ -115,7 +116,7 @@ export class StreamProcessor {
             onDone: (r, offset) => this.commit(r, offset),
           },
           new LmdbState(db),
-        ),
+        ).then((restored) => (restored.add(carried), restored)),
       );
       this.tasks.set(id(tp), task);
       task.catch(() => this.tasks.delete(id(tp)));
@@ -123,13 +124,22 @@ export class StreamProcessor {
     return task;
   }
 
-  /** After a rebalance: forget partitions we lost (their new owner restores them), restore the new ones. */
+  /**
+   * After a rebalance: forget partitions we lost (their new owner restores them), restore the new
+   * ones. A partition kept may have moved meanwhile (this member was a zombie: paused past its
+   * session timeout, evicted, rejoined and given it back; kafkajs reports no revocation then): its
+   * task is stale, so it is restored from the log too, with the messages it had buffered.
+   */
   private async onAssignment(assigned: TopicPartition[]): Promise<void> {
     const keep = new Set(assigned.map(id));
-    for (const [key, task] of [...this.tasks]) {
-      if (keep.has(key)) continue;
+    const current = [...this.tasks].filter(([key]) => keep.has(key));
+    const stale = await Promise.all(current.map(([, task]) => task.then((t) => t.overtaken()).catch(() => true)));
+    const retire = [...[...this.tasks].filter(([key]) => !keep.has(key)), ...current.filter((_, i) => stale[i])];
+    for (const [key, task] of retire) {
       this.tasks.delete(key);
-      const drained = task.then((t) => t.drain()).catch(() => {});
+      const carry = keep.has(key);
+      if (carry) this.deps.logger.warn({ partition: key }, 'partition moved while this member was away; restoring it from the log');
+      const drained = task.then(async (t) => (t.retire(), await t.drain(), carry ? t.takeBuffer() : [])).catch(() => []);
       this.retiring.set(key, drained);
       void drained.then(() => {
         if (this.retiring.get(key) === drained) this.retiring.delete(key);
@@ -190,6 +200,9 @@ export class StreamProcessor {
       await this.pollClock(tasks);
       const now = Date.now();
       const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
+      // The latest day to settle is that of the latest event: stream times include idle advances to the
+      // wall clock, and "until the end of today" would idle-flush every partition every CS_IDLE_FLUSH.
+      const latestEvent = tasks.reduce<number | null>((max, t) => (t.eventTime !== null && (max === null || t.eventTime > max) ? t.eventTime : max), null);
       // SPEC §4: an idle partition catches up with the pipeline's stream time; once every partition
       // is idle, the wall clock is the stream time: windows close up to it, less the allowed lateness
       // (an event a few minutes old sent into a quiet pipeline is still on time).
@@ -203,7 +216,7 @@ export class StreamProcessor {
           await this.commitIfBehind(task);
           // Catching up with the pipeline also moves the partition's watermarks (other partitions'
           // buckets become final); the wall clock, once every partition is idle, only when it settles something.
-          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, pipelineTime!) : task.streamTime === null || idleTarget > task.streamTime);
+          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, latestEvent ?? pipelineTime!) : task.streamTime === null || idleTarget > task.streamTime);
           if (worth && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
           else await task.snapshotIfBehind();
         }

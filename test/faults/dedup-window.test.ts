@@ -1,0 +1,61 @@
+/**
+ * Fault scenario 6 (docs/reliability.md): the deduplication window. ClickHouse remembers the insert
+ * tokens (and block checksums) of a table's last `non_replicated_deduplication_window` inserts only
+ * (1,000, shared by every partition of every topic that writes the table). A redo that comes later —
+ * after a takeover, with other processors writing meanwhile — is no longer recognised by its token:
+ * for the summing metric tables only flush_ledger keeps it from counting twice.
+ *
+ * Shown with a window of 2 on the metric-sum tables: the processor is SIGKILLed right after flush 3
+ * of a sessions partition wrote its day sums; before it restarts, two other inserts go into each
+ * metric-sum table (rows that add nothing: 0 / 0), so the flush's token has left the window when the
+ * restarted processor redoes it.
+ * - with the ledger: the redo skips the sums that landed; figures exact;
+ * - negative control, ledger check off (no-ledger): the day sums of that flush count twice;
+ * - and with the ledger off but the full window of 1,000, the token alone still drops the redo: exact.
+ */
+import { insertRows } from '@cs/clickhouse';
+import { describe, expect, it } from 'vitest';
+import type { TestStore } from '../support/pipeline.ts';
+import { crashRun } from './support/crash.ts';
+import { describe as explain, exact } from './support/oracle.ts';
+import { record } from './support/run.ts';
+
+const SUM_TABLES = ['metric_sums_minute', 'metric_sums_hour', 'metric_sums_day'];
+const KILL = { failpoint: 'mid-insert:cs.sessions:3:metric_sums_day' };
+
+async function smallWindow(store: TestStore): Promise<void> {
+  for (const table of SUM_TABLES) await store.client.command({ query: `ALTER TABLE ${store.db}.${table} MODIFY SETTING non_replicated_deduplication_window = 2` });
+}
+
+/** Two inserts into each metric-sum table that change no figure: the window moves past the killed flush. */
+async function otherWriters(store: TestStore): Promise<void> {
+  for (const table of SUM_TABLES) {
+    for (const i of [1, 2]) {
+      const row = { bucket: Date.parse('2000-01-01T00:00:00Z') / 1000, metric: 'contacts', business_unit: 'window-filler', product: 'window-filler', channel: 'APP', numerator: 0, denominator: 0, flush: '' };
+      await insertRows(store.client, `${store.db}.${table}`, [row], { dedupToken: `window-filler/${table}/${i}` });
+    }
+  }
+}
+
+describe('a redo later than the deduplication window', () => {
+  it('with flush_ledger: the redo skips the sums that landed, figures exact', async () => {
+    const run = await crashRun('window', [KILL], { prepare: smallWindow, afterKills: otherWriters });
+    record({ scenario: 'dedup window 2: redo after the window, with the ledger', kind: 'scenario', passed: exact(run.verdict), verdict: run.verdict, details: { kills: run.fired } });
+    expect(run.fired).toHaveLength(1);
+    expect(run.outputs[1]).toContain('redoing an unfinished flush');
+    expect(exact(run.verdict), explain(run.verdict)).toBe(true);
+  });
+
+  it('negative control: ledger check off (no-ledger) → the day sums of the flush count twice', async () => {
+    const run = await crashRun('window-ctl', [KILL], { prepare: smallWindow, afterKills: otherWriters, defect: 'no-ledger' });
+    record({ scenario: 'dedup window 2 control: no-ledger', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { kills: run.fired } });
+    expect(exact(run.verdict), 'the check must catch the double count').toBe(false);
+    expect(run.verdict.differences.some((d) => d.key.startsWith('day|') && d.actual !== null && d.expected !== null && (d.actual[0] > d.expected[0] || d.actual[1] > d.expected[1]))).toBe(true);
+  });
+
+  it('ledger check off but the full window (1,000): the token alone drops the redo, figures exact', async () => {
+    const run = await crashRun('window-full', [KILL], { afterKills: otherWriters, defect: 'no-ledger' });
+    record({ scenario: 'dedup window 1000: redo within the window, ledger off', kind: 'scenario', passed: exact(run.verdict), verdict: run.verdict, details: { kills: run.fired } });
+    expect(exact(run.verdict), explain(run.verdict)).toBe(true);
+  });
+});
