@@ -1,0 +1,209 @@
+/**
+ * Fault scenario (docs/reliability.md): the broker SIGTERMed and later SIGKILLed mid-stream, each
+ * time restarted after BROKER_DOWN_MS, while three producer paths send the fault event set in
+ * interleaved chunks of CHUNK events, one chunk every PACE_MS per path:
+ *   - the producer SDK (createEventProducer): a chunk is acknowledged when send() resolved;
+ *   - the ingest API (services/ingest as a process): when POST /v1/events answered 2xx;
+ *   - replay (`npm run replay` per file of REPLAY_CHUNKS chunks): when it exited 0.
+ * The broker runs from its own KAFKA_STACK_DIR on its own ports. Afterwards every acknowledged
+ * event is in Kafka, and the processor, run over what Kafka holds, converges to the reference.
+ *
+ * Negative control (same run): a careless client that counts an event as sent when it hands it to
+ * the SDK (never awaiting the acknowledgement) and exits while the broker is down: the same check
+ * must find its events missing.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createAdmin, type KafkaOptions } from '@cs/kafka';
+import { createEventProducer } from '@cs/producer';
+import { ensureEventTopics } from '@cs/processor';
+import { TZ } from '../correctness/event-set.ts';
+import { ChildProcessor, childProcessorEnv, freePort, sqlRows, startChild, type Child } from '../support/child.ts';
+import { uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { OwnBroker } from './support/own-broker.ts';
+import { delivered, describe as explain, exact, faultEventSet, oracle, type Reader, type TopicEvent } from './support/oracle.ts';
+import { converged, record } from './support/run.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+const CHUNK = 20;
+const PACE_MS = 250;
+const REPLAY_CHUNKS = 4;
+/** How long the broker stays down after each kill before it is restarted. */
+const BROKER_DOWN_MS = 5_000;
+
+type Path = 'sdk' | 'ingest' | 'replay';
+const PATHS: Path[] = ['sdk', 'ingest', 'replay'];
+
+interface PathRun {
+  /** Event ids of the chunks acknowledged. */
+  acked: string[];
+  sent: number;
+  /** Chunks not acknowledged (an error or a non-2xx answer): what they got. */
+  failures: string[];
+}
+
+const newRun = (): PathRun => ({ acked: [], sent: 0, failures: [] });
+const ids = (chunk: TopicEvent[]) => chunk.map((e) => String((e.event as { event_id: string }).event_id));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function viaSdk(chunks: TopicEvent[][], prefix: string, kafka: KafkaOptions, run: PathRun): Promise<void> {
+  const sdk = await createEventProducer({ kafka, topicPrefix: prefix, pseudonymize: false });
+  try {
+    for (const chunk of chunks) {
+      run.sent += chunk.length;
+      await sdk.send(chunk).then(
+        () => run.acked.push(...ids(chunk)),
+        (err: Error) => run.failures.push(err.message),
+      );
+      await sleep(PACE_MS);
+    }
+  } finally {
+    await sdk.close();
+  }
+}
+
+async function viaIngest(chunks: TopicEvent[][], port: number, run: PathRun): Promise<void> {
+  for (const chunk of chunks) {
+    run.sent += chunk.length;
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chunk.map((e) => ({ topic: e.topic, ...e.event }))) });
+      if (res.ok) run.acked.push(...ids(chunk));
+      else run.failures.push(`${res.status} ${(await res.text()).slice(0, 200)}`);
+    } catch (err) {
+      run.failures.push((err as Error).message);
+    }
+    await sleep(PACE_MS);
+  }
+}
+
+async function viaReplay(chunks: TopicEvent[][], prefix: string, broker: string, dir: string, run: PathRun): Promise<void> {
+  for (let i = 0; i < chunks.length; i += REPLAY_CHUNKS) {
+    const events = chunks.slice(i, i + REPLAY_CHUNKS).flat();
+    const file = join(dir, `replay-${i}.jsonl`);
+    writeFileSync(file, `${events.map((e) => JSON.stringify({ topic: e.topic, ...e.event })).join('\n')}\n`);
+    run.sent += events.length;
+    const result = await new Promise<{ code: number; output: string }>((resolve) =>
+      execFile(process.execPath, ['--import', tsx, join(root, 'services/replay/src/main.ts'), file], { cwd: root, env: { ...process.env, KAFKA_BROKERS: broker, CS_TOPIC_PREFIX: prefix } }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      ),
+    );
+    if (result.code === 0) run.acked.push(...ids(events));
+    else run.failures.push(`exit ${result.code}: ${result.output.slice(-200)}`);
+  }
+}
+
+/** Event ids counted as acknowledged that Kafka does not hold. */
+function missing(acked: string[], held: Set<string>): string[] {
+  return acked.filter((id) => !held.has(id));
+}
+
+/** The event ids on the event topics of `prefix`. */
+async function heldIds(prefix: string, kafka: KafkaOptions): Promise<Set<string>> {
+  const input = await delivered(prefix, { kafka });
+  return new Set(input.events.map((e) => String((e.event as { event_id: string }).event_id)));
+}
+
+async function createEventTopics(prefix: string, kafka: KafkaOptions): Promise<void> {
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  try {
+    await ensureEventTopics(admin, 3, prefix);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('broker SIGTERM and SIGKILL mid-stream', () => {
+  it('no acknowledged event lost (SDK, ingest API, replay); figures exact; control: unacknowledged sends counted → caught', async () => {
+    const started = Date.now();
+    const broker = await OwnBroker.start('faults');
+    const kafka = broker.kafka('fault-broker');
+    const prefix = uniquePrefix('broker');
+    const ctlPrefix = uniquePrefix('broker-ctl');
+    const dir = mkdtempSync(join(tmpdir(), 'cs-fault-broker-'));
+    const runs: Record<Path, PathRun> = { sdk: newRun(), ingest: newRun(), replay: newRun() };
+    const careless = newRun();
+    const steps: string[] = [];
+    let ingest: Child | undefined;
+    const processor = new ChildProcessor(childProcessorEnv(prefix, TZ, dir));
+    try {
+      await createEventTopics(prefix, kafka);
+      await createEventTopics(ctlPrefix, kafka);
+      const ingestPort = await freePort();
+      ingest = startChild('services/ingest/src/main.ts', { KAFKA_BROKERS: broker.address, INGEST_PORT: String(ingestPort), CS_TOPIC_PREFIX: prefix, INGEST_RATE_LIMIT: '0', CS_INGEST_API_KEYS: '', CS_INGEST_API_KEYS_FILE: '' });
+      await waitFor('the ingest API', async () => (await fetch(`http://127.0.0.1:${ingestPort}/healthz`).catch(() => null))?.ok === true, 60_000);
+
+      // Chunk k goes to path k mod 3: each path moves through the day at the same pace.
+      const events = faultEventSet();
+      const chunks: Record<Path, TopicEvent[][]> = { sdk: [], ingest: [], replay: [] };
+      for (let i = 0; i < events.length; i += CHUNK) chunks[PATHS[(i / CHUNK) % 3]!]!.push(events.slice(i, i + CHUNK));
+      const producing = Promise.all([
+        viaSdk(chunks.sdk, prefix, kafka, runs.sdk),
+        viaIngest(chunks.ingest, ingestPort, runs.ingest),
+        viaReplay(chunks.replay, prefix, broker.address, dir, runs.replay),
+      ]);
+      const progress = (more: number) => {
+        const at = PATHS.map((p) => runs[p].acked.length + more);
+        return waitFor(`every path to be acknowledged ${more} more events`, async () => PATHS.every((p, i) => runs[p].acked.length >= at[i]!), 180_000, 100);
+      };
+
+      await progress(CHUNK);
+      // The careless client connects while the broker is up…
+      const carelessSdk = await createEventProducer({ kafka: broker.kafka('fault-careless'), topicPrefix: ctlPrefix, pseudonymize: false });
+      await broker.kill('SIGTERM');
+      steps.push(`SIGTERM at ${PATHS.map((p) => `${p} ${runs[p].acked.length}`).join(', ')} acknowledged`);
+      // …counts events as sent while the broker is down, and exits before they were acknowledged.
+      for (let i = 0; i < 3 * CHUNK; i += CHUNK) {
+        const chunk = events.slice(i, i + CHUNK);
+        careless.sent += chunk.length;
+        careless.acked.push(...ids(chunk));
+        void carelessSdk.send(chunk).catch((err: Error) => careless.failures.push(err.message));
+      }
+      await Promise.race([carelessSdk.close().catch(() => undefined), sleep(10_000)]);
+      await sleep(BROKER_DOWN_MS);
+      await broker.restart();
+      await progress(2 * CHUNK);
+      await broker.kill('SIGKILL');
+      steps.push(`SIGKILL at ${PATHS.map((p) => `${p} ${runs[p].acked.length}`).join(', ')} acknowledged`);
+      await sleep(BROKER_DOWN_MS);
+      await broker.restart();
+      await producing;
+      steps.push(`done: ${PATHS.map((p) => `${p} ${runs[p].acked.length}/${runs[p].sent} acknowledged, ${runs[p].failures.length} chunk(s) failed`).join('; ')}`);
+
+      const held = await heldIds(prefix, kafka);
+      const lost = Object.fromEntries(PATHS.map((p) => [p, missing(runs[p].acked, held)]));
+      const carelessLost = missing(careless.acked, await heldIds(ctlPrefix, kafka));
+
+      // The processor over what Kafka holds.
+      const expected = await oracle(prefix, { kafka });
+      const url = await processor.start({ KAFKA_BROKERS: broker.address });
+      const read: Reader = (sql) => sqlRows(url, sql);
+      const verdict = await converged(expected, read, prefix, { kafka, groupId: `${prefix}processor` });
+      await processor.stop();
+
+      const figures = PATHS.map((p) => ({ path: p, sent: runs[p].sent, acknowledged: runs[p].acked.length, lost: lost[p]!.length, failedChunks: runs[p].failures.length }));
+      const passed = PATHS.every((p) => lost[p]!.length === 0) && exact(verdict);
+      record({ scenario: 'broker SIGTERM + SIGKILL mid-stream: SDK, ingest API, replay', kind: 'scenario', passed, verdict, details: { steps, figures, held: held.size, seconds: Math.round((Date.now() - started) / 1000), failures: PATHS.flatMap((p) => runs[p].failures.slice(0, 2)) } });
+      record({ scenario: 'broker faults control: unacknowledged sends counted', kind: 'control', passed: carelessLost.length > 0, details: { counted: careless.acked.length, lost: carelessLost.length } });
+      for (const p of PATHS) {
+        expect(runs[p].acked.length, `${p}: acknowledged events`).toBeGreaterThan(0);
+        expect(lost[p], `${p}: acknowledged events missing from Kafka`).toEqual([]);
+      }
+      expect(carelessLost.length, 'the check must catch events counted without an acknowledgement').toBeGreaterThan(0);
+      expect(exact(verdict), explain(verdict)).toBe(true);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n(${steps.join('; ')})\n--- ingest ---\n${ingest?.output().slice(-2000)}\n--- processor ---\n${processor.child?.output().slice(-3000)}`);
+    } finally {
+      ingest?.proc.kill('SIGKILL');
+      await processor.kill();
+      await broker.remove();
+    }
+  });
+});
