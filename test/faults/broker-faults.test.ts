@@ -99,6 +99,24 @@ async function viaReplay(chunks: TopicEvent[][], prefix: string, broker: string,
   }
 }
 
+/** `read` retried while the restarted broker's group coordinator is not ready yet (its errors are retriable). */
+async function retried<T>(what: string, read: () => Promise<T>): Promise<T> {
+  let value: T | undefined;
+  let last: unknown;
+  await waitFor(what, async () => {
+    try {
+      value = await read();
+      return true;
+    } catch (err) {
+      last = err;
+      return false;
+    }
+  }, 120_000, 2000).catch((err: Error) => {
+    throw new Error(`${err.message}: ${(last as Error | undefined)?.message}`);
+  });
+  return value!;
+}
+
 /** Event ids counted as acknowledged that Kafka does not hold. */
 function missing(acked: string[], held: Set<string>): string[] {
   return acked.filter((id) => !held.has(id));
@@ -110,14 +128,20 @@ async function heldIds(prefix: string, kafka: KafkaOptions): Promise<Set<string>
   return new Set(input.events.map((e) => String((e.event as { event_id: string }).event_id)));
 }
 
+/** The event topics of `prefix`, retried while a freshly started broker is not yet serving metadata. */
 async function createEventTopics(prefix: string, kafka: KafkaOptions): Promise<void> {
-  const admin = createAdmin(kafka);
-  await admin.connect();
-  try {
-    await ensureEventTopics(admin, 3, prefix);
-  } finally {
-    await admin.disconnect();
-  }
+  await waitFor(`the event topics of ${prefix}`, async () => {
+    const admin = createAdmin(kafka);
+    try {
+      await admin.connect();
+      await ensureEventTopics(admin, 3, prefix);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }, 60_000, 1000);
 }
 
 describe('broker SIGTERM and SIGKILL mid-stream', () => {
@@ -177,12 +201,12 @@ describe('broker SIGTERM and SIGKILL mid-stream', () => {
       await producing;
       steps.push(`done: ${PATHS.map((p) => `${p} ${runs[p].acked.length}/${runs[p].sent} acknowledged, ${runs[p].failures.length} chunk(s) failed`).join('; ')}`);
 
-      const held = await heldIds(prefix, kafka);
+      const held = await retried('the events Kafka holds', () => heldIds(prefix, kafka));
       const lost = Object.fromEntries(PATHS.map((p) => [p, missing(runs[p].acked, held)]));
-      const carelessLost = missing(careless.acked, await heldIds(ctlPrefix, kafka));
+      const carelessLost = missing(careless.acked, await retried('the control events Kafka holds', () => heldIds(ctlPrefix, kafka)));
 
       // The processor over what Kafka holds.
-      const expected = await oracle(prefix, { kafka });
+      const expected = await retried('the reference', () => oracle(prefix, { kafka }));
       const url = await processor.start({ KAFKA_BROKERS: broker.address });
       const read: Reader = (sql) => sqlRows(url, sql);
       const verdict = await converged(expected, read, prefix, { kafka, groupId: `${prefix}processor` });
@@ -199,7 +223,7 @@ describe('broker SIGTERM and SIGKILL mid-stream', () => {
       expect(carelessLost.length, 'the check must catch events counted without an acknowledgement').toBeGreaterThan(0);
       expect(exact(verdict), explain(verdict)).toBe(true);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n(${steps.join('; ')})\n--- ingest ---\n${ingest?.output().slice(-2000)}\n--- processor ---\n${processor.child?.output().slice(-3000)}`);
+      throw new Error(`${(err as Error).message}\n(${steps.join('; ')})\n--- ingest ---\n${ingest?.output().slice(-2000)}\n--- processor ---\n${processor.child?.output().slice(-8000)}`);
     } finally {
       ingest?.proc.kill('SIGKILL');
       await processor.kill();
