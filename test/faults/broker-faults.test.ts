@@ -156,7 +156,9 @@ describe('broker SIGTERM and SIGKILL mid-stream', () => {
     const careless = newRun();
     const steps: string[] = [];
     let ingest: Child | undefined;
-    const processor = new ChildProcessor(childProcessorEnv(prefix, TZ, dir));
+    // An idle pipeline re-flushes every partition each CS_IDLE_FLUSH (its stream time follows the
+    // wall clock, so the day it waits to settle is always today): 30 s leaves converged() quiet spells.
+    const processor = new ChildProcessor(childProcessorEnv(prefix, TZ, dir, { CS_IDLE_FLUSH: '30s' }));
     try {
       await createEventTopics(prefix, kafka);
       await createEventTopics(ctlPrefix, kafka);
