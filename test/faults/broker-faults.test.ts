@@ -13,12 +13,9 @@
  * the SDK (never awaiting the acknowledgement) and exits while the broker is down: the same check
  * must find its events missing.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import { createAdmin, type KafkaOptions } from '@cs/kafka';
@@ -28,12 +25,10 @@ import { messageKey, type Topic } from '@cs/schemas';
 import { TZ } from '../correctness/event-set.ts';
 import { ChildProcessor, childProcessorEnv, freePort, sqlRows, startChild, type Child } from '../support/child.ts';
 import { uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { replayEvents } from './support/fleet.ts';
 import { OwnBroker } from './support/own-broker.ts';
 import { delivered, describe as explain, exact, faultEventSet, oracle, type Reader, type TopicEvent } from './support/oracle.ts';
 import { converged, record } from './support/run.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx');
 
 const CHUNK = 20;
 const PACE_MS = 250;
@@ -95,14 +90,8 @@ async function viaIngest(chunks: TopicEvent[][], port: number, run: PathRun): Pr
 async function viaReplay(chunks: TopicEvent[][], prefix: string, broker: string, dir: string, run: PathRun): Promise<void> {
   for (let i = 0; i < chunks.length; i += REPLAY_CHUNKS) {
     const events = chunks.slice(i, i + REPLAY_CHUNKS).flat();
-    const file = join(dir, `replay-${i}.jsonl`);
-    writeFileSync(file, `${events.map((e) => JSON.stringify({ topic: e.topic, ...e.event })).join('\n')}\n`);
     run.sent += events.length;
-    const result = await new Promise<{ code: number; output: string }>((resolve) =>
-      execFile(process.execPath, ['--import', tsx, join(root, 'services/replay/src/main.ts'), file], { cwd: root, env: { ...process.env, KAFKA_BROKERS: broker, CS_TOPIC_PREFIX: prefix } }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
-      ),
-    );
+    const result = await replayEvents(events, join(dir, `replay-${i}.jsonl`), { KAFKA_BROKERS: broker, CS_TOPIC_PREFIX: prefix });
     if (result.code === 0) run.acked.push(...ids(events));
     else run.failures.push(`exit ${result.code}: ${result.output.slice(-200)}`);
   }

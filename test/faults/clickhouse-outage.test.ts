@@ -19,7 +19,7 @@ import { createAdmin } from '@cs/kafka';
 import { describe, expect, it } from 'vitest';
 import { kafkaOptions, waitFor } from '../support/pipeline.ts';
 import { FaultProxy, type ProxyMode } from './support/fault-proxy.ts';
-import { Fleet } from './support/fleet.ts';
+import { Fleet, parts } from './support/fleet.ts';
 import { cs, describe as explain, exact, faultEventSet, oracle, type Verdict } from './support/oracle.ts';
 import { converged, doneFlushes, record, settledVerdict } from './support/run.ts';
 import { Supervised } from './support/supervisor.ts';
@@ -91,16 +91,6 @@ function sampler(fleet: Fleet, processor: Supervised, outage: () => boolean): { 
   };
 }
 
-const parts = <T>(xs: T[], shares: number[]): T[][] => {
-  const out: T[][] = [];
-  let at = 0;
-  shares.forEach((share, i) => {
-    const end = i === shares.length - 1 ? xs.length : at + Math.round(xs.length * share);
-    out.push(xs.slice(at, end));
-    at = end;
-  });
-  return out;
-};
 
 interface OutageRun {
   verdict: Verdict | null;
