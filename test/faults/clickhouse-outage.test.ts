@@ -28,7 +28,7 @@ import { Supervised } from './support/supervisor.ts';
 const OUTAGE_MS = 120_000;
 /** The control only needs the check to fire: a shorter outage. */
 const CONTROL_OUTAGE_MS = 20_000;
-/** Resident memory the processor must stay under, faults or not (it runs at 150–250 MB here). */
+/** Resident memory the processor must stay under, faults or not (measured: 300–360 MB peak here). */
 const RSS_BOUND = 512 * 1024 * 1024;
 const SAMPLE_EVERY_MS = 250;
 
