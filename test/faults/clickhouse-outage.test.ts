@@ -11,6 +11,10 @@
  * processor log shows done (offsets never commit ahead of ClickHouse), and the processor's resident
  * memory stays under RSS_BOUND. After recovery the figures equal the reference.
  *
+ * While ClickHouse is down the processor exits once a flush's insert fails past its retries, and
+ * each restart fails at its migrations until ClickHouse is back: the restarts are counted (about
+ * one every 2 s with the supervisor's 1 s delay).
+ *
  * Negative control: the same with commit-at-intent (offsets committed before the inserts) and a
  * 20 s outage must be caught committing ahead.
  */
