@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/pipeline.ts';
-import { Fleet, type Member } from './support/fleet.ts';
+import { Fleet, parts, type Member } from './support/fleet.ts';
 import { describe as explain, exact, faultEventSet, oracle, type Verdict } from './support/oracle.ts';
 import { converged, doneFlushes, record, settledVerdict } from './support/run.ts';
 
@@ -26,16 +26,6 @@ const ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200
 /** Seven topics of three partitions. */
 const PARTITIONS = 21;
 
-const parts = <T>(xs: T[], shares: number[]): T[][] => {
-  const out: T[][] = [];
-  let at = 0;
-  shares.forEach((share, i) => {
-    const end = i === shares.length - 1 ? xs.length : at + Math.round(xs.length * share);
-    out.push(xs.slice(at, end));
-    at = end;
-  });
-  return out;
-};
 
 const counts = (fleet: Fleet) => new Map(fleet.members.map((m) => [m, fleet.assignments(m)]));
 

@@ -53,6 +53,28 @@ function follow(member: Member, logFile?: string): void {
   });
 }
 
+/** Writes `events` to `file` as a JSONL export and publishes it with `npm run replay` (exit 0: every event acknowledged). */
+export function replayEvents(events: TopicEvent[], file: string, env: { KAFKA_BROKERS: string; CS_TOPIC_PREFIX: string }): Promise<{ code: number; output: string }> {
+  writeFileSync(file, `${events.map((e) => JSON.stringify({ topic: e.topic, ...e.event })).join('\n')}\n`);
+  return new Promise((resolve) =>
+    execFile(process.execPath, ['--import', tsx, join(root, 'services/replay/src/main.ts'), file], { cwd: root, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    ),
+  );
+}
+
+/** `xs` cut in consecutive parts of the given shares (the last takes the rest). */
+export function parts<T>(xs: T[], shares: number[]): T[][] {
+  const out: T[][] = [];
+  let at = 0;
+  shares.forEach((share, i) => {
+    const end = i === shares.length - 1 ? xs.length : at + Math.round(xs.length * share);
+    out.push(xs.slice(at, end));
+    at = end;
+  });
+  return out;
+}
+
 export class Fleet {
   readonly members: Member[] = [];
   readonly read: Reader;
@@ -140,13 +162,7 @@ export class Fleet {
 
   /** Publishes events with `npm run replay` (a JSONL export), as an operator would. */
   async replay(events: TopicEvent[]): Promise<void> {
-    const file = join(this.dir, `replay-${Date.now()}.jsonl`);
-    writeFileSync(file, `${events.map((e) => JSON.stringify({ topic: e.topic, ...e.event })).join('\n')}\n`);
-    const result = await new Promise<{ code: number; output: string }>((resolve) =>
-      execFile(process.execPath, ['--import', tsx, join(root, 'services/replay/src/main.ts'), file], { cwd: root, env: { ...process.env, KAFKA_BROKERS: inject('kafkaBrokers').join(','), CS_TOPIC_PREFIX: this.prefix } }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
-      ),
-    );
+    const result = await replayEvents(events, join(this.dir, `replay-${Date.now()}.jsonl`), { KAFKA_BROKERS: inject('kafkaBrokers').join(','), CS_TOPIC_PREFIX: this.prefix });
     if (result.code !== 0) throw new Error(`npm run replay failed (${result.code}):\n${result.output.slice(-2000)}`);
   }
 

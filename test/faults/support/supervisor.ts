@@ -1,0 +1,63 @@
+/**
+ * A processor member kept running as compose's `restart: unless-stopped` keeps it: when it exits
+ * (a processor whose flush failed exits so that its supervisor restarts it), it is started again
+ * after a short delay, until the test stops it.
+ */
+import { readFileSync } from 'node:fs';
+import { exitedWithin } from './crash.ts';
+import type { Fleet, Member } from './fleet.ts';
+
+/** Docker restarts a failed container after 100 ms, doubling; a fixed second is close enough here. */
+const RESTART_DELAY_MS = 1_000;
+
+export class Supervised {
+  /** Exits seen (and restarts made) so far, with each exit code. */
+  readonly exits: (number | null)[] = [];
+  private stopping = false;
+  private constructor(
+    private readonly fleet: Fleet,
+    readonly name: string,
+    private readonly extra: Record<string, string>,
+    private readonly clickhouseUrl: string | undefined,
+    public member: Member,
+  ) {}
+
+  static async start(fleet: Fleet, name: string, extra: Record<string, string> = {}, clickhouseUrl?: string): Promise<Supervised> {
+    const s = new Supervised(fleet, name, extra, clickhouseUrl, await fleet.add(name, extra, clickhouseUrl));
+    s.watch();
+    return s;
+  }
+
+  private watch(): void {
+    const member = this.member;
+    void member.child.exited.then(async (code) => {
+      if (this.stopping) return;
+      this.exits.push(code);
+      await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
+      if (this.stopping) return;
+      this.member = await this.fleet.add(`${this.name}#${this.exits.length}`, this.extra, this.clickhouseUrl);
+      this.watch();
+    });
+  }
+
+  /** Resident memory of the running process in bytes (/proc/<pid>/status VmRSS), null between restarts. */
+  rss(): number | null {
+    const { proc } = this.member.child;
+    if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return null;
+    try {
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+      return kb ? Number(kb[1]) * 1024 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A clean stop (SIGTERM, exit 0 within a minute) of the running process; no restart after it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const { child } = this.member;
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+    child.proc.kill('SIGTERM');
+    if (!(await exitedWithin(child.exited, 60_000)) || child.proc.exitCode !== 0) throw new Error(`${this.member.name} did not stop cleanly:\n${child.output().slice(-3000)}`);
+  }
+}
