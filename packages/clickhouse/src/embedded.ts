@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { parseError, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { RawInsert } from './insert.ts';
 import { pidAlive } from './pid.ts';
@@ -116,7 +116,13 @@ export class EmbeddedConnection implements ClientConnection {
   /** An insert made by insertStream, natively: chdb reads the body's bytes in place (its settings travel in the statement). */
   async #rawInsert(insert: RawInsert, signal: AbortSignal | undefined): Promise<Awaited<Result<'exec'>>> {
     const chdb = (this.#shared as unknown as ChdbConnection).chdb;
-    const summary = await chdb.rawInsert({ table: insert.table, columns: [...insert.columns], settings: insert.settings, format: insert.format, values: insert.values, ...(signal ? { signal } : {}) });
+    // Errors reshaped as the shared connection's are (clickhouse-js ClickHouseError: code, type), so
+    // callers tell transient failures from permanent ones whichever path an insert took.
+    const summary = await chdb.rawInsert({ table: insert.table, columns: [...insert.columns], settings: insert.settings, format: insert.format, values: insert.values, ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+      const mapped = parseError(err instanceof Error && err.message ? err.message : String(err));
+      if (mapped !== err) mapped.cause = err;
+      throw mapped;
+    });
     return {
       stream: Readable.from([]),
       query_id: randomUUID(),
