@@ -12,7 +12,7 @@ export const alias = Object.entries(paths).map(([name, [target]]) => ({ find: ne
  * The fault scenarios that fit CI's budget run with `npm test` (project `faults-ci`); every scenario,
  * these included, runs with `npm run test:faults` (vitest.faults.config.ts). docs/reliability.md.
  */
-export const FAULTS_IN_CI = ['test/faults/crash-windows.test.ts', 'test/faults/bad-input.test.ts', 'test/faults/dedup-window.test.ts'];
+export const FAULTS_IN_CI = ['test/faults/crash-windows.test.ts', 'test/faults/bad-input.test.ts'];
 
 /** A project against the real Kafka broker and the real ClickHouse engine (started once per run). */
 export function realBackendsProject(name: string, include: string[], timeoutMs = 180_000) {
