@@ -32,6 +32,12 @@ export interface LmdbStateOptions {
   cacheEntries?: number;
 }
 
+/**
+ * Changes per lmdb write transaction: a transaction may dirty only so many pages (MDB_TXN_FULL; the
+ * close of a seed-scale day removes about 3 M keys of a partition in one flush, which failed).
+ */
+export const OPS_PER_TXN = 50_000;
+
 export class LmdbState implements KeyedState {
   private dirty = new Map<string, unknown>();
   private readonly pending: { seq: number; delta: EncodedDelta }[] = [];
@@ -135,13 +141,7 @@ export class LmdbState implements KeyedState {
     const entry = this.pending.find((p) => p.seq === seq);
     const run = this.writing.then(async () => {
       if (entry) {
-        await this.db.transaction(() => {
-          for (const [k, b] of entry.delta) {
-            if (b) void this.db.put(k, b);
-            else void this.db.remove(k);
-          }
-          void this.db.put(APPLIED, encodeValue(seq));
-        });
+        await this.write(seq, entry.delta);
         this.pending.splice(this.pending.indexOf(entry), 1);
         for (const k of entry.delta.keys()) this.changed.add(k);
       }
@@ -167,14 +167,34 @@ export class LmdbState implements KeyedState {
    * `changed`: the keys belong in the next incremental snapshot (a logged delta after the last one).
    */
   async load(seq: number, delta: Iterable<[string, Buffer | null]>, changed: boolean): Promise<void> {
-    await this.db.transaction(() => {
-      for (const [k, b] of delta) {
-        if (b) void this.db.put(k, b);
-        else void this.db.remove(k);
-        if (changed) this.changed.add(k);
+    await this.write(seq, delta, changed ? (k) => this.changed.add(k) : undefined);
+  }
+
+  /**
+   * Writes a delta in transactions of at most OPS_PER_TXN changes, recording `seq` as applied in the
+   * last. A crash between them leaves lmdb at the previous seq with some of these values written:
+   * the restore applies the logged delta again, which is idempotent (values, not increments), and
+   * reads meanwhile see the pending delta before lmdb.
+   */
+  private async write(seq: number, delta: Iterable<[string, Buffer | null]>, onKey?: (key: string) => void): Promise<void> {
+    let batch: [string, Buffer | null][] = [];
+    const commit = (last: boolean) =>
+      this.db.transaction(() => {
+        for (const [k, b] of batch) {
+          if (b) void this.db.put(k, b);
+          else void this.db.remove(k);
+        }
+        if (last) void this.db.put(APPLIED, encodeValue(seq));
+      });
+    for (const entry of delta) {
+      batch.push(entry);
+      onKey?.(entry[0]);
+      if (batch.length >= OPS_PER_TXN) {
+        await commit(false);
+        batch = [];
       }
-      void this.db.put(APPLIED, encodeValue(seq));
-    });
+    }
+    await commit(true);
   }
 
   /**
