@@ -52,7 +52,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(settling);
   // Debug logs of every client of this file, successes and refusals: never the password.
-  expect(lines.length).toBeGreaterThan(50);
+  // Not vacuous: the lines hold successes and both kinds of refusal (their number varies with timing:
+  // a count of > 50 failed a CI run with exactly 50).
+  for (const shown of [/kafka consumer assignment|Consumer has joined the group/, /invalid credentials/, /certificate/]) {
+    expect(lines.some((l) => shown.test(l)), `a captured line matching ${shown}`).toBe(true);
+  }
   expect(lines.filter((l) => l.includes(password))).toEqual([]);
 });
 
