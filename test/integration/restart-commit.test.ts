@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
-import { createAdmin } from '@cs/kafka';
 import { TOPICS } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
 import { tablesIn } from '@cs/storage';
 import { produce } from '../correctness/run.ts';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
-import { createTopics, kafkaOptions, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { createTopics, groupLag, uniquePrefix, waitFor } from '../support/pipeline.ts';
 
 const cs = tablesIn('cs');
 const TZ = 'Asia/Shanghai';
@@ -36,16 +35,6 @@ async function dayState(url: string): Promise<DayState> {
     `SELECT sumIf(numerator, metric = 'contacts') AS contacts, count() AS rows, countIf(NOT final) AS provisional FROM ${cs.metrics} WHERE grain = 'day'`,
   );
   return { contacts: Number(row?.contacts ?? 0), rows: Number(row?.rows ?? 0), provisional: Number(row?.provisional ?? 0) };
-}
-
-async function totalLag(groupId: string, topics: string[]): Promise<number> {
-  const admin = createAdmin(kafkaOptions());
-  await admin.connect();
-  try {
-    return (await admin.lag(groupId, topics)).reduce((sum, p) => sum + Number(p.lag), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** Moves the stopped group's committed offsets of every partition back to the start of the log. */
@@ -77,15 +66,15 @@ describe('restart with offsets behind the write-ahead log', () => {
       let before: DayState | undefined;
       await waitFor('every day row final and the group caught up', async () => {
         before = await dayState(url);
-        return before.rows > 0 && before.provisional === 0 && (await totalLag(groupId, topics)) === 0;
+        return before.rows > 0 && before.provisional === 0 && (await groupLag(prefix, groupId)) === 0;
       }, 150_000, 1000);
       expect(await processor.stop()).toBe(0);
 
       await rewindGroup(groupId, topics);
-      expect(await totalLag(groupId, topics)).toBe(events.length);
+      expect(await groupLag(prefix, groupId)).toBe(events.length);
 
       url = await processor.start();
-      await waitFor('the restarted processor to commit what its log says is done', async () => (await totalLag(groupId, topics)) === 0, 60_000, 1000);
+      await waitFor('the restarted processor to commit what its log says is done', async () => (await groupLag(prefix, groupId)) === 0, 60_000, 1000);
       // Resumed from the log, not from the rewound offsets: nothing counted twice, still final.
       expect(await dayState(url)).toEqual(before);
       expect(processor.child!.output()).not.toContain('redoing an unfinished flush');

@@ -5,6 +5,7 @@ import { loadClickHouseConfig, openClickHouse, type ClickHouseClient, type Click
 import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions } from '@cs/kafka';
 import { ensureEventTopics, loadProcessorConfig, startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
+import { TOPICS } from '@cs/schemas';
 import { prepareStorage, tablesIn, type QualifiedTables } from '@cs/storage';
 import { freshStoreConfig } from './store-backend.ts';
 
@@ -17,6 +18,17 @@ export function kafkaOptions(client: KafkaClientKind = 'kafkajs', clientId = 'cs
 /** A unique topic prefix, so each test has its own topics on the shared broker. */
 export function uniquePrefix(name: string): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.${name}.`;
+}
+
+/** Unconsumed messages of the group on the event topics of `prefix` (committed offset to log end). */
+export async function groupLag(prefix: string, groupId: string, kafka: KafkaOptions = kafkaOptions('kafkajs', 'test-lag')): Promise<number> {
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  try {
+    return (await admin.lag(groupId, TOPICS.map((t) => prefix + t))).reduce((sum, p) => sum + p.lag, 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export async function createTopics(prefix: string, partitions = 3): Promise<void> {

@@ -2,9 +2,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAdmin, type KafkaOptions } from '@cs/kafka';
-import { TOPICS } from '@cs/schemas';
-import { kafkaOptions, waitFor } from '../../support/pipeline.ts';
+import type { KafkaOptions } from '@cs/kafka';
+import { groupLag, waitFor } from '../../support/pipeline.ts';
 import { cs, describe as describeVerdict, exact, judge, type Oracle, type Reader, type Verdict } from './oracle.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -15,17 +14,6 @@ export const RESULTS_FILE = join(root, '.stack/faults/results.jsonl');
 export async function doneFlushes(read: Reader): Promise<number> {
   const [row] = await read(`SELECT count() AS n FROM ${cs.processorLog} WHERE kind = 'done'`);
   return Number(row?.n ?? 0);
-}
-
-/** Unconsumed messages of the group on the event topics of `prefix` (committed offset to log end). */
-export async function groupLag(prefix: string, groupId: string, kafka: KafkaOptions = kafkaOptions('kafkajs', 'fault-lag')): Promise<number> {
-  const admin = createAdmin(kafka);
-  await admin.connect();
-  try {
-    return (await admin.lag(groupId, TOPICS.map((t) => prefix + t))).reduce((sum, p) => sum + p.lag, 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
