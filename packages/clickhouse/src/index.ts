@@ -4,6 +4,7 @@ export { openClickHouse, configOf, serverClientOptions, type ClickHouseClient, t
 export { EmbeddedStoreLockedError, storeHolderPid } from './embedded.ts';
 export { migrate, readMigrations, splitStatements, substitute, MigrationError, type MigrateOptions, type MigrateResult, type MigrationFile } from './migrate.ts';
 export { insertRows, insertTsv, insertStream, isTransientError, InsertError, type InsertOptions, type RawInsert } from './insert.ts';
+export { InsertCoalescer, mergedToken, type WriteOptions } from './insert-coalescer.ts';
 export { BatchWriter, type BatchWriterOptions } from './batch-writer.ts';
 export { runEmbeddedQuery, type EmbeddedQuery, type EmbeddedQueryResult } from './readonly-query.ts';
 export { startSqlEndpoint, clickhouseErrorText, type SqlEndpoint, type SqlEndpointOptions } from './sql-endpoint.ts';

@@ -81,6 +81,14 @@ export class TsvBuffer {
     this.line(tsvLine(row, columns));
   }
 
+  /** Appends another body's lines (same columns, in the same order). */
+  append(other: TsvBuffer): void {
+    const bytes = other.bytes;
+    this.reserve(bytes.length);
+    this.end += bytes.copy(this.buf, this.end);
+    this.rows += other.rows;
+  }
+
   /** The body so far (a view, not a copy). */
   get bytes(): Buffer {
     return this.buf.subarray(0, this.end);
