@@ -5,8 +5,8 @@
  * changes after them. Snapshots are incremental (the keys changed since the previous one) on top of
  * an occasional base (every key), so no snapshot reads the whole state but the base.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows } from '@cs/clickhouse';
+import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
+import { insertRows, type InsertCoalescer } from '@cs/clickhouse';
 import { Packr } from 'msgpackr';
 import { encodeValue, type EncodedDelta, type LmdbState } from './state-store.ts';
 
@@ -77,18 +77,28 @@ const advanceOf = (row: IntentRow): number | null => (row.advance_to !== null ? 
 const intentOf = (seq: number, row: IntentRow): FlushIntent => ({ seq, from: Number(row.from_offset), to: Number(row.to_offset), wallTime: Number(row.wall_time), advanceTo: advanceOf(row) });
 export const sameIntent = (a: FlushIntent, b: FlushIntent) => a.seq === b.seq && a.from === b.from && a.to === b.to && a.wallTime === b.wallTime && a.advanceTo === b.advanceTo;
 
+type IntentKey = { p: PartitionRef; seq: number; resolve: (intent: FlushIntent | null) => void; reject: (err: unknown) => void };
+const intentKey = (processor: string, topic: string, partition: number | string, seq: number | string) => `${processor}\n${topic}\n${partition}\n${seq}`;
+
 export class LogStore {
+  /** intentAt lookups asked in the same turn of the event loop, answered by one query. */
+  private intentLookups: IntentKey[] = [];
+
   constructor(
     private readonly client: ClickHouseClient,
     private readonly db: string,
+    /** Intent and done rows of flushes stepped together share an insert. */
+    private readonly inserts: InsertCoalescer,
   ) {}
 
   async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
-    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent') });
+    // Alone, with the seq's own token: a second claim of the seq (another member's) is then dropped as
+    // a duplicate, and the read-back shows the holder.
+    await this.inserts.rows(`${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent'), alone: true });
   }
 
   async writeDone(p: PartitionRef, intent: FlushIntent, delta: EncodedDelta): Promise<void> {
-    await insertRows(this.client, `${this.db}.processor_log`, [this.logRow(p, intent, 'done', encodeEntries(delta))], { dedupToken: flushToken(p, intent.seq, 'done') });
+    await this.inserts.rows(`${this.db}.processor_log`, [this.logRow(p, intent, 'done', encodeEntries(delta))], { dedupToken: flushToken(p, intent.seq, 'done') });
   }
 
   /**
@@ -126,15 +136,36 @@ export class LogStore {
   /**
    * The intent that holds `seq`, if any (another instance may have started that flush): the first one
    * written. A second intent for a seq is normally dropped as a duplicate (same token); past the
-   * deduplication window it lands too, and the earliest still holds the seq.
+   * deduplication window it lands too, and the earliest still holds the seq. Lookups of flushes
+   * stepped together are answered by one query.
    */
-  async intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
-    const [row] = await this.rows<IntentRow>(
-      `SELECT from_offset, to_offset, wall_time, idle, advance_to FROM ${this.db}.processor_log
-       WHERE ${PARTITION_WHERE} AND seq = {seq:UInt64} AND kind = 'intent' ORDER BY written_at, wall_time, to_offset LIMIT 1`,
-      { ...partitionParams(p), seq },
-    );
-    return row ? intentOf(seq, row) : null;
+  intentAt(p: PartitionRef, seq: number): Promise<FlushIntent | null> {
+    return new Promise((resolve, reject) => {
+      if (!this.intentLookups.length) setImmediate(() => void this.lookUpIntents());
+      this.intentLookups.push({ p, seq, resolve, reject });
+    });
+  }
+
+  private async lookUpIntents(): Promise<void> {
+    const lookups = this.intentLookups;
+    this.intentLookups = [];
+    try {
+      const keys = lookups.map(({ p, seq }) => new TupleParam([p.processor, p.topic, p.partition, seq]));
+      const rows = await this.rows<IntentRow & { processor: string; topic: string; partition: number; seq: string }>(
+        `SELECT processor, topic, partition, seq, from_offset, to_offset, wall_time, idle, advance_to FROM ${this.db}.processor_log
+         WHERE kind = 'intent' AND (processor, topic, partition, seq) IN {keys:Array(Tuple(String, String, UInt32, UInt64))}
+         ORDER BY written_at, wall_time, to_offset`,
+        { keys },
+      );
+      const first = new Map<string, FlushIntent>();
+      for (const row of rows) {
+        const key = intentKey(row.processor, row.topic, row.partition, row.seq);
+        if (!first.has(key)) first.set(key, intentOf(Number(row.seq), row));
+      }
+      for (const { p, seq, resolve } of lookups) resolve(first.get(intentKey(p.processor, p.topic, p.partition, seq)) ?? null);
+    } catch (err) {
+      for (const { reject } of lookups) reject(err);
+    }
   }
 
   /** The highest seq any instance wrote an intent for (0: none). */

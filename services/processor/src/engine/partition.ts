@@ -7,8 +7,7 @@
  * Flushes are pipelined: the next flush is stepped while the last one's inserts are in flight (at
  * most MAX_IN_FLIGHT per partition); done rows, state commits and offset commits stay in order.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
-import { insertRows, insertTsv } from '@cs/clickhouse';
+import type { InsertCoalescer } from '@cs/clickhouse';
 import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
@@ -34,7 +33,8 @@ const visibleGauge = gauge('cs_processor_last_flush_visible_seconds', 'Wall time
 const MAX_IN_FLIGHT = 2;
 
 export interface PartitionDeps {
-  client: ClickHouseClient;
+  /** Writes of flushes stepped together (one tick, every partition) share one insert per table. */
+  inserts: InsertCoalescer;
   db: string;
   log: LogStore;
   logger: Logger;
@@ -82,6 +82,11 @@ export class PartitionTask {
   /** The first write that failed: the processor stops on it. */
   failure: Error | null = null;
   private flushesSinceSnapshot = 0;
+  /**
+   * Flushes the first snapshot comes early by: partitions flush together (StreamProcessor's tick),
+   * so without it every partition would snapshot in the same flush.
+   */
+  private snapshotHead: number;
   private snapshotting: Promise<void> | null = null;
   /** Seq of the base snapshot incrementals build on (null: the next snapshot is a base). */
   private base: number | null;
@@ -98,6 +103,7 @@ export class PartitionTask {
   ) {
     this.pending = pending;
     this.base = base;
+    this.snapshotHead = [...`${ref.topic}/${ref.partition}`].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 0) % deps.snapshotEvery;
     this.meta = state.get<Meta>(META) ?? { seq: 0, nextOffset: 0, streamTime: null };
   }
 
@@ -302,7 +308,7 @@ export class PartitionTask {
       const labels = { topic: this.ref.topic, partition: this.ref.partition };
       visibleGauge.set(labels, Date.now() / 1000);
       await this.deps.log.writeDone(this.ref, intent, delta);
-      const snapshot = ++this.flushesSinceSnapshot >= this.deps.snapshotEvery && !this.snapshotting;
+      const snapshot = ++this.flushesSinceSnapshot + this.snapshotHead >= this.deps.snapshotEvery && !this.snapshotting;
       const capture = await this.state.apply(intent.seq, () => (snapshot ? this.captureSnapshot(intent.seq) : undefined));
       if (capture) this.startSnapshot(capture);
       failpoint('before-commit', this.ref.topic, intent.seq);
@@ -324,6 +330,7 @@ export class PartitionTask {
    */
   private captureSnapshot(seq: number): { seq: number; kind: 'base' | 'incremental'; entries: Iterator<[string, Buffer | null]>; changed: Set<string> } {
     this.flushesSinceSnapshot = 0;
+    this.snapshotHead = 0;
     const changed = this.state.takeChanged();
     const base = this.base === null || Date.now() - this.baseWrittenAt >= this.deps.snapshotBaseEveryMs;
     if (base) return { seq, kind: 'base', entries: this.state.encodedEntries(), changed };
@@ -452,12 +459,14 @@ export class PartitionTask {
   }
 
   /**
-   * One insert per table, each with a token naming this flush, so a redo is dropped as a duplicate.
+   * One write per table, each with a token naming this flush, so a redo is dropped as a duplicate.
    * A redo also skips the metric sums its flush already wrote (flush_ledger): the tokens are
-   * remembered for a table's last `non_replicated_deduplication_window` inserts only.
+   * remembered for a table's last `non_replicated_deduplication_window` inserts only. The other
+   * tables' writes share inserts with other partitions' (InsertCoalescer), whose token names them
+   * all: those tables are ReplacingMergeTrees, where a row written twice is one row to readers.
    */
   private async write(intent: FlushIntent, out: FlushOutputs, redo: boolean): Promise<void> {
-    const { client, db } = this.deps;
+    const { inserts, db } = this.deps;
     const token = (table: string) => flushToken(this.ref, intent.seq, table);
     const tables = new Map([...out.tableRows(), ...out.metricRows(token)]);
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
@@ -473,8 +482,9 @@ export class PartitionTask {
       first = false;
     };
     const writes = [
-      ...[...tables].map(([table, rows]) => insertRows(client, `${db}.${table}`, rows, { dedupToken: dedupToken(table) }).then(landed(table))),
-      ...[...out.raws].map(([table, raw]) => insertTsv(client, `${db}.${table}`, raw.columns, raw.body, { dedupToken: dedupToken(table) }).then(landed(table))),
+      // The metric sums (not idempotent) keep an insert of their own: a redo then has the same token.
+      ...[...tables].map(([table, rows]) => inserts.rows(`${db}.${table}`, rows, { dedupToken: dedupToken(table), alone: isMetricSums(table) }).then(landed(table))),
+      ...[...out.raws].map(([table, raw]) => inserts.tsv(`${db}.${table}`, raw.columns, raw.body, { dedupToken: dedupToken(table) }).then(landed(table))),
     ];
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));

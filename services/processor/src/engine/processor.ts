@@ -3,6 +3,7 @@
  * partition, flushes on size/time/idleness, offsets committed only after ClickHouse acknowledged.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { InsertCoalescer } from '@cs/clickhouse';
 import type { Admin, ConsumedMessage, Consumer, PartitionBatch, Producer, TopicPartition } from '@cs/kafka';
 import { gauge, type Logger } from '@cs/runtime';
 import type { Topic } from '@cs/schemas';
@@ -39,13 +40,19 @@ export class StreamProcessor {
   private readonly tasks = new Map<string, Promise<PartitionTask>>();
   /** Tasks of partitions this member lost, finishing the writes they had under way. */
   private readonly retiring = new Map<string, Promise<ConsumedMessage[]>>();
+  /** Offset commits of flushes done in the same turn of the event loop, sent as one request. */
+  private commits: { ref: PartitionRef; offset: number; resolve: () => void }[] = [];
   /** The offset last committed per partition by this instance. */
   private readonly committed = new Map<string, number>();
   private readonly log: LogStore;
+  private readonly inserts: InsertCoalescer;
   private readonly buckets: Buckets;
   private readonly clock: PipelineClock;
   private readonly slot: StateSlot;
   private lastClockPoll = 0;
+  private clockPolling = false;
+  /** Idle work (commit, catch-up flush, snapshot) under way per quiet partition. */
+  private readonly idleWork = new Map<PartitionTask, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private running = false;
@@ -57,7 +64,8 @@ export class StreamProcessor {
   });
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.log = new LogStore(deps.client, deps.db);
+    this.inserts = new InsertCoalescer(deps.client);
+    this.log = new LogStore(deps.client, deps.db, this.inserts);
     this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
     const { config } = deps;
@@ -88,7 +96,7 @@ export class StreamProcessor {
   private task(tp: TopicPartition): Promise<PartitionTask> {
     let task = this.tasks.get(id(tp));
     if (!task) {
-      const { config, client, db, logger, deadLetterProducer } = this.deps;
+      const { config, logger, deadLetterProducer } = this.deps;
       const logic = LOGIC[tp.topic.slice(config.topicPrefix.length) as Topic];
       if (!logic) throw new Error(`no processing logic for topic ${tp.topic}`);
       const ref = { processor: config.groupId, topic: tp.topic, partition: tp.partition };
@@ -100,7 +108,7 @@ export class StreamProcessor {
         PartitionTask.restore(
           ref,
           {
-            client,
+            inserts: this.inserts,
             db: this.deps.db,
             log: this.log,
             logger,
@@ -169,16 +177,38 @@ export class StreamProcessor {
   }
 
   /** A flush is done: everything below `offset` is in ClickHouse, so Kafka may forget it. */
-  private async commit(ref: PartitionRef, offset: number): Promise<void> {
+  private commit(ref: PartitionRef, offset: number): Promise<void> {
     this.deps.logger.debug({ ...ref, offset }, 'flushed');
-    if (!this.tasks.has(id(ref))) return;
-    await this.deps.consumer.commit([{ topic: ref.topic, partition: ref.partition, offset: String(offset) }]).then(
-      () => this.committed.set(id(ref), offset),
-      (err: Error) => {
-        // The partition moved to another member: its state in ClickHouse is still right, the commit is just late.
-        this.deps.logger.warn({ err: err.message, ...ref }, 'offset commit failed');
-      },
+    if (!this.tasks.has(id(ref))) return Promise.resolve();
+    // Partitions flushed together commit in one request (one per partition would be ~28 a flush).
+    return new Promise((resolve) => {
+      if (!this.commits.length) setImmediate(() => void this.commitBatch());
+      this.commits.push({ ref, offset, resolve });
+    });
+  }
+
+  private async commitBatch(): Promise<void> {
+    const batch = this.commits;
+    this.commits = [];
+    const latest = new Map<string, { ref: PartitionRef; offset: number }>();
+    for (const c of batch) if ((latest.get(id(c.ref))?.offset ?? -1) < c.offset) latest.set(id(c.ref), c);
+    const offsets = [...latest.values()];
+    const request = (list: typeof offsets) => this.deps.consumer.commit(list.map(({ ref, offset }) => ({ topic: ref.topic, partition: ref.partition, offset: String(offset) })));
+    await request(offsets).then(
+      () => offsets.forEach(({ ref, offset }) => this.committed.set(id(ref), offset)),
+      // One partition may have moved to another member: commit the others one by one.
+      () =>
+        Promise.all(
+          offsets.map(({ ref, offset }) =>
+            request([{ ref, offset }]).then(
+              () => this.committed.set(id(ref), offset),
+              // The partition moved to another member: its state in ClickHouse is still right, the commit is just late.
+              (err: Error) => this.deps.logger.warn({ err: err.message, ...ref }, 'offset commit failed'),
+            ),
+          ),
+        ),
     );
+    for (const c of batch) c.resolve();
   }
 
   /**
@@ -197,7 +227,9 @@ export class StreamProcessor {
     const { flushIntervalMs, rules } = this.deps.config;
     try {
       const tasks = await Promise.all([...this.tasks.values()]);
-      await this.pollClock(tasks);
+      // In the background: the admin and ClickHouse reads of a poll can take seconds on a loaded box,
+      // and flushes must not wait for them (idle decisions just use the last poll meanwhile).
+      void this.pollClock(tasks);
       const now = Date.now();
       const pipelineTime = this.clock.streamTime(tasks.map((t) => t.streamTime));
       // The latest day to settle is that of the latest event: stream times include idle advances to the
@@ -208,33 +240,62 @@ export class StreamProcessor {
       // (an event a few minutes old sent into a quiet pipeline is still on time).
       const allIdle = this.clock.allIdle(now);
       const idleTarget = pipelineTime === null ? null : allIdle ? Math.max(now, pipelineTime) : pipelineTime;
+      for (const task of tasks) if (task.failure) throw task.failure;
+      // Once one partition's buffer is due, every partition with messages flushes with it: their
+      // writes share one insert per table (an insert's fixed cost, not its rows, bounds a live
+      // pipeline's rate), and the partitions stay in step, so the next tick does the same.
+      if (tasks.some((t) => t.redoReady || (t.bufferedCount > 0 && t.bufferAgeMs >= flushIntervalMs))) {
+        await Promise.all(tasks.filter((t) => t.redoReady || (t.bufferedCount > 0 && !t.awaitingRedo)).map((t) => this.flush(t, null)));
+      }
       for (const task of tasks) {
-        if (task.failure) throw task.failure;
-        if (task.redoReady || (task.bufferedCount > 0 && task.bufferAgeMs >= flushIntervalMs)) {
-          await this.flush(task, null);
-        } else if (!task.awaitingRedo && task.bufferedCount === 0 && now - task.lastMessageAt >= rules.idleFlushMs) {
-          await this.commitIfBehind(task);
-          // Catching up with the pipeline also moves the partition's watermarks (other partitions'
-          // buckets become final); the wall clock, once every partition is idle, only when it settles something.
-          const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, latestEvent ?? pipelineTime!) : task.streamTime === null || idleTarget > task.streamTime);
-          if (worth && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
-          else await task.snapshotIfBehind();
-        }
+        if (this.idleWork.has(task) || task.awaitingRedo || task.bufferedCount > 0 || now - task.lastMessageAt < rules.idleFlushMs) continue;
+        // In the background, one at a time per partition: its reads (high watermark) and writes
+        // (snapshot) can take seconds, and the busy partitions' flushes must not wait for them.
+        const work = this.idle(task, now, idleTarget, allIdle, latestEvent ?? pipelineTime)
+          .catch((err: Error) => this.fail(err))
+          .finally(() => this.idleWork.delete(task));
+        this.idleWork.set(task, work);
       }
     } catch (err) {
-      this.failure = err as Error;
-      this.deps.logger.error({ err }, 'flush failed; the processor stops and will resume from its log on restart');
-      void this.stop().finally(() => this.onFailure(err as Error));
+      this.fail(err as Error);
     } finally {
       this.ticking = false;
     }
   }
 
-  /** Refreshes the pipeline clock every CLOCK_POLL_MS; a failed poll only delays idle decisions. */
+  /** A quiet partition: commits what its log says is done, catches up with the pipeline's time, or snapshots. */
+  private async idle(task: PartitionTask, now: number, idleTarget: number | null, allIdle: boolean, latest: number | null): Promise<void> {
+    const { rules } = this.deps.config;
+    await this.commitIfBehind(task);
+    // Catching up with the pipeline also moves the partition's watermarks (other partitions'
+    // buckets become final); the wall clock, once every partition is idle, only when it settles something.
+    const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, latest!) : task.streamTime === null || idleTarget > task.streamTime);
+    if (worth && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
+    else await task.snapshotIfBehind();
+  }
+
+  /** A flush failed: the processor stops (it resumes from its log on restart). */
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.deps.logger.error({ err }, 'flush failed; the processor stops and will resume from its log on restart');
+    void this.stop().finally(() => this.onFailure(err));
+  }
+
+  /** Refreshes the pipeline clock every CLOCK_POLL_MS, one poll at a time; a failed poll only delays idle decisions. */
   private async pollClock(tasks: PartitionTask[]): Promise<void> {
     const now = Date.now();
-    if (now - this.lastClockPoll < CLOCK_POLL_MS) return;
+    if (this.clockPolling || now - this.lastClockPoll < CLOCK_POLL_MS) return;
     this.lastClockPoll = now;
+    this.clockPolling = true;
+    try {
+      await this.pollClockOnce(tasks, now);
+    } finally {
+      this.clockPolling = false;
+    }
+  }
+
+  private async pollClockOnce(tasks: PartitionTask[], now: number): Promise<void> {
     const busy = tasks.some((t) => t.bufferedCount > 0 || t.awaitingRedo || t.writing > 0);
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 3000).unref());
     const polled = await Promise.race([this.clock.poll(now, busy).then(() => 'ok' as const), timeout]).catch((err: Error) => err.message);
@@ -260,6 +321,7 @@ export class StreamProcessor {
     this.running = false;
     clearInterval(this.timer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(this.idleWork.values());
     const tasks = (await Promise.all([...this.tasks.values()].map((t) => t.catch(() => null)))).filter((t) => t !== null);
     if (!this.failure && opts.flush !== false) {
       for (const task of tasks) await this.flush(task, null).catch((err: Error) => this.deps.logger.error({ err }, 'final flush failed'));
