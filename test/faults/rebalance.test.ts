@@ -39,7 +39,7 @@ async function churn(name: string, defect?: string): Promise<{ verdict: Verdict;
   const fleet = await Fleet.start(name, { env: { ...ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
   const steps: string[] = [];
   try {
-    const [first, second, third] = parts(faultEventSet(), [0.4, 0.3, 0.3]);
+    const [first, joining, joined, third] = parts(faultEventSet(), [0.4, 0.15, 0.15, 0.3]);
     const p1 = await fleet.add('p1');
     await fleet.settledGroup([p1], new Map());
     await fleet.replay(first!);
@@ -48,8 +48,10 @@ async function churn(name: string, defect?: string): Promise<{ verdict: Verdict;
     // 1 → 3, while the second part arrives.
     const before = counts(fleet);
     const [p2, p3] = [await fleet.add('p2'), await fleet.add('p3')];
-    await fleet.replay(second!);
+    await fleet.replay(joining!);
     await fleet.settledGroup([p1, p2, p3], before);
+    // p1 may have taken all of `joining` before it gave partitions up: the rest comes once they have.
+    await fleet.replay(joined!);
     await waitFor('the new members to process events', async () => (await fleet.processed(p2)) > 0 && (await fleet.processed(p3)) > 0, 120_000, 250);
     steps.push(`3 members: ${[p1, p2, p3].map((m) => fleet.assignment(m).length).join(' + ')} partitions`);
     // 3 → 1.
