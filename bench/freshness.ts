@@ -7,8 +7,12 @@
  * queryable in cs.metrics (through the read-only SQL endpoint, as an analyst or Grafana reads it)
  * is measured.
  *
- * Standalone: `npx tsx bench/freshness.ts [--rate EVENTS_PER_S] [--probes N]` (npm run bench runs it
- * after the throughput phases, at half the measured end-to-end rate).
+ * "Half the maximum sustained rate" is measured, not assumed (measureLiveCapacity): the same pipeline
+ * under live traffic at increasing rates; the highest at which the consumer lag stays flat is its
+ * maximum sustained rate with the simulator on the same box, as `npm start` runs.
+ *
+ * Standalone: `npx tsx bench/freshness.ts [--rate EVENTS_PER_S] [--probes N]`; without --rate the
+ * capacity is measured first and the probe runs at half of it (npm run bench does the same).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,9 +22,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createEventProducer } from '@cs/producer';
-import type { SessionEvent } from '@cs/schemas';
+import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { startLiveSimulator } from '@cs/simulator';
 import type { FreshnessWorkerReady } from './freshness-worker.ts';
+import { deleteTopics } from './support.ts';
 
 export interface FreshnessOptions {
   brokers: string[];
@@ -95,12 +100,7 @@ async function sql<T>(url: string, query: string): Promise<T[]> {
     .map((l) => JSON.parse(l) as T);
 }
 
-async function lagOf(metricsUrl: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith('cs_processor_consumer_lag{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
-}
+const lagOf = (metricsUrl: string) => counterSum(metricsUrl, 'cs_processor_consumer_lag');
 
 function probeEvents(n: number, runId: string, now: number): SessionEvent[] {
   const id = `probe-${runId}-${n}`;
@@ -111,19 +111,22 @@ function probeEvents(n: number, runId: string, now: number): SessionEvent[] {
   ];
 }
 
-export async function runFreshnessProbe(opts: FreshnessOptions): Promise<FreshnessResult> {
-  const log = opts.log ?? (() => {});
-  const probes = opts.probes ?? 200;
-  const intervalMs = opts.intervalMs ?? 150;
-  const warmupMs = opts.warmupMs ?? 15_000;
-  const timeZone = opts.timeZone ?? 'Asia/Shanghai';
+interface LivePipeline {
+  ready: FreshnessWorkerReady;
+  simulator: ReturnType<typeof startLiveSimulator>;
+  runId: string;
+  stop(): Promise<void>;
+}
+
+/** The pipeline in its own process on fresh topics and a fresh store, and the live simulator sending at `eventsPerSecond`. */
+async function startLivePipeline(brokers: string[], eventsPerSecond: number, timeZone: string): Promise<LivePipeline> {
   const runId = Date.now().toString(36);
   const prefix = `bench-fresh-${runId}.`;
   const dataDir = mkdtempSync(join(tmpdir(), 'cs-bench-fresh-'));
   const [ingestPort, sqlPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const { child, ready } = await startWorker({
     ...process.env,
-    KAFKA_BROKERS: opts.brokers.join(','),
+    KAFKA_BROKERS: brokers.join(','),
     CS_DATA_DIR: dataDir,
     CS_TOPIC_PREFIX: prefix,
     CS_TIMEZONE: timeZone,
@@ -134,9 +137,113 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
     CS_SQL_ENDPOINT_FILE: join(dataDir, 'endpoint.json'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
-  const producer = await createEventProducer({ kafka: { brokers: opts.brokers, clientId: `${prefix}sim`, client: 'kafkajs' }, topicPrefix: prefix });
-  const ratePerMinute = (opts.eventsPerSecond * 60) / EVENTS_PER_CONTACT;
+  const producer = await createEventProducer({ kafka: { brokers, clientId: `${prefix}sim`, client: 'kafkajs' }, topicPrefix: prefix });
+  const ratePerMinute = (eventsPerSecond * 60) / EVENTS_PER_CONTACT;
   const simulator = startLiveSimulator({ ratePerMinute, timeZone, products: 420, idPrefix: runId }, producer);
+  return {
+    ready,
+    simulator,
+    runId,
+    async stop() {
+      await simulator.stop();
+      await producer.close();
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+      await deleteTopics(brokers, [...TOPICS, 'cs.dead_letters'].map((t) => prefix + t), process.env.BENCH_KEEP_TOPICS === '1');
+    },
+  };
+}
+
+/** Sum of a metric's series in a Prometheus text page. */
+async function counterSum(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+export interface CapacityStep {
+  /** What the simulator sent per second while measuring. */
+  sentEventsPerSecond: number;
+  processedEventsPerSecond: number;
+  /** Slope of the consumer lag while measuring (least squares over samples every 2 s). */
+  lagGrowthPerSecond: number;
+  /** The lag stayed flat: it grew by less than 2 % of the traffic. */
+  sustained: boolean;
+}
+
+export interface CapacityResult {
+  /** The highest rate sent at which the lag stayed flat (0 when even the first step fell behind). */
+  maxSustainedEventsPerSecond: number;
+  steps: CapacityStep[];
+}
+
+function slope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : sxy / sxx;
+}
+
+/**
+ * The maximum sustained rate under live traffic: the pipeline runs at increasing rates (each step
+ * on fresh topics and a fresh store), and a step is sustained when the consumer lag stays flat while
+ * measured. Throughput on a backlog (big flushes) overstates what live traffic (a flush a second per
+ * partition) can sustain, hence steps rather than one saturated run.
+ */
+export async function measureLiveCapacity(opts: {
+  brokers: string[];
+  startEventsPerSecond?: number;
+  stepEventsPerSecond?: number;
+  maxSteps?: number;
+  warmupMs?: number;
+  measureMs?: number;
+  timeZone?: string;
+  log?: (line: string) => void;
+}): Promise<CapacityResult> {
+  const log = opts.log ?? (() => {});
+  const { startEventsPerSecond = 2000, stepEventsPerSecond = 2000, maxSteps = 8, warmupMs = 30_000, measureMs = 30_000 } = opts;
+  const steps: CapacityStep[] = [];
+  for (let i = 0; i < maxSteps; i++) {
+    const offered = startEventsPerSecond + i * stepEventsPerSecond;
+    const pipeline = await startLivePipeline(opts.brokers, offered, opts.timeZone ?? 'Asia/Shanghai');
+    try {
+      log(`capacity: step ${i + 1}, live simulator at ${offered} events/s; warming up ${warmupMs / 1000} s, then watching the lag ${measureMs / 1000} s…`);
+      await sleep(warmupMs);
+      const { metricsUrl } = pipeline.ready;
+      const [p0, s0, t0] = [await counterSum(metricsUrl, 'cs_processor_events_total'), pipeline.simulator.stats().sent, performance.now()];
+      const lags: [number, number][] = [];
+      while (performance.now() - t0 < measureMs) {
+        lags.push([(performance.now() - t0) / 1000, await lagOf(metricsUrl)]);
+        await sleep(2000);
+      }
+      const [p1, s1, t1] = [await counterSum(metricsUrl, 'cs_processor_events_total'), pipeline.simulator.stats().sent, performance.now()];
+      const seconds = (t1 - t0) / 1000;
+      const sent = (s1 - s0) / seconds;
+      const growth = slope(lags);
+      const step = { sentEventsPerSecond: sent, processedEventsPerSecond: (p1 - p0) / seconds, lagGrowthPerSecond: growth, sustained: growth < 0.02 * sent };
+      steps.push(step);
+      log(`capacity: sent ${Math.round(sent)} events/s, processed ${Math.round(step.processedEventsPerSecond)} events/s, lag ${growth >= 0 ? '+' : ''}${Math.round(growth)}/s: ${step.sustained ? 'sustained' : 'falling behind'}`);
+      if (!step.sustained) break;
+    } finally {
+      await pipeline.stop();
+    }
+  }
+  const kept = steps.filter((s) => s.sustained);
+  return { maxSustainedEventsPerSecond: kept.length ? Math.max(...kept.map((s) => s.sentEventsPerSecond)) : 0, steps };
+}
+
+export async function runFreshnessProbe(opts: FreshnessOptions): Promise<FreshnessResult> {
+  const log = opts.log ?? (() => {});
+  const probes = opts.probes ?? 200;
+  const intervalMs = opts.intervalMs ?? 150;
+  const warmupMs = opts.warmupMs ?? 15_000;
+  const timeZone = opts.timeZone ?? 'Asia/Shanghai';
+  const pipeline = await startLivePipeline(opts.brokers, opts.eventsPerSecond, timeZone);
+  const { ready, simulator, runId } = pipeline;
   const latencies: number[] = [];
   const outstanding = new Map<string, number>();
   let polling = true;
@@ -195,17 +302,16 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
   } finally {
     polling = false;
     await poller;
-    await simulator.stop();
-    await producer.close();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(dataDir, { recursive: true, force: true });
+    await pipeline.stop();
   }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { rate: { type: 'string', default: '5000' }, probes: { type: 'string', default: '200' } } });
+  const { values } = parseArgs({ options: { rate: { type: 'string' }, probes: { type: 'string', default: '200' } } });
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-  const result = await runFreshnessProbe({ brokers, eventsPerSecond: Number(values.rate), probes: Number(values.probes), log: (l) => process.stderr.write(`${l}\n`) });
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const capacity = values.rate === undefined ? await measureLiveCapacity({ brokers, log }) : undefined;
+  const rate = values.rate !== undefined ? Number(values.rate) : (capacity!.maxSustainedEventsPerSecond || 2000) / 2;
+  const result = await runFreshnessProbe({ brokers, eventsPerSecond: rate, probes: Number(values.probes), log });
+  process.stdout.write(`${JSON.stringify({ capacity, ...result }, null, 2)}\n`);
 }

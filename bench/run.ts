@@ -11,8 +11,9 @@
  *    idle flush 2 s, default flush settings otherwise. Rate = events / time from start until the
  *    contacts figure in cs.metrics equals the number of STARTED events and cs.raw_sessions holds
  *    every event.
- * 3. Freshness (bench/freshness.ts): the pipeline as `npm start` runs it, under live simulator
- *    traffic at half the best end-to-end rate just measured; probe contacts through the ingest API;
+ * 3. Freshness (bench/freshness.ts): the pipeline as `npm start` runs it, first under live simulator
+ *    traffic at increasing rates (its maximum sustained live rate: the highest at which the consumer
+ *    lag stays flat), then at half that rate with probe contacts through the ingest API;
  *    p50/p95/p99 from the ENDED's 202 to its ended-contact row being queryable in cs.metrics.
  * 4. Ratios against the baseline measured in the same run (raw kafkajs consume), a table on
  *    stdout, and a dated entry appended to BENCHMARKS.md.
@@ -26,7 +27,8 @@
  *   BENCH_E2E_RUNS     end-to-end runs per client, alternating clients; the fastest is reported (default 3)
  *   BENCH_TIMEOUT_S    per end-to-end run (default 120)
  *   BENCH_PROFILE=1    run the workers with --cpu-prof (profiles in a temp dir, printed)
- *   BENCH_FRESHNESS_RATE   events/s of the live traffic under the freshness probe (default: half the best e2e rate)
+ *   BENCH_FRESHNESS_RATE   events/s of the live traffic under the freshness probe (default: half the measured maximum sustained live rate)
+ *   BENCH_FRESHNESS_STEP   events/s added per step while measuring that rate (default 2000, from 2000)
  *   BENCH_FRESHNESS_PROBES probe contacts (default 400, one every 150 ms); BENCH_FRESHNESS=0 skips the phase
  *   BENCH_NO_RECORD=1  do not append to BENCHMARKS.md
  *   BENCH_KEEP_TOPICS=1  keep the bench topics on the broker (deleted by default)
@@ -43,7 +45,7 @@ import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
 import { runConsumeBench, VALUE_BYTES, type ConsumeBenchResult } from './consume.ts';
 import type { E2eResult } from './e2e-worker.ts';
-import { runFreshnessProbe, type FreshnessResult } from './freshness.ts';
+import { measureLiveCapacity, runFreshnessProbe, type CapacityResult, type FreshnessResult } from './freshness.ts';
 import { appendBenchmarkEntry, benchBrokers, createBenchTopics, deleteTopics, ensureBroker, fmt, log, machine, ratio, root, secs, table } from './support.ts';
 
 const env = process.env;
@@ -185,10 +187,16 @@ try {
   await deleteTopics(brokers, cleanup, env.BENCH_KEEP_TOPICS === '1');
 }
 let freshness: FreshnessResult | undefined;
+let capacity: CapacityResult | undefined;
 if (env.BENCH_FRESHNESS !== '0') {
-  const best = Math.max(...runs.map((r) => r.rate));
-  const rate = Number(env.BENCH_FRESHNESS_RATE ?? best / 2);
-  log(`[3/3] freshness: live simulator at ${fmt(rate)} events/s (half the best e2e run unless BENCH_FRESHNESS_RATE), probes through the ingest API…`);
+  if (env.BENCH_FRESHNESS_RATE === undefined) {
+    log('[3/3] freshness: the maximum sustained live rate first (live simulator at increasing rates until the lag grows)…');
+    const step = Number(env.BENCH_FRESHNESS_STEP ?? 2000);
+    capacity = await measureLiveCapacity({ brokers, startEventsPerSecond: step, stepEventsPerSecond: step, timeZone: TIME_ZONE, log });
+  }
+  // Even the first step fell behind: probe at half of it.
+  const rate = Number(env.BENCH_FRESHNESS_RATE ?? (capacity!.maxSustainedEventsPerSecond || Number(env.BENCH_FRESHNESS_STEP ?? 2000)) / 2);
+  log(`[3/3] freshness: live simulator at ${fmt(rate)} events/s (half the maximum sustained live rate unless BENCH_FRESHNESS_RATE), probes through the ingest API…`);
   freshness = await runFreshnessProbe({ brokers, eventsPerSecond: rate, probes: Number(env.BENCH_FRESHNESS_PROBES ?? 400), warmupMs: 120_000, timeZone: TIME_ZONE, log });
 }
 const totalMs = performance.now() - tAll;
@@ -263,9 +271,12 @@ for (const r of runs) {
   if (r.timedOut) notes.push(`${r.client}: TIMED OUT after ${TIMEOUT_S} s with ${fmt(r.processed)} of ${fmt(r.events)} events stepped; its rate is events stepped / ${TIMEOUT_S} s.`);
   if (bad.some(([, v]) => v > 0)) notes.push(`${r.client}: events not ok: ${bad.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}.`);
 }
+const capacityText = capacity
+  ? `; maximum sustained live rate ${fmt(capacity.maxSustainedEventsPerSecond)} events/s (steps sent ${capacity.steps.map((s) => `${fmt(s.sentEventsPerSecond)} → lag ${s.lagGrowthPerSecond >= 0 ? '+' : ''}${fmt(s.lagGrowthPerSecond)}/s`).join(', ')}), target half of it`
+  : '';
 const freshnessLine = freshness
   ? `Freshness (ingest 202 → ended-contact row queryable in cs.metrics), ${freshness.probes} probes under live traffic at ${fmt(freshness.sentEventsPerSecond)} events/s sent ` +
-    `(target ${fmt(freshness.targetEventsPerSecond)}): p50 ${fmt(freshness.p50Ms)} ms, p95 ${fmt(freshness.p95Ms)} ms, p99 ${fmt(freshness.p99Ms)} ms, max ${fmt(freshness.maxMs)} ms; ` +
+    `(target ${fmt(freshness.targetEventsPerSecond)}${capacityText}): p50 ${fmt(freshness.p50Ms)} ms, p95 ${fmt(freshness.p95Ms)} ms, p99 ${fmt(freshness.p99Ms)} ms, max ${fmt(freshness.maxMs)} ms; ` +
     `${freshness.missing} not seen within 30 s; consumer lag at the end ${fmt(freshness.endLag)} messages. Target (SPEC §4): p99 ≤ 2000 ms — ${freshness.p99Ms <= 2000 && freshness.missing === 0 ? 'met' : 'NOT met'}.`
   : undefined;
 const m = machine();
