@@ -83,6 +83,8 @@ const intentKey = (processor: string, topic: string, partition: number | string,
 export class LogStore {
   /** intentAt lookups asked in the same turn of the event loop, answered by one query. */
   private intentLookups: IntentKey[] = [];
+  /** Claims made in the same turn of the event loop, written together. */
+  private claims: { p: PartitionRef; intent: FlushIntent; resolve: (holder: FlushIntent | null) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -144,6 +146,27 @@ export class LogStore {
       if (!this.intentLookups.length) setImmediate(() => void this.lookUpIntents());
       this.intentLookups.push({ p, seq, resolve, reject });
     });
+  }
+
+  /**
+   * Writes `intent` as a claim on its seq and reads back the intent that holds the seq (`intent`
+   * itself unless another member's came first). Claims made in the same turn of the event loop (the
+   * partitions flushing together) are written side by side and read back with one query.
+   */
+  claim(p: PartitionRef, intent: FlushIntent): Promise<FlushIntent | null> {
+    return new Promise((resolve, reject) => {
+      if (!this.claims.length) setImmediate(() => void this.writeClaims());
+      this.claims.push({ p, intent, resolve, reject });
+    });
+  }
+
+  private async writeClaims(): Promise<void> {
+    const claims = this.claims;
+    this.claims = [];
+    const written = await Promise.allSettled(claims.map(({ p, intent }) => this.writeIntent(p, intent)));
+    for (const [i, result] of written.entries()) if (result.status === 'rejected') claims[i]!.reject(result.reason);
+    const read = claims.filter((_, i) => written[i]!.status === 'fulfilled');
+    for (const { p, intent, resolve, reject } of read) this.intentAt(p, intent.seq).then(resolve, reject);
   }
 
   private async lookUpIntents(): Promise<void> {

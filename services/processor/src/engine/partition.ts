@@ -271,8 +271,7 @@ export class PartitionTask {
       // so two different flushes under one seq would mix or drop each other's rows: the loser redoes
       // the holder's intent instead (same state and messages, so the same rows). Checked before the
       // step, which then needs no undoing.
-      await this.deps.log.writeIntent(this.ref, claim);
-      const holder = await this.deps.log.intentAt(this.ref, claim.seq);
+      const holder = await this.deps.log.claim(this.ref, claim);
       if (!holder) throw new Error(`intent ${claim.seq} of ${this.ref.topic}/${this.ref.partition} is not readable after its insert`);
       if (!sameIntent(holder, claim)) {
         this.deps.logger.warn({ ...this.ref, claim, holder }, 'another member holds this flush; redoing its intent');
