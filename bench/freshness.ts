@@ -8,8 +8,8 @@
  * is measured.
  *
  * "Half the maximum sustained rate" is measured, not assumed (measureLiveCapacity): the same pipeline
- * under live traffic at increasing rates; the highest at which the consumer lag stays flat is its
- * maximum sustained rate with the simulator on the same box, as `npm start` runs.
+ * under live traffic at increasing rates; the highest at which it keeps up (processes what is sent)
+ * is its maximum sustained rate with the simulator on the same box, as `npm start` runs.
  *
  * Standalone: `npx tsx bench/freshness.ts [--rate EVENTS_PER_S] [--probes N]`; without --rate the
  * capacity is measured first and the probe runs at half of it (npm run bench does the same).
@@ -169,12 +169,15 @@ export interface CapacityStep {
   processedEventsPerSecond: number;
   /** Slope of the consumer lag while measuring (least squares over samples every 2 s). */
   lagGrowthPerSecond: number;
-  /** The lag stayed flat: it grew by less than 2 % of the traffic. */
+  /**
+   * The pipeline kept up: it processed at least 97 % of what was sent while measuring. (The lag alone
+   * misleads: it rises with the simulator's own ramp-up as sessions in flight fill in.)
+   */
   sustained: boolean;
 }
 
 export interface CapacityResult {
-  /** The highest rate sent at which the lag stayed flat (0 when even the first step fell behind). */
+  /** The highest rate sent that the pipeline kept up with (0 when even the first step fell behind). */
   maxSustainedEventsPerSecond: number;
   steps: CapacityStep[];
 }
@@ -190,8 +193,8 @@ function slope(points: [number, number][]): number {
 
 /**
  * The maximum sustained rate under live traffic: the pipeline runs at increasing rates (each step
- * on fresh topics and a fresh store), and a step is sustained when the consumer lag stays flat while
- * measured. Throughput on a backlog (big flushes) overstates what live traffic (a flush a second per
+ * on fresh topics and a fresh store), and a step is sustained when it processes what is sent while
+ * measured (the consumer lag's slope is reported beside). Throughput on a backlog (big flushes) overstates what live traffic (a flush a second per
  * partition) can sustain, hence steps rather than one saturated run.
  */
 export async function measureLiveCapacity(opts: {
@@ -224,7 +227,7 @@ export async function measureLiveCapacity(opts: {
       const seconds = (t1 - t0) / 1000;
       const sent = (s1 - s0) / seconds;
       const growth = slope(lags);
-      const step = { sentEventsPerSecond: sent, processedEventsPerSecond: (p1 - p0) / seconds, lagGrowthPerSecond: growth, sustained: growth < 0.02 * sent };
+      const step = { sentEventsPerSecond: sent, processedEventsPerSecond: (p1 - p0) / seconds, lagGrowthPerSecond: growth, sustained: (p1 - p0) / seconds >= 0.97 * sent };
       steps.push(step);
       log(`capacity: sent ${Math.round(sent)} events/s, processed ${Math.round(step.processedEventsPerSecond)} events/s, lag ${growth >= 0 ? '+' : ''}${Math.round(growth)}/s: ${step.sustained ? 'sustained' : 'falling behind'}`);
       if (!step.sustained) break;
