@@ -50,6 +50,8 @@ export interface InsertOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   signal?: AbortSignal;
+  /** Told of each transient failure before its retry (e.g. to log that the store is unreachable). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
 
 /** A non-transient insert failure (or transient ones past maxAttempts), naming the table. */
@@ -121,7 +123,7 @@ export async function insertRows(client: ClickHouseClient, table: string, rows: 
 export async function insertTsv(client: ClickHouseClient, table: string, columns: readonly string[], body: TsvBuffer, opts: InsertOptions = {}): Promise<void> {
   const rows = body.rows;
   if (rows === 0) return;
-  const { dedupToken, maxAttempts = 6, baseDelayMs = 200, maxDelayMs = 10_000, signal } = opts;
+  const { dedupToken, maxAttempts = 6, baseDelayMs = 200, maxDelayMs = 10_000, signal, onRetry } = opts;
   // The insert's own settings go in its SETTINGS clause: they apply to this statement only (chdb
   // would otherwise need a connection of its own per insert to keep them from leaking).
   const own: Record<string, string | number> = dedupToken === undefined ? { async_insert: 0 } : { async_insert: 0, insert_deduplicate: 1, insert_deduplication_token: dedupToken };
@@ -143,7 +145,9 @@ export async function insertTsv(client: ClickHouseClient, table: string, columns
         insertErrors.inc({ table });
         if (signal?.aborted || attempt >= maxAttempts || !isTransientError(err)) throw new InsertError(table, attempt, err);
         insertRetries.inc({ table });
-        await sleep(backoff(attempt, baseDelayMs, maxDelayMs), undefined, signal ? { signal } : undefined);
+        const delay = backoff(attempt, baseDelayMs, maxDelayMs);
+        onRetry?.(err, attempt, delay);
+        await sleep(delay, undefined, signal ? { signal } : undefined);
       }
     }
   } finally {

@@ -64,7 +64,15 @@ export class StreamProcessor {
   });
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.inserts = new InsertCoalescer(deps.client);
+    // A store that is down or flaky is waited for (transient errors retried without end, every 10 s
+    // at most): flushes hold, the consumer stops fetching, nothing is committed, and the processor
+    // carries on where it was once the store answers, rather than exiting and restoring over and over.
+    this.inserts = new InsertCoalescer(deps.client, {
+      maxAttempts: Infinity,
+      maxDelayMs: 10_000,
+      onRetry: (err, attempt, delayMs) =>
+        deps.logger.warn({ err: (err as Error).message, attempt, retryInMs: delayMs }, 'ClickHouse insert failed with a transient error; retrying'),
+    });
     this.log = new LogStore(deps.client, deps.db, this.inserts);
     this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
