@@ -82,5 +82,7 @@ describe('restart with offsets behind the write-ahead log', () => {
     } finally {
       await processor.kill();
     }
-  });
+    // Room for its own waits (150 s + 60 s) and two starts: a failure then names the wait that failed,
+    // where the project's 180 s cut in first and said only "timed out" (CI at 9d4969d).
+  }, 300_000);
 });
