@@ -25,7 +25,8 @@ import { createEventProducer } from '@cs/producer';
 import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { startLiveSimulator } from '@cs/simulator';
 import type { FreshnessWorkerReady } from './freshness-worker.ts';
-import { deleteTopics } from './support.ts';
+import { slope } from './seed-stats.ts';
+import { deleteTopics, sleep } from './support.ts';
 
 export interface FreshnessOptions {
   brokers: string[];
@@ -57,8 +58,6 @@ export interface FreshnessResult {
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Events per contact the simulator sends over all topics (sessions ≈ 6.2 plus calls, surveys, …). */
 const EVENTS_PER_CONTACT = 6.6;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -100,7 +99,7 @@ async function sql<T>(url: string, query: string): Promise<T[]> {
     .map((l) => JSON.parse(l) as T);
 }
 
-const lagOf = (metricsUrl: string) => counterSum(metricsUrl, 'cs_processor_consumer_lag');
+const lagOf = (metricsUrl: string) => metricSum(metricsUrl, 'cs_processor_consumer_lag');
 
 function probeEvents(n: number, runId: string, now: number): SessionEvent[] {
   const id = `probe-${runId}-${n}`;
@@ -156,7 +155,7 @@ async function startLivePipeline(brokers: string[], eventsPerSecond: number, tim
 }
 
 /** Sum of a metric's series in a Prometheus text page. */
-async function counterSum(metricsUrl: string, name: string): Promise<number> {
+async function metricSum(metricsUrl: string, name: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -182,20 +181,12 @@ export interface CapacityResult {
   steps: CapacityStep[];
 }
 
-function slope(points: [number, number][]): number {
-  const n = points.length;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
-  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxx === 0 ? 0 : sxy / sxx;
-}
-
 /**
  * The maximum sustained rate under live traffic: the pipeline runs at increasing rates (each step
  * on fresh topics and a fresh store), and a step is sustained when it processes what is sent while
- * measured (the consumer lag's slope is reported beside). Throughput on a backlog (big flushes) overstates what live traffic (a flush a second per
- * partition) can sustain, hence steps rather than one saturated run.
+ * measured (the consumer lag's slope is reported beside). Throughput on a backlog (big flushes)
+ * overstates what live traffic (a flush a second per partition) can sustain, hence steps rather than
+ * one saturated run.
  */
 export async function measureLiveCapacity(opts: {
   brokers: string[];
@@ -217,13 +208,13 @@ export async function measureLiveCapacity(opts: {
       log(`capacity: step ${i + 1}, live simulator at ${offered} events/s; warming up ${warmupMs / 1000} s, then watching the lag ${measureMs / 1000} s…`);
       await sleep(warmupMs);
       const { metricsUrl } = pipeline.ready;
-      const [p0, s0, t0] = [await counterSum(metricsUrl, 'cs_processor_events_total'), pipeline.simulator.stats().sent, performance.now()];
-      const lags: [number, number][] = [];
+      const [p0, s0, t0] = [await metricSum(metricsUrl, 'cs_processor_events_total'), pipeline.simulator.stats().sent, performance.now()];
+      const lags: { x: number; y: number }[] = [];
       while (performance.now() - t0 < measureMs) {
-        lags.push([(performance.now() - t0) / 1000, await lagOf(metricsUrl)]);
+        lags.push({ x: (performance.now() - t0) / 1000, y: await lagOf(metricsUrl) });
         await sleep(2000);
       }
-      const [p1, s1, t1] = [await counterSum(metricsUrl, 'cs_processor_events_total'), pipeline.simulator.stats().sent, performance.now()];
+      const [p1, s1, t1] = [await metricSum(metricsUrl, 'cs_processor_events_total'), pipeline.simulator.stats().sent, performance.now()];
       const seconds = (t1 - t0) / 1000;
       const sent = (s1 - s0) / seconds;
       const growth = slope(lags);
