@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { counter } from '@cs/runtime';
-import { insertTsv, type InsertOptions } from './insert.ts';
+import { encodeRows, insertTsv, type InsertOptions } from './insert.ts';
 import { TsvBuffer } from './tsv.ts';
 
 const merged = counter('cs_clickhouse_coalesced_writes_total', 'Writes submitted to the insert coalescer, by table and whether they shared an insert with others', ['table', 'shared']);
@@ -33,9 +33,8 @@ interface Pending {
 
 /**
  * The token of an insert carrying several writes. A retry of that insert repeats it (so it is
- * dropped as a duplicate); a write later repeated alone has its own token and is not: what is
- * written through here must be idempotent by content (ReplacingMergeTree keys) or checked before
- * it is repeated (the processor's flush ledger for the summing tables).
+ * dropped as a duplicate); a write later repeated alone has its own token and is not: a write that
+ * shares inserts must be idempotent by content (ReplacingMergeTree keys), others go `alone`.
  */
 export function mergedToken(tokens: readonly (string | undefined)[]): string | undefined {
   if (tokens.length === 1) return tokens[0];
@@ -55,9 +54,7 @@ export class InsertCoalescer {
   /** Like insertRows: resolves once ClickHouse has committed the insert that carried these rows. */
   rows(table: string, rows: readonly object[], opts: WriteOptions = {}): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    const columns = Object.keys(rows[0]!);
-    const body = new TsvBuffer();
-    for (const row of rows) body.row(row, columns);
+    const { columns, body } = encodeRows(rows);
     return this.tsv(table, columns, body, opts);
   }
 

@@ -113,10 +113,16 @@ function backoff(attempt: number, base: number, max: number): number {
  */
 export async function insertRows(client: ClickHouseClient, table: string, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!);
+  const { columns, body } = encodeRows(rows);
+  await insertTsv(client, table, columns, body, opts);
+}
+
+/** Rows as a TabSeparated body, the columns being the keys of the first row (every row must have them). */
+export function encodeRows(rows: readonly object[]): { columns: string[]; body: TsvBuffer } {
+  const columns = rows.length ? Object.keys(rows[0]!) : [];
   const body = new TsvBuffer();
   for (const row of rows) body.row(row, columns);
-  await insertTsv(client, table, columns, body, opts);
+  return { columns, body };
 }
 
 /** insertRows for rows already encoded as TabSeparated lines (in `columns` order). */

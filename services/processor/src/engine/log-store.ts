@@ -89,11 +89,11 @@ export class LogStore {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly db: string,
-    /** Intent and done rows of flushes stepped together share an insert. */
+    /** Done rows of flushes stepped together share an insert; each intent has its own (claim). */
     private readonly inserts: InsertCoalescer,
   ) {}
 
-  async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
+  private async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
     // Alone, with the seq's own token: a second claim of the seq (another member's) is then dropped as
     // a duplicate, and the read-back shows the holder.
     await this.inserts.rows(`${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent'), alone: true });
