@@ -8,7 +8,9 @@
  *   after-intent   the intent row is written, no insert yet
  *   mid-insert     one table's insert acknowledged (<table>'s when given, else the first to finish),
  *                  the others under way or not started
- *   before-commit  every insert and the done row acknowledged, the Kafka offset not committed
+ *   before-commit  every insert and the done row acknowledged, the Kafka offset not committed; the
+ *                  kill waits (at most 10 s) until the next flush, stepped behind it, has its inserts
+ *                  acknowledged too, so that the restart always has landed rows to redo
  *
  * PROCESSOR_FAULT_DEFECT=<defect>[,<defect>…] turns on a deliberate defect, so a fault test can show
  * that its check fails when the protection it relies on is missing (its negative control):
@@ -53,10 +55,15 @@ const defects = (() => {
  * mid-insert, the table whose insert was just acknowledged, and whether it was the first to be.
  */
 export function failpoint(point: FailPoint, kafkaTopic: string, seq: number, insert?: { table: string; first: boolean }): void {
-  if (spec === null || spec.point !== point || spec.seq !== seq || !kafkaTopic.endsWith(spec.topic)) return;
+  if (!failpointDue(point, kafkaTopic, seq)) return;
   if (insert && (spec.table === null ? !insert.first : spec.table !== insert.table)) return;
   process.stderr.write(`failpoint ${point} at ${kafkaTopic} flush ${seq}${insert ? ` after ${insert.table}` : ''}: SIGKILL\n`);
   process.kill(process.pid, 'SIGKILL');
+}
+
+/** True when the failpoint is set for this point, topic and flush (its caller may prepare the kill). */
+export function failpointDue(point: FailPoint, kafkaTopic: string, seq: number): boolean {
+  return spec !== null && spec.point === point && spec.seq === seq && kafkaTopic.endsWith(spec.topic);
 }
 
 /** True when the test-only defect is on (never in production). */

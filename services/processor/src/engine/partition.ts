@@ -12,7 +12,7 @@ import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
 import type { Buckets } from '../buckets.ts';
-import { defect, failpoint } from './failpoints.ts';
+import { defect, failpoint, failpointDue } from './failpoints.ts';
 import { flushToken, sameIntent, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
@@ -77,6 +77,8 @@ export class PartitionTask {
   private stepping: Promise<unknown> = Promise.resolve();
   /** Writes of stepped flushes, oldest first; each settles after its done row, state and offset commit. */
   private readonly inFlight: Promise<void>[] = [];
+  /** The inserts of each flush in flight, by seq (the before-commit failpoint waits for the next one's). */
+  private readonly writes = new Map<number, Promise<void>>();
   /** Orders done rows, state commits and offset commits. */
   private doneChain: Promise<void> = Promise.resolve();
   /** The first write that failed: the processor stops on it. */
@@ -291,9 +293,13 @@ export class PartitionTask {
       failpoint('after-intent', this.ref.topic, intent.seq);
       return this.write(intent, outputs, redo);
     });
+    this.writes.set(intent.seq, write);
     const done = this.finish(intent, write, delta, started);
     this.inFlight.push(done);
-    void done.finally(() => this.inFlight.splice(this.inFlight.indexOf(done), 1));
+    void done.finally(() => {
+      this.inFlight.splice(this.inFlight.indexOf(done), 1);
+      this.writes.delete(intent.seq);
+    });
     if (intent.advanceTo !== null) this.lastIdleFlushAt = Date.now();
   }
 
@@ -310,6 +316,7 @@ export class PartitionTask {
       const snapshot = ++this.flushesSinceSnapshot + this.snapshotHead >= this.deps.snapshotEvery && !this.snapshotting;
       const capture = await this.state.apply(intent.seq, () => (snapshot ? this.captureSnapshot(intent.seq) : undefined));
       if (capture) this.startSnapshot(capture);
+      if (failpointDue('before-commit', this.ref.topic, intent.seq)) await this.nextWritesLanded(intent.seq);
       failpoint('before-commit', this.ref.topic, intent.seq);
       flushes.inc({ topic: this.ref.topic, kind: intent.advanceTo !== null ? 'idle' : 'batch' });
       flushSeconds.observe({ topic: this.ref.topic }, (performance.now() - started) / 1000);
@@ -321,6 +328,16 @@ export class PartitionTask {
     });
     this.doneChain = run;
     return run;
+  }
+
+  /** TEST-ONLY (before-commit failpoint): waits, at most 10 s, for a flush after `seq` to be stepped and its inserts to land. */
+  private async nextWritesLanded(seq: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const next = this.writes.get(seq + 1);
+      if (next) return next.catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /**
