@@ -55,7 +55,7 @@ const defects = (() => {
  * mid-insert, the table whose insert was just acknowledged, and whether it was the first to be.
  */
 export function failpoint(point: FailPoint, kafkaTopic: string, seq: number, insert?: { table: string; first: boolean }): void {
-  if (!failpointDue(point, kafkaTopic, seq)) return;
+  if (spec === null || !failpointDue(point, kafkaTopic, seq)) return;
   if (insert && (spec.table === null ? !insert.first : spec.table !== insert.table)) return;
   process.stderr.write(`failpoint ${point} at ${kafkaTopic} flush ${seq}${insert ? ` after ${insert.table}` : ''}: SIGKILL\n`);
   process.kill(process.pid, 'SIGKILL');
