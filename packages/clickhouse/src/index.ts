@@ -3,7 +3,8 @@ export { loadClickHouseConfig, repoRoot, stackDir, type ClickHouseConfig } from 
 export { openClickHouse, configOf, serverClientOptions, type ClickHouseClient, type OpenOptions } from './client.ts';
 export { EmbeddedStoreLockedError, storeHolderPid } from './embedded.ts';
 export { migrate, readMigrations, splitStatements, substitute, MigrationError, type MigrateOptions, type MigrateResult, type MigrationFile } from './migrate.ts';
-export { insertRows, insertTsv, insertStream, isTransientError, InsertError, type InsertOptions, type RawInsert } from './insert.ts';
+export { insertRows, insertTsv, insertStream, InsertError, type InsertOptions, type RawInsert } from './insert.ts';
+export { retryTransient, isTransientError, type RetryOptions } from './retry.ts';
 export { InsertCoalescer, mergedToken, type WriteOptions } from './insert-coalescer.ts';
 export { BatchWriter, type BatchWriterOptions } from './batch-writer.ts';
 export { runEmbeddedQuery, type EmbeddedQuery, type EmbeddedQueryResult } from './readonly-query.ts';

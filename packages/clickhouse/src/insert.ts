@@ -1,9 +1,9 @@
 // Durable, idempotent-on-retry inserts.
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { counter, histogram } from '@cs/runtime';
 import { isClickHouseError } from './errors.ts';
+import { retryTransient, type RetryOptions } from './retry.ts';
 import { TsvBuffer } from './tsv.ts';
 
 /** An insert as the embedded engine takes it natively: its table, columns and settings, and the body's bytes. */
@@ -37,21 +37,13 @@ const insertSeconds = histogram(
   [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 );
 
-export interface InsertOptions {
+export interface InsertOptions extends RetryOptions {
   /**
    * insert_deduplication_token: a retry or a replay with the same token and rows is written once
    * (the table needs `non_replicated_deduplication_window` or a Replicated engine). Derive it from the
    * input (e.g. topic-partition-offset range), never from time.
    */
   dedupToken?: string;
-  /** Attempts in total, the first included (default 6). */
-  maxAttempts?: number;
-  /** First backoff delay (default 200 ms); doubles per attempt, with jitter, up to maxDelayMs (default 10 s). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  signal?: AbortSignal;
-  /** Told of each transient failure before its retry (e.g. to log that the store is unreachable). */
-  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
 
 /** A non-transient insert failure (or transient ones past maxAttempts), naming the table. */
@@ -69,40 +61,6 @@ export class InsertError extends Error {
   get code(): string | undefined {
     return isClickHouseError(this.cause) ? this.cause.code : undefined;
   }
-}
-
-/** ClickHouse error types worth retrying: overload, timeouts, network, replication hiccups. */
-const TRANSIENT_TYPES = new Set([
-  'TOO_MANY_PARTS',
-  'TOO_MANY_SIMULTANEOUS_QUERIES',
-  'TIMEOUT_EXCEEDED',
-  'SOCKET_TIMEOUT',
-  'NETWORK_ERROR',
-  'ALL_CONNECTION_TRIES_FAILED',
-  'MEMORY_LIMIT_EXCEEDED',
-  'TABLE_IS_READ_ONLY',
-  'UNKNOWN_STATUS_OF_INSERT',
-  'KEEPER_EXCEPTION',
-  'NO_ZOOKEEPER',
-  'REPLICA_IS_NOT_IN_QUORUM',
-  'TOO_FEW_LIVE_REPLICAS',
-  'UNEXPECTED_END_OF_FILE',
-]);
-const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-/** Messages of errors without a ClickHouse code: client timeouts, dropped sockets, proxies' 5xx pages. */
-const TRANSIENT_MESSAGE = /timeout error|socket hang up|ECONNRESET|ECONNREFUSED|bad gateway|service unavailable|gateway time-?out|\b50[234]\b/i;
-
-export function isTransientError(err: unknown): boolean {
-  if (isClickHouseError(err)) return err.type !== undefined && TRANSIENT_TYPES.has(err.type);
-  const e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
-  if (typeof e?.code === 'string' && TRANSIENT_ERRNO.has(e.code)) return true;
-  if (typeof e?.message === 'string' && TRANSIENT_MESSAGE.test(e.message)) return true;
-  return e?.cause !== undefined && e.cause !== err ? isTransientError(e.cause) : false;
-}
-
-function backoff(attempt: number, base: number, max: number): number {
-  const full = Math.min(max, base * 2 ** (attempt - 1));
-  return Math.round(full / 2 + Math.random() * (full / 2));
 }
 
 /**
@@ -129,7 +87,7 @@ export function encodeRows(rows: readonly object[]): { columns: string[]; body: 
 export async function insertTsv(client: ClickHouseClient, table: string, columns: readonly string[], body: TsvBuffer, opts: InsertOptions = {}): Promise<void> {
   const rows = body.rows;
   if (rows === 0) return;
-  const { dedupToken, maxAttempts = 6, baseDelayMs = 200, maxDelayMs = 10_000, signal, onRetry } = opts;
+  const { dedupToken, signal } = opts;
   // The insert's own settings go in its SETTINGS clause: they apply to this statement only (chdb
   // would otherwise need a connection of its own per insert to keep them from leaking).
   const own: Record<string, string | number> = dedupToken === undefined ? { async_insert: 0 } : { async_insert: 0, insert_deduplicate: 1, insert_deduplication_token: dedupToken };
@@ -141,21 +99,15 @@ export async function insertTsv(client: ClickHouseClient, table: string, columns
   const settings: ClickHouseSettings = { wait_end_of_query: 1 };
   const stopTimer = insertSeconds.startTimer({ table });
   try {
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await retryTransient(
+      async () => {
         const result = await client.exec({ query, values: insertStream(insert), clickhouse_settings: settings, abort_signal: signal });
         result.stream.destroy();
-        insertedRows.inc({ table }, rows);
-        return;
-      } catch (err) {
-        insertErrors.inc({ table });
-        if (signal?.aborted || attempt >= maxAttempts || !isTransientError(err)) throw new InsertError(table, attempt, err);
-        insertRetries.inc({ table });
-        const delay = backoff(attempt, baseDelayMs, maxDelayMs);
-        onRetry?.(err, attempt, delay);
-        await sleep(delay, undefined, signal ? { signal } : undefined);
-      }
-    }
+      },
+      { ...opts, onRetry: (err, attempt, delay) => (insertRetries.inc({ table }), opts.onRetry?.(err, attempt, delay)) },
+      { onError: () => insertErrors.inc({ table }), giveUp: (err, attempts) => new InsertError(table, attempts, err) },
+    );
+    insertedRows.inc({ table }, rows);
   } finally {
     stopTimer();
   }

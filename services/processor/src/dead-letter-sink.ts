@@ -11,6 +11,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createConsumer, type KafkaOptions } from '@cs/kafka';
 import { counter, type Logger } from '@cs/runtime';
 import { insertInto, TABLES, type DeadLetterReplayRow, type DeadLetterRow } from '@cs/storage';
+import { untilTheStoreAnswers } from './store-retry.ts';
 
 const sunk = counter('cs_dead_letter_sink_rows_total', 'Dead letters from outside the processor written to cs.dead_letters', ['reason']);
 
@@ -37,6 +38,7 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
   // The processor's session timeout: after a crash, joining waits for the dead member to expire.
   const consumer = createConsumer({ ...opts.kafka, logger: opts.logger }, { groupId: opts.groupId, topics: [opts.topic], fromBeginning: true, sessionTimeoutMs: opts.sessionTimeoutMs });
   await consumer.connect();
+  const retry = untilTheStoreAnswers(opts.logger, 'insert of dead letters');
   await consumer.run(async (batch) => {
     const rows: DeadLetterRow[] = [];
     const replays: DeadLetterReplayRow[] = [];
@@ -68,8 +70,8 @@ export async function startDeadLetterSink(opts: { kafka: KafkaOptions; topic: st
     const last = batch.messages[batch.messages.length - 1];
     if (!last) return;
     const token = `dead-letter-sink/${batch.topic}/${batch.partition}/${batch.messages[0]!.offset}-${last.offset}`;
-    if (rows.length) await insertInto(opts.client, opts.db, TABLES.deadLetters, rows, { dedupToken: token });
-    if (replays.length) await insertInto(opts.client, opts.db, TABLES.deadLetterReplays, replays, { dedupToken: token });
+    if (rows.length) await insertInto(opts.client, opts.db, TABLES.deadLetters, rows, { ...retry, dedupToken: token });
+    if (replays.length) await insertInto(opts.client, opts.db, TABLES.deadLetterReplays, replays, { ...retry, dedupToken: token });
     // A commit refused during a rebalance only means the batch is read again: its rows are keyed by position.
     await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]).catch((err: Error) => {
       opts.logger.warn({ err: err.message, topic: batch.topic, partition: batch.partition }, 'dead-letter sink offset commit failed');

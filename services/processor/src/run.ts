@@ -3,13 +3,14 @@
  * for `npm start`: storage migrated, topics present, the read-only SQL endpoint when it owns the
  * embedded store, health/readiness/metrics, and an exit when the processor fails.
  */
-import { loadClickHouseConfig, openClickHouse, serveEmbeddedStore, type ClickHouseConfig } from '@cs/clickhouse';
+import { loadClickHouseConfig, openClickHouse, retryTransient, serveEmbeddedStore, type ClickHouseConfig } from '@cs/clickhouse';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createAdmin, type KafkaOptions } from '@cs/kafka';
 import { envReader, startServiceHttp, type gracefulShutdown, type Logger, type ServiceHttp } from '@cs/runtime';
 import { loadRawRetention, prepareStorage } from '@cs/storage';
 import { loadProcessorConfig, type ProcessorConfig } from './config.ts';
 import { startProcessor, type RunningProcessor } from './service.ts';
+import { untilTheStoreAnswers } from './store-retry.ts';
 import { ensureEventTopics } from './topics.ts';
 
 export interface ProcessorService {
@@ -29,6 +30,8 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
   const ch = loadClickHouseConfig();
   const client = openClickHouse(ch);
   shutdown.add('clickhouse', () => client.close());
+  // Started while the store is down (a supervisor restarting it during an outage): wait for it.
+  await retryTransient(async () => (await client.query({ query: 'SELECT 1', format: 'JSONEachRow' })).json(), untilTheStoreAnswers(logger, 'connection'));
   await prepareStorage(client, { database: ch.database, timeZone: config.rules.timeZone, logger, rawRetention: loadRawRetention() });
 
   const admin = createAdmin({ ...kafka, logger });

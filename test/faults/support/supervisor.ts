@@ -10,9 +10,19 @@ import type { Fleet, Member } from './fleet.ts';
 /** Docker restarts a failed container after 100 ms, doubling; a fixed second is close enough here. */
 const RESTART_DELAY_MS = 1_000;
 
+/** A process's error and fatal log lines (pino levels 50, 60) and its shutdown lines, the first 20. */
+const errorLines = (output: string) =>
+  output
+    .split('\n')
+    .filter((l) => /"level":[56]0|shutdown/.test(l))
+    .slice(0, 20)
+    .join('\n');
+
 export class Supervised {
   /** Exits seen (and restarts made) so far, with each exit code. */
   readonly exits: (number | null)[] = [];
+  /** What the first process to exit logged at error level (why it exited), null while none has. */
+  firstExit: string | null = null;
   private stopping = false;
   private constructor(
     private readonly fleet: Fleet,
@@ -33,6 +43,7 @@ export class Supervised {
     void member.child.exited.then(async (code) => {
       if (this.stopping) return;
       this.exits.push(code);
+      if (this.firstExit === null) this.firstExit = `${member.name} exited ${code}:\n${errorLines(member.child.output())}`;
       await new Promise((r) => setTimeout(r, RESTART_DELAY_MS));
       if (this.stopping) return;
       this.member = await this.fleet.add(`${this.name}#${this.exits.length}`, this.extra, this.clickhouseUrl);

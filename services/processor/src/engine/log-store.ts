@@ -6,7 +6,7 @@
  * an occasional base (every key), so no snapshot reads the whole state but the base.
  */
 import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
-import { insertRows, type InsertCoalescer } from '@cs/clickhouse';
+import { insertRows, retryTransient, type InsertCoalescer, type RetryOptions } from '@cs/clickhouse';
 import { Packr } from 'msgpackr';
 import { encodeValue, type EncodedDelta, type LmdbState } from './state-store.ts';
 
@@ -91,6 +91,8 @@ export class LogStore {
     private readonly db: string,
     /** Done rows of flushes stepped together share an insert; each intent has its own (claim). */
     private readonly inserts: InsertCoalescer,
+    /** Reads are retried as the inserts are: a store down for a while is waited for. */
+    private readonly retry: RetryOptions = {},
   ) {}
 
   private async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
@@ -289,7 +291,6 @@ export class LogStore {
   }
 
   private async rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
-    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
-    return result.json<T>();
+    return retryTransient(async () => (await this.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>(), this.retry);
   }
 }

@@ -13,6 +13,7 @@ import { LOGIC } from '../logic/index.ts';
 import { LogStore, type PartitionRef } from './log-store.ts';
 import { PartitionTask } from './partition.ts';
 import { PipelineClock } from './pipeline-clock.ts';
+import { untilTheStoreAnswers } from '../store-retry.ts';
 import { claimStateSlot, type StateSlot } from './state-slot.ts';
 import { closeStateEnv, LmdbState, openPartitionDb } from './state-store.ts';
 
@@ -64,16 +65,8 @@ export class StreamProcessor {
   });
 
   constructor(private readonly deps: ProcessorDeps) {
-    // A store that is down or flaky is waited for (transient errors retried without end, every 10 s
-    // at most): flushes hold, the consumer stops fetching, nothing is committed, and the processor
-    // carries on where it was once the store answers, rather than exiting and restoring over and over.
-    this.inserts = new InsertCoalescer(deps.client, {
-      maxAttempts: Infinity,
-      maxDelayMs: 10_000,
-      onRetry: (err, attempt, delayMs) =>
-        deps.logger.warn({ err: (err as Error).message, attempt, retryInMs: delayMs }, 'ClickHouse insert failed with a transient error; retrying'),
-    });
-    this.log = new LogStore(deps.client, deps.db, this.inserts);
+    this.inserts = new InsertCoalescer(deps.client, untilTheStoreAnswers(deps.logger, 'insert'));
+    this.log = new LogStore(deps.client, deps.db, this.inserts, untilTheStoreAnswers(deps.logger, 'read of the processor log'));
     this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
     const { config } = deps;
