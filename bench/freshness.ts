@@ -20,12 +20,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createEventProducer } from '@cs/producer';
+import { freePort } from '@cs/runtime';
 import { TOPICS, type SessionEvent } from '@cs/schemas';
 import { startLiveSimulator } from '@cs/simulator';
 import type { FreshnessWorkerReady } from './freshness-worker.ts';
@@ -62,17 +62,6 @@ export interface FreshnessResult {
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Events per contact the simulator sends over all topics (sessions ≈ 6.2 plus calls, surveys, …). */
 const EVENTS_PER_CONTACT = 6.6;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;

@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -132,16 +131,7 @@ export class ChildProcessor {
 }
 
 /** A TCP port free right now on 127.0.0.1 (for a child that must listen where the test can find it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@cs/runtime';
 
 /** Runs a read-only query over ClickHouse's HTTP interface (a child's SQL endpoint, or a server: credentials in the URL). */
 export async function sqlRows<T>(url: string, sql: string): Promise<T[]> {

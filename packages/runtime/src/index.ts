@@ -5,3 +5,4 @@ export * from './http.ts';
 export * from './shutdown.ts';
 export * from './time-zone.ts';
 export * from './local-time.ts';
+export { freePort } from './free-port.ts';
