@@ -38,7 +38,10 @@ const RSS_BOUND = 512 * 1024 * 1024;
 const SAMPLE_EVERY_MS = 250;
 
 /** Small flushes keep many in flight when a fault starts; idle flushes (which close windows on the wall clock) only once everything is replayed. */
-const ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200ms', CS_IDLE_FLUSH: '30s' };
+const IDLE_FLUSH_S = 30;
+const ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200ms', CS_IDLE_FLUSH: `${IDLE_FLUSH_S}s` };
+/** The control's verdict waits this long without a new flush: past the idle flush that closes the last windows. */
+const SETTLE = { quietMs: IDLE_FLUSH_S * 1000 + 10_000 };
 
 const FLAKY: { name: string; mode: ProxyMode; ms: number }[] = [
   { name: 'reset after the insert landed', mode: { kind: 'reset', match: /query=INSERT/i, every: 3 }, ms: 15_000 },
@@ -139,7 +142,7 @@ async function outageRun(name: string, outageMs: number, defect?: string): Promi
     await proxy.set({ kind: 'pass' });
     const expected = await oracle(fleet.prefix);
     // The control may never settle (what it committed ahead is lost): its verdict is then unknown.
-    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix).catch(() => null) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 300_000 });
+    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE).catch(() => null) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 300_000 });
     const { samples } = sampling;
     await sampling.stop();
     sampling = undefined;

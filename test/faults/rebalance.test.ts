@@ -22,7 +22,10 @@ import { describe as explain, exact, faultEventSet, oracle, type Verdict } from 
 import { converged, doneFlushes, record, settledVerdict } from './support/run.ts';
 
 /** Small flushes keep many in flight at each rebalance; a long idle period keeps the pauses between replay parts from closing windows. */
-const ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200ms', CS_IDLE_FLUSH: '30s' };
+const IDLE_FLUSH_S = 30;
+const ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200ms', CS_IDLE_FLUSH: `${IDLE_FLUSH_S}s` };
+/** A control's verdict waits this long without a new flush: past the idle flush that closes the last windows. */
+const SETTLE = { quietMs: IDLE_FLUSH_S * 1000 + 10_000 };
 /** Seven topics of three partitions. */
 const PARTITIONS = 21;
 
@@ -62,7 +65,9 @@ async function churn(name: string, defect?: string): Promise<{ verdict: Verdict;
     steps.push(`1 member again: ${fleet.assignment(p1).length} partitions`);
     await fleet.replay(third!);
     const expected = await oracle(fleet.prefix);
-    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
+    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
+    // Logged by every redo: of an intent left unfinished by the partition's previous owner, and of one
+    // whose claim the previous owner (finishing its pipelined flushes) won.
     const redone = fleet.members.some((m) => fleet.said(m, 'redoing an unfinished flush') > 0);
     await fleet.stop(p1);
     return { verdict, redone, steps };
@@ -107,7 +112,7 @@ async function zombie(name: string, defect?: string): Promise<{ verdict: Verdict
     const regained = fleet.assignment(p2).filter((tp) => owned.includes(tp));
     steps.push(`p2 rejoined with ${fleet.assignment(p2).length} partitions, ${regained.length} of them its own before`);
     const expected = await oracle(fleet.prefix);
-    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
+    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
     await Promise.all([fleet.stop(p1), fleet.stop(p2)]);
     return { verdict, steps, regained, evidence: zombieEvidence(fleet, p2) };
   } catch (err) {
@@ -131,7 +136,7 @@ describe('rebalance churn during a replay (server mode)', () => {
     let attempts = 1;
     while (!run.redone && attempts < 3) run = await churn(`churn-ctl${++attempts}`, 'no-dedup');
     record({ scenario: 'rebalance churn control: no-dedup', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { steps: run.steps, redone: run.redone, attempts } });
-    expect(run.redone, 'a flush in flight at a rebalance was redone by its new owner').toBe(true);
+    expect(run.redone, `a flush in flight at a rebalance was redone (${run.steps.join('; ')}; ${explain(run.verdict)})`).toBe(true);
     expect(exact(run.verdict)).toBe(false);
   });
 });

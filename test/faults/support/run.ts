@@ -52,7 +52,12 @@ export async function converged(oracle: Oracle, read: Reader, prefix: string, op
 }
 
 /** The figures once the pipeline is quiet (a negative control: they must differ). */
-export async function settledVerdict(oracle: Oracle, read: Reader, prefix: string, opts: { groupId?: string; kafka?: KafkaOptions } = {}): Promise<Verdict> {
+/**
+ * The figures once the pipeline is quiet (for negative controls, which must not wait for the reference).
+ * `quietMs` must exceed the processors' CS_IDLE_FLUSH: the last windows close on the idle flush, and a
+ * verdict taken before it differs from the reference whatever the defect.
+ */
+export async function settledVerdict(oracle: Oracle, read: Reader, prefix: string, opts: { groupId?: string; kafka?: KafkaOptions; quietMs?: number } = {}): Promise<Verdict> {
   await waitSettled(read, prefix, opts);
   return judge(oracle.input, read, oracle.reference);
 }
