@@ -123,9 +123,13 @@ export class LogStore {
     const rows = chunks.map((data, i) => ({ processor: p.processor, topic: p.topic, partition: p.partition, seq, chunk: i, chunks: chunks.length, base: kind === 'base' ? seq : base, data }));
     await insertRows(this.client, `${this.db}.processor_snapshots`, rows, { dedupToken: flushToken(p, seq, 'snapshot') });
     if (kind === 'base') {
+      // Older snapshots are only space (restore takes the newest complete base), so their delete runs in
+      // the background: waiting for it (lightweight_deletes_sync, default 2) stalled every flush of the
+      // pipeline for 5-10 s at each base snapshot (freshness probe: p99 8.1-9.8 s with it, 2.7-3.1 s without).
       await this.client.command({
         query: `DELETE FROM ${this.db}.processor_snapshots WHERE ${PARTITION_WHERE} AND seq < {seq:UInt64}`,
         query_params: { ...partitionParams(p), seq },
+        clickhouse_settings: { lightweight_deletes_sync: '0' },
       });
     }
   }
