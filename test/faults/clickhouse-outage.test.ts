@@ -24,7 +24,7 @@ import { createAdmin } from '@cs/kafka';
 import { describe, expect, it } from 'vitest';
 import { kafkaOptions, waitFor } from '../support/pipeline.ts';
 import { FaultProxy, type ProxyMode } from './support/fault-proxy.ts';
-import { Fleet, parts } from './support/fleet.ts';
+import { Fleet, FLEET_ENV, parts, SETTLE_PAST_IDLE } from './support/fleet.ts';
 import { cs, describe as explain, exact, faultEventSet, oracle, type Verdict } from './support/oracle.ts';
 import { converged, doneFlushes, record, settledVerdict } from './support/run.ts';
 import { Supervised } from './support/supervisor.ts';
@@ -37,11 +37,6 @@ const CONTROL_OUTAGE_MS = 20_000;
 const RSS_BOUND = 512 * 1024 * 1024;
 const SAMPLE_EVERY_MS = 250;
 
-/** Small flushes keep many in flight when a fault starts; idle flushes (which close windows on the wall clock) only once everything is replayed. */
-const IDLE_FLUSH_S = 30;
-const ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200ms', CS_IDLE_FLUSH: `${IDLE_FLUSH_S}s` };
-/** The control's verdict waits this long without a new flush: past the idle flush that closes the last windows. */
-const SETTLE = { quietMs: IDLE_FLUSH_S * 1000 + 10_000 };
 
 const FLAKY: { name: string; mode: ProxyMode; ms: number }[] = [
   { name: 'reset after the insert landed', mode: { kind: 'reset', match: /query=INSERT/i, every: 3 }, ms: 15_000 },
@@ -112,7 +107,7 @@ interface OutageRun {
 
 async function outageRun(name: string, outageMs: number, defect?: string): Promise<OutageRun> {
   const started = Date.now();
-  const fleet = await Fleet.start(name, { env: { ...ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
+  const fleet = await Fleet.start(name, { env: { ...FLEET_ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
   const proxy = await FaultProxy.start(fleet.store.url);
   const phases: string[] = [];
   let processor: Supervised | undefined;
@@ -142,7 +137,7 @@ async function outageRun(name: string, outageMs: number, defect?: string): Promi
     await proxy.set({ kind: 'pass' });
     const expected = await oracle(fleet.prefix);
     // The control may never settle (what it committed ahead is lost): its verdict is then unknown.
-    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE).catch(() => null) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 300_000 });
+    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE_PAST_IDLE).catch(() => null) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 300_000 });
     const { samples } = sampling;
     await sampling.stop();
     sampling = undefined;

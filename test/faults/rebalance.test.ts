@@ -17,15 +17,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/pipeline.ts';
-import { Fleet, parts, type Member } from './support/fleet.ts';
+import { Fleet, FLEET_ENV, parts, SETTLE_PAST_IDLE, type Member } from './support/fleet.ts';
 import { describe as explain, exact, faultEventSet, oracle, type Verdict } from './support/oracle.ts';
 import { converged, doneFlushes, record, settledVerdict } from './support/run.ts';
 
-/** Small flushes keep many in flight at each rebalance; a long idle period keeps the pauses between replay parts from closing windows. */
-const IDLE_FLUSH_S = 30;
-const ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200ms', CS_IDLE_FLUSH: `${IDLE_FLUSH_S}s` };
-/** A control's verdict waits this long without a new flush: past the idle flush that closes the last windows. */
-const SETTLE = { quietMs: IDLE_FLUSH_S * 1000 + 10_000 };
 /** Seven topics of three partitions. */
 const PARTITIONS = 21;
 
@@ -39,7 +34,7 @@ async function progress(fleet: Fleet, more: number): Promise<void> {
 }
 
 async function churn(name: string, defect?: string): Promise<{ verdict: Verdict; redone: boolean; steps: string[] }> {
-  const fleet = await Fleet.start(name, { env: { ...ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
+  const fleet = await Fleet.start(name, { env: { ...FLEET_ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
   const steps: string[] = [];
   try {
     const [first, joining, joined, third] = parts(faultEventSet(), [0.4, 0.15, 0.15, 0.3]);
@@ -65,7 +60,7 @@ async function churn(name: string, defect?: string): Promise<{ verdict: Verdict;
     steps.push(`1 member again: ${fleet.assignment(p1).length} partitions`);
     await fleet.replay(third!);
     const expected = await oracle(fleet.prefix);
-    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
+    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE_PAST_IDLE) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
     // Logged by every redo: of an intent left unfinished by the partition's previous owner, and of one
     // whose claim the previous owner (finishing its pipelined flushes) won.
     const redone = fleet.members.some((m) => fleet.said(m, 'redoing an unfinished flush') > 0);
@@ -85,7 +80,7 @@ const zombieEvidence = (fleet: Fleet, zombie: Member) => ({
 });
 
 async function zombie(name: string, defect?: string): Promise<{ verdict: Verdict; steps: string[]; regained: string[]; evidence: ReturnType<typeof zombieEvidence> }> {
-  const fleet = await Fleet.start(name, { env: { ...ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
+  const fleet = await Fleet.start(name, { env: { ...FLEET_ENV, ...(defect ? { PROCESSOR_FAULT_DEFECT: defect } : {}) } });
   const steps: string[] = [];
   try {
     const [first, second] = parts(faultEventSet(), [0.6, 0.4]);
@@ -112,7 +107,7 @@ async function zombie(name: string, defect?: string): Promise<{ verdict: Verdict
     const regained = fleet.assignment(p2).filter((tp) => owned.includes(tp));
     steps.push(`p2 rejoined with ${fleet.assignment(p2).length} partitions, ${regained.length} of them its own before`);
     const expected = await oracle(fleet.prefix);
-    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
+    const verdict = defect ? await settledVerdict(expected, fleet.read, fleet.prefix, SETTLE_PAST_IDLE) : await converged(expected, fleet.read, fleet.prefix, { timeoutMs: 240_000 });
     await Promise.all([fleet.stop(p1), fleet.stop(p2)]);
     return { verdict, steps, regained, evidence: zombieEvidence(fleet, p2) };
   } catch (err) {

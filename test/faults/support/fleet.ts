@@ -21,6 +21,16 @@ import type { Reader } from './oracle.ts';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
 
+const IDLE_FLUSH_S = 30;
+/**
+ * The fleet scenarios' processors: small flushes keep many in flight when a fault or a rebalance
+ * strikes; a long idle period keeps the pauses between replay parts from closing windows on the wall
+ * clock, so they close only once everything is replayed.
+ */
+export const FLEET_ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '50', PROCESSOR_FLUSH_INTERVAL: '200ms', CS_IDLE_FLUSH: `${IDLE_FLUSH_S}s` };
+/** A control's verdict (settledVerdict) waits this long without a new flush: past the idle flush that closes the last windows. */
+export const SETTLE_PAST_IDLE = { quietMs: IDLE_FLUSH_S * 1000 + 10_000 };
+
 /** The processor's log line after each rebalance: the partitions it now owns. */
 const ASSIGNED = /"assigned":\[([^\]]*)\],"msg":"partitions assigned"/;
 
