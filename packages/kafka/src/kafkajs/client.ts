@@ -3,6 +3,7 @@ import type { Kafka as KafkaClient, logCreator as LogCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsSecurity } from '../security.ts';
 import type { KafkaOptions } from '../types.ts';
+import { useInlineGzip } from './gzip-codec.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -48,6 +49,7 @@ function pinoLogCreator(log: Logger): LogCreator {
 }
 
 export function kafkajsClient(opts: KafkaOptions, log: Logger): KafkaClient {
+  useInlineGzip();
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
