@@ -128,6 +128,8 @@ async function startLivePipeline(brokers: string[], eventsPerSecond: number, tim
     PROCESSOR_HTTP_PORT: String(httpPort),
     CS_SQL_ENDPOINT_FILE: join(dataDir, 'endpoint.json'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // As `npm start` runs the pipeline (package.json): the embedded engine's queries each hold a pool thread.
+    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
   });
   const producer = await createEventProducer({ kafka: { brokers, clientId: `${prefix}sim`, client: 'kafkajs' }, topicPrefix: prefix });
   const ratePerMinute = (eventsPerSecond * 60) / EVENTS_PER_CONTACT;
