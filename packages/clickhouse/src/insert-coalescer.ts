@@ -81,7 +81,10 @@ export class InsertCoalescer {
       if (group) group.push(p);
       else groups.set(key, [p]);
     }
-    for (const group of groups.values()) void this.#write(group);
+    // Alone writes (the metric sums, the claims) first: they are small, and what makes a flush's
+    // figures visible, so they should not wait behind the shared raw and contact inserts.
+    const ordered = [...groups.values()].sort((a, b) => Number(b[0]!.alone) - Number(a[0]!.alone));
+    for (const group of ordered) void this.#write(group);
   }
 
   async #write(group: Pending[]): Promise<void> {

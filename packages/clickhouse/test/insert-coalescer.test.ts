@@ -62,6 +62,22 @@ describe('InsertCoalescer', () => {
     expect(inserts.filter((i) => i.table === 'cs.raw').map((i) => i.body)).toEqual(['3\n4\n']);
   });
 
+  it('sends the writes marked alone before the shared inserts submitted in the same turn', async () => {
+    const { client, inserts } = recordingClient();
+    const coalescer = new InsertCoalescer(client);
+    await Promise.all([
+      coalescer.rows('cs.raw', [{ a: 1 }], { dedupToken: 'p0/1/raw' }),
+      coalescer.rows('cs.sums', [{ a: 2 }], { dedupToken: 'p0/1/sums', alone: true }),
+      coalescer.rows('cs.raw', [{ a: 3 }], { dedupToken: 'p1/7/raw' }),
+      coalescer.rows('cs.sums', [{ a: 4 }], { dedupToken: 'p1/7/sums', alone: true }),
+    ]);
+    expect(inserts.map((i) => [i.table, i.body])).toEqual([
+      ['cs.sums', '2\n'],
+      ['cs.sums', '4\n'],
+      ['cs.raw', '1\n3\n'],
+    ]);
+  });
+
   it('keeps different column lists of one table apart', async () => {
     const { client, inserts } = recordingClient();
     const coalescer = new InsertCoalescer(client);
