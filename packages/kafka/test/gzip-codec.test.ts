@@ -4,7 +4,7 @@ import { pbkdf2, randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { INLINE_GZIP_MAX_BYTES, useInlineGzip } from '../src/kafkajs/gzip-codec.ts';
+import { INLINE_GUNZIP_MAX_BYTES, INLINE_GZIP_MAX_BYTES, useInlineGzip } from '../src/kafkajs/gzip-codec.ts';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 
@@ -28,17 +28,28 @@ describe('inline gzip codec', () => {
     const c = codec();
     expect(zlib.gunzipSync(await c.compress({ buffer: text })).equals(text)).toBe(true);
     expect((await c.decompress(zlib.gzipSync(text))).equals(text)).toBe(true);
-    const large = Buffer.alloc(INLINE_GZIP_MAX_BYTES * 2, 'abc');
+    const large = Buffer.alloc(INLINE_GUNZIP_MAX_BYTES * 2, 'abc');
     expect((await c.decompress(await c.compress({ buffer: large }))).equals(large)).toBe(true);
   });
 
-  it('does a small buffer before a busy pool frees a thread, a large one after', async () => {
+  it('reads a small batch before a busy pool frees a thread, a large one after', async () => {
     const c = codec();
     const order: string[] = [];
     const pool = saturatePool(order);
     const small = c.decompress(zlib.gzipSync(text)).then(() => order.push('small'));
     // Random bytes do not compress: the gzip read is over the inline limit.
-    const large = c.decompress(zlib.gzipSync(randomBytes(INLINE_GZIP_MAX_BYTES * 2))).then(() => order.push('large'));
+    const large = c.decompress(zlib.gzipSync(randomBytes(INLINE_GUNZIP_MAX_BYTES * 2))).then(() => order.push('large'));
+    await Promise.all([pool, small, large]);
+    expect(order[0]).toBe('small');
+    expect(order.indexOf('large')).toBeGreaterThan(order.indexOf('pool job'));
+  });
+
+  it('compresses a small batch before a busy pool frees a thread, a large one after', async () => {
+    const c = codec();
+    const order: string[] = [];
+    const pool = saturatePool(order);
+    const small = c.compress({ buffer: text }).then(() => order.push('small'));
+    const large = c.compress({ buffer: randomBytes(INLINE_GZIP_MAX_BYTES * 2) }).then(() => order.push('large'));
     await Promise.all([pool, small, large]);
     expect(order[0]).toBe('small');
     expect(order.indexOf('large')).toBeGreaterThan(order.indexOf('pool job'));
