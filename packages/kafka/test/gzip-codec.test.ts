@@ -14,7 +14,7 @@ function codec(): Codec {
   return (CompressionCodecs[CompressionTypes.GZIP] as unknown as () => Codec)();
 }
 
-/** Fills every libuv pool thread (and its queue) with slow work; resolves with the order things finished in. */
+/** Fills every libuv pool thread (and its queue) with slow work; each job adds "pool job" to `order` as it ends. */
 function saturatePool(order: string[]): Promise<unknown> {
   const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   const jobs = Array.from({ length: threads * 2 }, () => new Promise((resolve) => pbkdf2('x', 'y', 100_000, 32, 'sha256', () => resolve(order.push('pool job')))));
