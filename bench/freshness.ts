@@ -144,6 +144,7 @@ async function startLivePipeline(brokers: string[], eventsPerSecond: number, tim
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}-state`, { recursive: true, force: true }); // the processor's local state (run.ts)
       await deleteTopics(brokers, [...TOPICS, 'cs.dead_letters'].map((t) => prefix + t), process.env.BENCH_KEEP_TOPICS === '1');
     },
   };
