@@ -119,7 +119,9 @@ async function startLivePipeline(brokers: string[], eventsPerSecond: number, tim
   const { child, ready } = await startWorker({
     ...process.env,
     KAFKA_BROKERS: brokers.join(','),
-    CS_DATA_DIR: dataDir,
+    // Store and processor state in the one directory stop() removes (as test/support/child.ts lays them out).
+    CS_DATA_DIR: join(dataDir, 'chdb'),
+    CS_STATE_DIR: join(dataDir, 'state'),
     CS_TOPIC_PREFIX: prefix,
     CS_TIMEZONE: timeZone,
     PROCESSOR_GROUP_ID: `${prefix}processor`,
@@ -144,7 +146,6 @@ async function startLivePipeline(brokers: string[], eventsPerSecond: number, tim
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(`${dataDir}-state`, { recursive: true, force: true }); // the processor's local state (run.ts)
       await deleteTopics(brokers, [...TOPICS, 'cs.dead_letters'].map((t) => prefix + t), process.env.BENCH_KEEP_TOPICS === '1');
     },
   };
