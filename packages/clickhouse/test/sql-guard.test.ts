@@ -90,7 +90,7 @@ describe('checkStatement', () => {
       ['SYSTEM SHUTDOWN', 'writer', /"SYSTEM SHUTDOWN"/],
       ['DROP DATABASE cs', 'writer', /"DROP DATABASE"/],
       ['DROP TABLE cs.raw_sessions', 'writer', /"DROP TABLE"/],
-      ['TRUNCATE TABLE cs.metric_sums_day', 'writer', /"TRUNCATE TABLE"/],
+      ['TRUNCATE TABLE cs.metric_sums', 'writer', /"TRUNCATE TABLE"/],
       ['KILL QUERY WHERE 1', 'writer', /"KILL QUERY"/],
       ["CREATE USER x IDENTIFIED BY 'y'", 'writer', /"CREATE USER"/],
       ['CREATE DICTIONARY d (k UInt8) PRIMARY KEY k SOURCE(NULL()) LAYOUT(FLAT()) LIFETIME(0)', 'writer', /"CREATE DICTIONARY"/],
