@@ -3,9 +3,9 @@
 // The embedded engine has a single all-powerful user, so the endpoint is where privileges are cut:
 // - readers run with readonly = 1 (the engine refuses writes, DDL, SYSTEM and setting changes);
 // - the writer may run what the pipeline runs — reads, INSERT INTO a table, CREATE and ALTER of
-//   tables and views, DROP VIEW (to replace one), DROP TABLE of a retired table (RETIRED_TABLES)
-//   only, DELETE, OPTIMIZE — on MergeTree-family, Memory or
-//   Null tables, nothing else (the grants of the server's `writer` user: deploy/clickhouse);
+//   tables and views, DROP VIEW (to replace one), DROP TABLE of a retired table (RETIRED_TABLES),
+//   DELETE, OPTIMIZE — on MergeTree-family, Memory or Null tables, nothing else (the grants of the
+//   server's `writer` user: deploy/clickhouse);
 // - nobody reaches the host: no INTO OUTFILE / FROM INFILE, no table functions or functions that read
 //   files, URLs or other servers (readonly = 1 stops most, not `SELECT … INTO OUTFILE`).
 import type { SqlRole } from './sql-access.ts';

@@ -68,6 +68,8 @@ interface Meta {
 
 const META = '__meta';
 const SUMS = TABLES.metricSums;
+/** A grain's table before migration 0010 (one per grain); a redo of an older intent checks its token. */
+const legacySumsTable = (grain: Grain) => `${SUMS}_${grain}`;
 
 /**
  * The metric-sum rows a redo still has to write, given the sum tokens that landed: none once the
@@ -79,7 +81,6 @@ export function sumsToRedo(rows: MetricSumRow[], landed: ReadonlySet<string>, to
   if (landed.has(token(SUMS))) return [];
   return rows.filter((row) => !landed.has(token(legacySumsTable(row.grain))));
 }
-const legacySumsTable = (grain: Grain) => `${SUMS}_${grain}`;
 
 export class PartitionTask {
   private buffer: ConsumedMessage[] = [];
