@@ -113,7 +113,8 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     expect(metrics.store).toMatch(/cs_sql_endpoint_requests_total\{role="unauthenticated",outcome="auth_failed"\} 1/);
 
     for (const child of Object.values(children)) child.proc.kill('SIGTERM');
-    await Promise.all(Object.values(children).map((c) => c.exited));
+    // Bounded, so that a service that does not exit fails here, named, with its output and log below.
+    await Promise.all(Object.entries(children).map(([name, c]) => exitsWithin(name, c, 60_000)));
 
     const outputs: Record<string, string> = {};
     for (const name of Object.keys(children)) outputs[`${name} log file`] = readLog(name);
@@ -128,9 +129,19 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
       for (const [name, value] of Object.entries({ ...secrets, apiKey: apiKey.key })) expect(text.includes(value), `${name} secret in the ${where}`).toBe(false);
     }
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${Object.entries(children).map(([n, c]) => `--- ${n} ---\n${c.output().slice(-2000)}`).join('\n')}`);
+    throw new Error(`${(err as Error).message}\n${Object.entries(children).map(([n, c]) => `--- ${n} console ---\n${c.output().slice(-2000)}\n--- ${n} log file ---\n${readLog(n).slice(-2000)}`).join('\n')}`);
   } finally {
     for (const child of Object.values(children)) if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
+  }
+
+  async function exitsWithin(name: string, child: Child, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not exit within ${ms} ms of SIGTERM`)), ms)));
+    try {
+      await Promise.race([child.exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   function readLog(name: string): string {
