@@ -37,13 +37,15 @@ SELECT 'day', bucket, metric, business_unit, product, channel, numerator, denomi
 WHERE (SELECT count() FROM {{db}}.metric_sums WHERE grain = 'day') = 0;
 
 -- cs.metrics read the old tables; prepareStorage re-creates it from the catalog after migrations.
+-- SYNC: dropped at once, not queued for the Atomic database's delayed removal (a store with tables
+-- queued that way could hang in its exit).
 DROP VIEW IF EXISTS {{db}}.metrics;
 DROP VIEW IF EXISTS {{db}}.flush_ledger_minute;
 DROP VIEW IF EXISTS {{db}}.flush_ledger_hour;
 DROP VIEW IF EXISTS {{db}}.flush_ledger_day;
-DROP TABLE IF EXISTS {{db}}.metric_sums_minute;
-DROP TABLE IF EXISTS {{db}}.metric_sums_hour;
-DROP TABLE IF EXISTS {{db}}.metric_sums_day;
+DROP TABLE IF EXISTS {{db}}.metric_sums_minute SYNC;
+DROP TABLE IF EXISTS {{db}}.metric_sums_hour SYNC;
+DROP TABLE IF EXISTS {{db}}.metric_sums_day SYNC;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{db}}.flush_ledger_sums TO {{db}}.flush_ledger AS
 SELECT flush AS token, count() AS rows FROM {{db}}.metric_sums WHERE flush != '' GROUP BY flush;

@@ -44,7 +44,7 @@ const WRITER_STATEMENTS = [
   /^DELETE\s+FROM\b/,
   /^OPTIMIZE\s+TABLE\b/,
   /^DROP\s+VIEW\b/,
-  new RegExp(`^DROP TABLE (IF EXISTS )?[A-Z_][A-Z0-9_]*\\.(${RETIRED_TABLES.join('|').toUpperCase()});?$`),
+  new RegExp(`^DROP TABLE (IF EXISTS )?[A-Z_][A-Z0-9_]*\\.(${RETIRED_TABLES.join('|').toUpperCase()})( SYNC)?;?$`),
 ];
 
 /** Table engines the writer may create: local storage only (File, URL, S3, Executable … read the host or the network). */

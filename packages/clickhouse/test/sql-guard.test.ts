@@ -79,7 +79,7 @@ describe('checkStatement', () => {
       "SELECT 'file(/etc/passwd)' AS quoted, `url(` AS ident -- url('x')",
       'OPTIMIZE TABLE cs.t FINAL',
       'DROP VIEW IF EXISTS cs.old_view',
-      'DROP TABLE IF EXISTS cs.metric_sums_day',
+      'DROP TABLE IF EXISTS cs.metric_sums_day SYNC',
       'drop table cs_test.metric_sums_minute',
       'SHOW TABLES FROM cs',
     ]) {
