@@ -25,7 +25,8 @@ import { TZ } from '../correctness/event-set.ts';
 import { produce } from '../correctness/run.ts';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
 import { createTopics, kafkaOptions, openTestStore, uniquePrefix } from '../support/pipeline.ts';
-import { CRASH_ENV, exitedWithin } from './support/crash.ts';
+import { exitedWithin } from '../support/child.ts';
+import { CRASH_ENV } from './support/crash.ts';
 import { describe as explain, exact, faultEventSet, oracle, readToEnd, type Reader } from './support/oracle.ts';
 import { converged, record, settledVerdict } from './support/run.ts';
 

@@ -15,7 +15,7 @@ import { expect, inject, it } from 'vitest';
 import { readEndpointFile } from '@cs/clickhouse';
 import { newApiKey } from '@cs/ingest';
 import { createScramUser, startLocalKafka } from '../support/kafka.ts';
-import { freePort, sqlRows, startChild, type Child } from '../support/child.ts';
+import { exitedWithin, freePort, sqlRows, startChild, type Child } from '../support/child.ts';
 import { processorEnv, uniquePrefix, waitFor } from '../support/pipeline.ts';
 
 const secret = (name: string) => `${name}-${randomBytes(12).toString('hex')}`;
@@ -114,7 +114,11 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
 
     for (const child of Object.values(children)) child.proc.kill('SIGTERM');
     // Bounded, so that a service that does not exit fails here, named, with its output and log below.
-    await Promise.all(Object.entries(children).map(([name, c]) => exitsWithin(name, c, 60_000)));
+    await Promise.all(
+      Object.entries(children).map(async ([name, c]) => {
+        if (!(await exitedWithin(c.exited, 60_000))) throw new Error(`${name} did not exit within 60000 ms of SIGTERM`);
+      }),
+    );
 
     const outputs: Record<string, string> = {};
     for (const name of Object.keys(children)) outputs[`${name} log file`] = readLog(name);
@@ -132,16 +136,6 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     throw new Error(`${(err as Error).message}\n${Object.entries(children).map(([n, c]) => `--- ${n} console ---\n${c.output().slice(-2000)}\n--- ${n} log file ---\n${readLog(n).slice(-2000)}`).join('\n')}`);
   } finally {
     for (const child of Object.values(children)) if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
-  }
-
-  async function exitsWithin(name: string, child: Child, ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name} did not exit within ${ms} ms of SIGTERM`)), ms)));
-    try {
-      await Promise.race([child.exited, late]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   function readLog(name: string): string {

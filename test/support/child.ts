@@ -19,6 +19,9 @@ export interface Child {
   output(): string;
 }
 
+/** True when `p` (a child's exit) settles within `ms`. */
+export const exitedWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
 export function startChild(entry: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--import', tsx, `${root}/${entry}`], {
     cwd: root,

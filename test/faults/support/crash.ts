@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TZ } from '../../correctness/event-set.ts';
 import { produce } from '../../correctness/run.ts';
-import { ChildProcessor, childProcessorEnv, sqlRows } from '../../support/child.ts';
+import { ChildProcessor, childProcessorEnv, exitedWithin, sqlRows } from '../../support/child.ts';
 import { createTopics, openTestStore, query, uniquePrefix, waitFor, type TestStore } from '../../support/pipeline.ts';
 import { faultEventSet, oracle, type Reader, type Verdict } from './oracle.ts';
 import { converged, doneFlushes, settledVerdict } from './run.ts';
@@ -41,9 +41,6 @@ const readerOf = (store: TestStore): Reader => (sql) => query<Record<string, unk
 
 /** Small flushes and frequent snapshots: many flushes to crash in, restores from snapshots and log alike. */
 export const CRASH_ENV = { PROCESSOR_FLUSH_MAX_MESSAGES: '200', PROCESSOR_FLUSH_INTERVAL: '100ms', PROCESSOR_SNAPSHOT_EVERY: '3' };
-
-/** True when `p` (a child's exit) settles within `ms`. */
-export const exitedWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 export interface CrashOptions {
   /** PROCESSOR_FAULT_DEFECT: a deliberate defect (a negative control). */

@@ -15,7 +15,7 @@ import { TZ, type TopicEvent } from '../../correctness/event-set.ts';
 import { freePort, sqlRows, startChild, type Child } from '../../support/child.ts';
 import { createTopics, openTestStore, uniquePrefix, waitFor } from '../../support/pipeline.ts';
 import { serverProcessorEnv, startServedStore, type ServedStore } from '../../support/served-store.ts';
-import { exitedWithin } from './crash.ts';
+import { exitedWithin } from '../../support/child.ts';
 import type { Reader } from './oracle.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));

@@ -4,7 +4,7 @@
  * after a short delay, until the test stops it.
  */
 import { readFileSync } from 'node:fs';
-import { exitedWithin } from './crash.ts';
+import { exitedWithin } from '../../support/child.ts';
 import type { Fleet, Member } from './fleet.ts';
 
 /** Docker restarts a failed container after 100 ms, doubling; a fixed second is close enough here. */
