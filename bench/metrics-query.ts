@@ -18,8 +18,8 @@ const client = openClickHouse({ mode: 'embedded', url: undefined, user: 'default
 try {
   await prepareStorage(client, { database: 'cs', timeZone });
   const day0 = `toDateTime('2026-08-01 00:00:00', '${timeZone}')`;
-  await client.command({ query: `INSERT INTO ${cs.metricSumsDay} (bucket, metric, business_unit, product, channel, numerator, denominator) SELECT ${day0} + toIntervalDay(number % 90), ['contacts','fcr_rate','self_service_share','human_aht_seconds'][1 + (number % 4)], 'bu' || toString(number % 7), 'p' || toString(number % 420), ['APP','WEB','HOTLINE'][1 + (number % 3)], 1, 1 FROM numbers(1800000)` });
-  await client.command({ query: `INSERT INTO ${cs.metricSumsMinute} (bucket, metric, business_unit, product, channel, numerator, denominator) SELECT now() - toIntervalMinute(number % 4320), ['contacts','fcr_rate'][1 + (number % 2)], 'bu' || toString(number % 7), 'p' || toString(number % 420), 'APP', 1, 1 FROM numbers(20000000)` });
+  await client.command({ query: `INSERT INTO ${cs.metricSums} (grain, bucket, metric, business_unit, product, channel, numerator, denominator) SELECT 'day', ${day0} + toIntervalDay(number % 90), ['contacts','fcr_rate','self_service_share','human_aht_seconds'][1 + (number % 4)], 'bu' || toString(number % 7), 'p' || toString(number % 420), ['APP','WEB','HOTLINE'][1 + (number % 3)], 1, 1 FROM numbers(1800000)` });
+  await client.command({ query: `INSERT INTO ${cs.metricSums} (grain, bucket, metric, business_unit, product, channel, numerator, denominator) SELECT 'minute', now() - toIntervalMinute(number % 4320), ['contacts','fcr_rate'][1 + (number % 2)], 'bu' || toString(number % 7), 'p' || toString(number % 420), 'APP', 1, 1 FROM numbers(20000000)` });
   const queries = {
     'every metric, 90 days, day grain': `SELECT metric, sum(numerator) / sum(denominator) AS v FROM ${cs.metrics} WHERE grain = 'day' AND bucket >= ${day0} GROUP BY metric`,
     'one metric per day, 90 days': `SELECT toDate(bucket) AS d, sum(numerator) FROM ${cs.metrics} WHERE grain = 'day' AND metric = 'contacts' GROUP BY d ORDER BY d`,

@@ -5,7 +5,7 @@
  * processor hands to insertRows: times as epoch numbers (DateTime64 in ms, DateTime in s), 64-bit
  * integers quoted (the inserting side turns the safe ones back into numbers), only insertable columns.
  *
- *   node --import tsx bench/seed-spool.ts --data-dir D --out-dir O --tables raw_sessions,metric_sums_minute,…
+ *   node --import tsx bench/seed-spool.ts --data-dir D --out-dir O --tables raw_sessions,metric_sums,…
  *
  * Writes O/<table>.jsonl, O/columns.json ({ table: [{ name, type }] }) and O/rows.json ({ table: rows }); reports over IPC.
  */

@@ -328,7 +328,7 @@ async function restoreAndClose(): Promise<void> {
   })();
   // A day bucket is final once cs.settled passes its end (the next local midnight, as cs.metrics computes it).
   const needs = await rows<{ metric: string; need: string }>(
-    `SELECT metric, toUnixTimestamp64Milli(toDateTime64(toStartOfDay(max(bucket) + INTERVAL 26 HOUR), 3)) AS need FROM cs.metric_sums_day WHERE bucket < fromUnixTimestamp64Milli(${dayEnd}) GROUP BY metric ORDER BY metric`,
+    `SELECT metric, toUnixTimestamp64Milli(toDateTime64(toStartOfDay(max(bucket) + INTERVAL 26 HOUR), 3)) AS need FROM cs.metric_sums WHERE grain = 'day' AND bucket < fromUnixTimestamp64Milli(${dayEnd}) GROUP BY metric ORDER BY metric`,
   );
   const { retentionWindowMs, allowedLatenessMs } = config.rules;
   const finality: MetricFinality[] = needs.map((n) => ({ metric: n.metric, needMs: Number(n.need), settledMs: 0, finalAtMs: -1, cannot: cannotFinalize(n.metric, dayEnd, retentionWindowMs, allowedLatenessMs) }));
@@ -361,7 +361,7 @@ async function restoreAndClose(): Promise<void> {
   const deadLetters = Object.fromEntries((await rows<{ reason: string; n: string }>(`SELECT reason, count() AS n FROM cs.dead_letters GROUP BY reason ORDER BY reason`)).map((r) => [r.reason, Number(r.n)]));
   const sums = new Map(
     (await rows<{ metric: string; num: number; den: number }>(
-      `SELECT metric, sum(numerator) AS num, sum(denominator) AS den FROM cs.metric_sums_day WHERE metric IN ('contacts', 'self_service_share', 'self_service_transfer_rate') AND bucket < fromUnixTimestamp64Milli(${dayEnd}) GROUP BY metric`,
+      `SELECT metric, sum(numerator) AS num, sum(denominator) AS den FROM cs.metric_sums WHERE grain = 'day' AND metric IN ('contacts', 'self_service_share', 'self_service_transfer_rate') AND bucket < fromUnixTimestamp64Milli(${dayEnd}) GROUP BY metric`,
     )).map((r) => [r.metric, r]),
   );
   memory.push(sampleMemory());

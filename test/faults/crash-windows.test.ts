@@ -15,7 +15,7 @@ import { record } from './support/run.ts';
 
 describe('SIGKILL in each crash window', () => {
   it('after-intent, mid-insert and before-commit, restarted after each: figures exact', async () => {
-    const run = await crashRun('windows', [{ failpoint: 'after-intent:cs.sessions:2' }, { failpoint: 'mid-insert:cs.sessions:4:metric_sums_day' }, { failpoint: 'before-commit:cs.sessions:6' }]);
+    const run = await crashRun('windows', [{ failpoint: 'after-intent:cs.sessions:2' }, { failpoint: 'mid-insert:cs.sessions:4:metric_sums' }, { failpoint: 'before-commit:cs.sessions:6' }]);
     record({ scenario: 'crash windows: after-intent, mid-insert, before-commit', kind: 'scenario', passed: exact(run.verdict), verdict: run.verdict, details: { kills: run.fired } });
     expect(run.fired).toHaveLength(3);
     expect(exact(run.verdict), explain(run.verdict)).toBe(true);
@@ -30,7 +30,7 @@ describe('SIGKILL in each crash window', () => {
   });
 
   it('negative control: no insert tokens and no ledger (no-dedup), killed mid-insert → counted twice', async () => {
-    const run = await crashRun('windows-ctl-insert', [{ failpoint: 'mid-insert:cs.sessions:4:metric_sums_day' }], { defect: 'no-dedup' });
+    const run = await crashRun('windows-ctl-insert', [{ failpoint: 'mid-insert:cs.sessions:4:metric_sums' }], { defect: 'no-dedup' });
     record({ scenario: 'crash windows control: no-dedup + mid-insert kill', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { kills: run.fired } });
     expect(exact(run.verdict), 'the check must catch the double count').toBe(false);
     // The day grain counted the flush twice: some day figure is above the reference.

@@ -5,12 +5,12 @@
  * after a takeover, with other processors writing meanwhile — is no longer recognised by its token:
  * for the summing metric tables only flush_ledger keeps it from counting twice.
  *
- * Shown with a window of 2 on the metric-sum tables: the processor is SIGKILLed right after flush 3
- * of a sessions partition wrote its day sums; before it restarts, two other inserts go into each
- * metric-sum table (rows that add nothing: 0 / 0), so the flush's token has left the window when the
- * restarted processor redoes it.
+ * Shown with a window of 2 on metric_sums: the processor is SIGKILLed right after flush 3 of a
+ * sessions partition wrote its sums; before it restarts, two other inserts go into metric_sums
+ * (rows that add nothing: 0 / 0), so the flush's token has left the window when the restarted
+ * processor redoes it.
  * - with the ledger: the redo skips the sums that landed; figures exact;
- * - negative control, ledger check off (no-ledger): the day sums of that flush count twice;
+ * - negative control, ledger check off (no-ledger): the sums of that flush count twice;
  * - and with the ledger off but the full window of 1,000, the token alone still drops the redo: exact.
  */
 import { insertRows } from '@cs/clickhouse';
@@ -20,20 +20,18 @@ import { crashRun } from './support/crash.ts';
 import { describe as explain, exact } from './support/oracle.ts';
 import { record } from './support/run.ts';
 
-const SUM_TABLES = ['metric_sums_minute', 'metric_sums_hour', 'metric_sums_day'];
-const KILL = { failpoint: 'mid-insert:cs.sessions:3:metric_sums_day' };
+const SUMS = 'metric_sums';
+const KILL = { failpoint: `mid-insert:cs.sessions:3:${SUMS}` };
 
 async function smallWindow(store: TestStore): Promise<void> {
-  for (const table of SUM_TABLES) await store.client.command({ query: `ALTER TABLE ${store.db}.${table} MODIFY SETTING non_replicated_deduplication_window = 2` });
+  await store.client.command({ query: `ALTER TABLE ${store.db}.${SUMS} MODIFY SETTING non_replicated_deduplication_window = 2` });
 }
 
-/** Two inserts into each metric-sum table that change no figure: the window moves past the killed flush. */
+/** Two inserts into the metric sums that change no figure: the window moves past the killed flush. */
 async function otherWriters(store: TestStore): Promise<void> {
-  for (const table of SUM_TABLES) {
-    for (const i of [1, 2]) {
-      const row = { bucket: Date.parse('2000-01-01T00:00:00Z') / 1000, metric: 'contacts', business_unit: 'window-filler', product: 'window-filler', channel: 'APP', numerator: 0, denominator: 0, flush: '' };
-      await insertRows(store.client, `${store.db}.${table}`, [row], { dedupToken: `window-filler/${table}/${i}` });
-    }
+  for (const i of [1, 2]) {
+    const row = { grain: 'day', bucket: Date.parse('2000-01-01T00:00:00Z') / 1000, metric: 'contacts', business_unit: 'window-filler', product: 'window-filler', channel: 'APP', numerator: 0, denominator: 0, flush: '' };
+    await insertRows(store.client, `${store.db}.${SUMS}`, [row], { dedupToken: `window-filler/${SUMS}/${i}` });
   }
 }
 
@@ -46,7 +44,7 @@ describe('a redo later than the deduplication window', () => {
     expect(exact(run.verdict), explain(run.verdict)).toBe(true);
   });
 
-  it('negative control: ledger check off (no-ledger) → the day sums of the flush count twice', async () => {
+  it('negative control: ledger check off (no-ledger) → the sums of the flush count twice', async () => {
     const run = await crashRun('window-ctl', [KILL], { prepare: smallWindow, afterKills: otherWriters, defect: 'no-ledger' });
     record({ scenario: 'dedup window 2 control: no-ledger', kind: 'control', passed: !exact(run.verdict), verdict: run.verdict, details: { kills: run.fired } });
     expect(exact(run.verdict), 'the check must catch the double count').toBe(false);

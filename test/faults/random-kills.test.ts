@@ -17,7 +17,7 @@ const KILLS = 6;
 const SESSION_FLUSHES = 16;
 const RANDOM_ENV_FLUSH = '100';
 const POINTS = ['after-intent', 'mid-insert', 'before-commit'] as const;
-const TABLES = [null, 'raw_sessions', 'contacts_local', 'metric_sums_minute', 'metric_sums_hour', 'metric_sums_day', 'watermarks'] as const;
+const TABLES = [null, 'raw_sessions', 'contacts_local', 'metric_sums', 'watermarks'] as const;
 
 /** mulberry32: a small deterministic generator, so a seed replays the same schedule. */
 function random(seed: number): () => number {
@@ -40,7 +40,7 @@ function schedule(seed: number): Kill[] {
     const external = i !== metricSumKill && next() < 0.35;
     if (external) return { afterFlushes: 1 + Math.floor(next() * 10), delayMs: Math.floor(next() * 150) };
     const point = i === metricSumKill ? 'mid-insert' : pick(POINTS);
-    const table = i === metricSumKill ? pick(['metric_sums_hour', 'metric_sums_day'] as const) : point === 'mid-insert' ? pick(TABLES) : null;
+    const table = i === metricSumKill ? 'metric_sums' : point === 'mid-insert' ? pick(TABLES) : null;
     const ahead = 1 + Math.floor(next() * 3);
     return async (read: Reader): Promise<FixedKill> => {
       const [row] = await read(`SELECT max(seq) AS seq FROM ${cs.processorLog} WHERE kind = 'done' AND endsWith(topic, 'cs.sessions')`);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, SQL_USERS, splitStatements } from '@cs/clickhouse';
+import { repoRoot, RETIRED_TABLES, SQL_USERS, splitStatements } from '@cs/clickhouse';
 import { openTestStore, query, type TestStore } from '../support/pipeline.ts';
 
 const ROOT = repoRoot();
@@ -70,7 +70,7 @@ describe('ClickHouse users: writer, analyst and grafana', () => {
       expect(new RegExp(`<${profile}>[\\s\\S]*?<readonly>2</readonly>`).test(XML), `${reader.user}: readonly profile`).toBe(true);
     }
     const writer = users.get('writer')!;
-    expect(writer.grants).toHaveLength(1);
+    expect(writer.grants.slice(1)).toEqual(RETIRED_TABLES.map((t) => `GRANT DROP TABLE ON cs.${t}`));
     expect(writer.grants[0]).toMatch(/ ON cs\.\*$/);
     expect(privileges(writer.grants[0]!)).toEqual(['ALTER', 'CREATE DATABASE', 'CREATE TABLE', 'CREATE VIEW', 'DROP VIEW', 'INSERT', 'OPTIMIZE', 'SELECT']);
   });
@@ -79,7 +79,8 @@ describe('ClickHouse users: writer, analyst and grafana', () => {
     const sql = read('deploy/clickhouse/grants/writer.sql').replace(/\{\{db\}\}/g, 'cs').replace(/\{\{writer_password\}\}/g, 'writer-test-password');
     expect(sql, 'no other placeholders').not.toMatch(/\{\{/);
     const statements = await formatted(sql);
-    expect(statements.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['CREATE ROLE', 'GRANT SELECT,', 'CREATE USER', 'GRANT cs_writer', 'ALTER USER']);
+    expect(statements.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['CREATE ROLE', 'GRANT SELECT,', ...RETIRED_TABLES.map(() => 'GRANT DROP'), 'CREATE USER', 'GRANT cs_writer', 'ALTER USER']);
+    expect(statements.filter((s) => s.startsWith('GRANT DROP TABLE'))).toEqual(RETIRED_TABLES.map((t) => `GRANT DROP TABLE ON cs.${t} TO cs_writer`));
     const grant = statements.find((s) => s.includes(' TO cs_writer'))!;
     expect(privileges(grant)).toEqual(privileges(xmlUsers().get('writer')!.grants[0]!));
     expect(grant).toMatch(/ ON cs\.\* TO cs_writer$/);

@@ -1,9 +1,9 @@
 // @cs/storage against the real engine (chdb): the migrations and catalog views applied by
 // prepareStorage, and every typed row checked against system.columns.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openClickHouse, readMigrations, type ClickHouseClient } from '@cs/clickhouse';
+import { migrate, openClickHouse, readMigrations, type ClickHouseClient } from '@cs/clickhouse';
 import { describeDrift, insertInto, migrationsDir, prepareStorage, tablesIn, TABLES, type RowByTable } from '@cs/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../support/pipeline.ts';
@@ -37,9 +37,7 @@ const SAMPLES: { [K in keyof RowByTable]: RowByTable[K] } = {
     duration_seconds: 60, self_service_entry: true, transferred: false, self_service: true, online: true, bot_turns: 2, questions_recognized: 1, questions_confirmed: 1,
     prediction_shown: false, prediction_clicked: false, fcr_state: 'pending', final: false, version: 1,
   },
-  metric_sums_minute: { bucket: Math.floor(T / 60_000) * 60, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums_minute' },
-  metric_sums_hour: { bucket: Math.floor(T / 3_600_000) * 3600, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums_hour' },
-  metric_sums_day: { bucket: Math.floor(T / 86_400_000) * 86_400 - 8 * 3600, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums_day' },
+  metric_sums: { grain: 'day', bucket: Math.floor(T / 86_400_000) * 86_400 - 8 * 3600, metric: 'contacts', business_unit: 'cards', product: 'p', channel: 'APP', numerator: 1, denominator: 0, flush: 'cs-processor/cs.sessions/0/1/metric_sums' },
   dead_letters: { topic: 'cs.sessions', partition: 0, offset: 3, reason: 'decode', detail: 'bad', key: null, payload_base64: Buffer.from('oops').toString('base64'), event_id: null, event_time: null, dead_lettered_at: T },
   dead_letter_replays: { topic: 'cs.calls', partition: 0, offset: 3, replay_id: 'r1', replayed_at: T },
   outreach_outcomes: { outreach_id: 'o1', user_id: 'u1', business_unit: 'cards', product: 'p', channel: 'SMS', campaign: 'c', contacted_at: T, outcome: 'RETAINED', outcome_at: T + 1, retained: true, final: false, version: T * 1000 + 1 },
@@ -79,14 +77,14 @@ describe('prepareStorage', () => {
       client,
       `SELECT (SELECT toUnixTimestamp64Milli(event_time) FROM ${t.rawSessions}) AS raw,
               (SELECT toUnixTimestamp64Milli(end_time) FROM ${t.contactsLocal}) AS contact_end,
-              (SELECT toUnixTimestamp(bucket) FROM ${t.metricSumsMinute}) AS minute,
+              (SELECT toUnixTimestamp(bucket) FROM ${t.metricSums}) AS day_bucket,
               (SELECT toUnixTimestamp64Milli(dead_lettered_at) FROM ${t.deadLetters}) AS dead,
               (SELECT payload FROM ${t.deadLetters}) AS payload,
               (SELECT toUnixTimestamp64Milli(outcome_at) FROM ${t.outreachOutcomes}) AS outcome`,
     );
     // Int64/UInt64 results may come back as strings: compare as numbers.
     const got = Object.fromEntries(Object.entries(times!).map(([k, v]) => [k, k === 'payload' ? v : Number(v)]));
-    expect(got).toEqual({ raw: T, contact_end: T + 60_000, minute: Math.floor(T / 60_000) * 60, dead: T, payload: 'oops', outcome: T + 1 });
+    expect(got).toEqual({ raw: T, contact_end: T + 60_000, day_bucket: Math.floor(T / 86_400_000) * 86_400 - 8 * 3600, dead: T, payload: 'oops', outcome: T + 1 });
     // Through the views analysts read.
     const [view] = await query<{ contacts: number | string; day: string; accuracy: number }>(
       client,
@@ -94,6 +92,44 @@ describe('prepareStorage', () => {
               (SELECT value FROM ${t.metrics} WHERE grain = 'day' AND metric = 'forecast_accuracy_daily') AS accuracy`,
     );
     expect({ ...view, contacts: Number(view?.contacts) }).toEqual({ contacts: 1, day: '2026-11-27 00:00:00', accuracy: 0.97 });
+  });
+
+  it('migration 0010 moves the per-grain sums of an existing database into metric_sums, and its ledger view records new flushes', async () => {
+    const db = 'cs_upgrade';
+    const before = mkdtempSync(join(tmpdir(), 'cs-migrations-'));
+    for (const m of readMigrations(migrationsDir()).filter((m) => m.version !== 10)) copyFileSync(join(migrationsDir(), m.file), join(before, m.file));
+    await migrate(client, { database: db, timeZone, dir: before });
+    rmSync(before, { recursive: true, force: true });
+    const hour = Math.floor(T / 3_600_000) * 3600;
+    const row = (table: string, bucket: number, numerator: number) =>
+      client.command({ query: `INSERT INTO ${db}.${table} (bucket, metric, business_unit, product, channel, numerator, denominator, flush) VALUES (${bucket}, 'contacts', 'cards', 'p', 'APP', ${numerator}, 0, 'old/${table}')` });
+    await row('metric_sums_minute', hour + 120, 2);
+    await row('metric_sums_minute', hour + 180, 3);
+    await row('metric_sums_hour', hour, 5);
+    await row('metric_sums_day', Math.floor(T / 86_400_000) * 86_400 - 8 * 3600, 5);
+
+    const upgrade = await prepareStorage(client, { database: db, timeZone });
+    expect(upgrade.applied.map((m) => m.version)).toEqual([10]);
+    const figures = async () =>
+      (await query<{ grain: string; n: number; value: number }>(client, `SELECT grain, count() AS n, sum(value) AS value FROM ${db}.metrics WHERE metric = 'contacts' GROUP BY grain ORDER BY grain`)).map((f) => ({ ...f, n: Number(f.n) }));
+    const copied = [
+      { grain: 'day', n: 1, value: 5 },
+      { grain: 'hour', n: 1, value: 5 },
+      { grain: 'minute', n: 2, value: 5 },
+    ];
+    expect(await figures()).toEqual(copied);
+    // Re-runnable: applied again from its first statement, as after a stop between its copy and its
+    // drops (the old hour table still holding what was copied), it copies nothing twice.
+    await client.command({ query: `CREATE TABLE ${db}.metric_sums_hour (bucket DateTime, metric String, business_unit String, product String, channel String, numerator Float64, denominator Float64, flush String) ENGINE = MergeTree ORDER BY tuple()` });
+    await row('metric_sums_hour', hour, 5);
+    await client.command({ query: `DELETE FROM ${db}.schema_migrations WHERE version = 10` });
+    expect((await prepareStorage(client, { database: db, timeZone })).applied.map((m) => m.version)).toEqual([10]);
+    expect(await figures()).toEqual(copied);
+    const tables = (await query<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${db}' AND name LIKE '%sums%' ORDER BY name`)).map((r) => r.name);
+    expect(tables).toEqual([TABLES.flushLedgerSums, TABLES.metricSums]);
+    await insertInto(client, db, 'metric_sums', [{ ...SAMPLES.metric_sums, flush: 'new/1/metric_sums' }]);
+    const ledger = (await query<{ token: string }>(client, `SELECT DISTINCT token FROM ${db}.flush_ledger ORDER BY token`)).map((r) => r.token);
+    expect(ledger).toEqual(['new/1/metric_sums', 'old/metric_sums_day', 'old/metric_sums_hour', 'old/metric_sums_minute']);
   });
 
   it('a drift between the rows and the database is reported, table and column named', async () => {

@@ -5,7 +5,8 @@
 -- What it creates:
 --   role cs_writer   what the processors and the migrations do, on the database only: create it and
 --                    its tables and views (replacing a view drops it), insert, read, delete processor
---                    snapshots (ALTER DELETE), change TTLs (ALTER), OPTIMIZE; no DROP TABLE or DATABASE
+--                    snapshots (ALTER DELETE), change TTLs (ALTER), OPTIMIZE; no DROP TABLE or DATABASE,
+--                    except DROP TABLE of the tables a migration retired (0010: metric_sums_<grain>)
 --   user writer      password login, the role by default
 --
 -- Apply on a server, as a user with access_management, replacing {{db}} with the database
@@ -22,6 +23,9 @@
 CREATE ROLE IF NOT EXISTS cs_writer;
 
 GRANT SELECT, INSERT, ALTER, CREATE DATABASE, CREATE TABLE, CREATE VIEW, DROP VIEW, OPTIMIZE ON {{db}}.* TO cs_writer;
+GRANT DROP TABLE ON {{db}}.metric_sums_minute TO cs_writer;
+GRANT DROP TABLE ON {{db}}.metric_sums_hour TO cs_writer;
+GRANT DROP TABLE ON {{db}}.metric_sums_day TO cs_writer;
 
 CREATE USER IF NOT EXISTS writer
   IDENTIFIED WITH sha256_password BY '{{writer_password}}'

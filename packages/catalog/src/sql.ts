@@ -75,11 +75,6 @@ export function metricsViewSql(db: string): string {
   const scale = scaled.length
     ? `transform(m.metric, [${scaled.map((m) => sqlString(m.id)).join(', ')}], [${scaled.map((m) => `${m.scale}.`).join(', ')}], 1.)`
     : '1.';
-  const grain = (g: Grain) => `
-  SELECT ${sqlString(g)} AS grain, bucket, metric, business_unit, product, channel,
-         sum(numerator) AS numerator, sum(denominator) AS denominator
-  FROM ${db}.metric_sums_${g}
-  GROUP BY bucket, metric, business_unit, product, channel`;
   // A day bucket ends at the next local midnight, 23 to 25 hours later: within 26 h of its start.
   const bucketEnd = `multiIf(m.grain = 'minute', m.bucket + 60, m.grain = 'hour', m.bucket + 3600, toStartOfDay(m.bucket + INTERVAL 26 HOUR))`;
   return `CREATE OR REPLACE VIEW ${db}.metrics AS
@@ -89,7 +84,10 @@ SELECT m.grain AS grain, m.bucket AS bucket, m.metric AS metric, m.business_unit
        if(m.metric IN (${counts.join(', ')}), m.numerator,
           if(m.denominator = 0, NULL, m.numerator / m.denominator * ${scale})) AS value,
        toBool(${bucketEnd} <= s.settled_up_to) AS final
-FROM (${GRAINS.map(grain).join('\n  UNION ALL')}
+FROM (
+  SELECT grain, bucket, metric, business_unit, product, channel, sum(numerator) AS numerator, sum(denominator) AS denominator
+  FROM ${db}.metric_sums
+  GROUP BY grain, bucket, metric, business_unit, product, channel
   UNION ALL${forecastAccuracySql(db)}
 ) AS m
 LEFT JOIN ${db}.settled AS s ON s.metric = m.metric`;

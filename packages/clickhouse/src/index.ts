@@ -10,7 +10,7 @@ export { BatchWriter, type BatchWriterOptions } from './batch-writer.ts';
 export { runEmbeddedQuery, type EmbeddedQuery, type EmbeddedQueryResult } from './readonly-query.ts';
 export { startSqlEndpoint, clickhouseErrorText, type SqlEndpoint, type SqlEndpointOptions } from './sql-endpoint.ts';
 export { loadSqlAccess, authenticate, requestCredentials, limitSettings, SQL_USERS, type SqlAccess, type SqlAccount, type SqlRole, type ReaderLimits, type Credentials } from './sql-access.ts';
-export { checkStatement, splitInsertData, type SplitStatement } from './sql-guard.ts';
+export { checkStatement, RETIRED_TABLES, splitInsertData, type SplitStatement } from './sql-guard.ts';
 export { serveEmbeddedStore } from './serve.ts';
 export { writeEndpointFile, readEndpointFile, removeEndpointFile, defaultEndpointFile, type EndpointInfo } from './endpoint-file.ts';
 export { formatClause, isMultiStatement, maskSql } from './sql-text.ts';

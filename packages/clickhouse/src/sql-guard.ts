@@ -3,8 +3,9 @@
 // The embedded engine has a single all-powerful user, so the endpoint is where privileges are cut:
 // - readers run with readonly = 1 (the engine refuses writes, DDL, SYSTEM and setting changes);
 // - the writer may run what the pipeline runs — reads, INSERT INTO a table, CREATE and ALTER of
-//   tables and views, DROP VIEW (to replace one), DELETE, OPTIMIZE — on MergeTree-family, Memory or
-//   Null tables, nothing else (the grants of the server's `writer` user: deploy/clickhouse);
+//   tables and views, DROP VIEW (to replace one), DROP TABLE of a retired table (RETIRED_TABLES),
+//   DELETE, OPTIMIZE — on MergeTree-family, Memory or Null tables, nothing else (the grants of the
+//   server's `writer` user: deploy/clickhouse);
 // - nobody reaches the host: no INTO OUTFILE / FROM INFILE, no table functions or functions that read
 //   files, URLs or other servers (readonly = 1 stops most, not `SELECT … INTO OUTFILE`).
 import type { SqlRole } from './sql-access.ts';
@@ -29,6 +30,12 @@ export function splitInsertData(sql: string): SplitStatement {
   return { statement: sql.slice(0, end), data: sql.slice(end).replace(/^[ \t]*\r?\n?/, '') };
 }
 
+/**
+ * Tables a migration retired, the only ones the writer may drop (a grant per table on a server):
+ * 0010 replaced the per-grain metric-sums tables with one.
+ */
+export const RETIRED_TABLES = ['metric_sums_minute', 'metric_sums_hour', 'metric_sums_day'] as const;
+
 const WRITER_STATEMENTS = [
   /^(SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b/,
   /^INSERT\s+INTO\s+(?!FUNCTION\b)/,
@@ -37,6 +44,7 @@ const WRITER_STATEMENTS = [
   /^DELETE\s+FROM\b/,
   /^OPTIMIZE\s+TABLE\b/,
   /^DROP\s+VIEW\b/,
+  new RegExp(`^DROP TABLE (IF EXISTS )?[A-Z_][A-Z0-9_]*\\.(${RETIRED_TABLES.join('|').toUpperCase()})( SYNC)?;?$`),
 ];
 
 /** Table engines the writer may create: local storage only (File, URL, S3, Executable … read the host or the network). */

@@ -79,6 +79,8 @@ describe('checkStatement', () => {
       "SELECT 'file(/etc/passwd)' AS quoted, `url(` AS ident -- url('x')",
       'OPTIMIZE TABLE cs.t FINAL',
       'DROP VIEW IF EXISTS cs.old_view',
+      'DROP TABLE IF EXISTS cs.metric_sums_day SYNC',
+      'drop table cs_test.metric_sums_minute',
       'SHOW TABLES FROM cs',
     ]) {
       expect(allowed(sql), sql).not.toThrow();
@@ -90,7 +92,10 @@ describe('checkStatement', () => {
       ['SYSTEM SHUTDOWN', 'writer', /"SYSTEM SHUTDOWN"/],
       ['DROP DATABASE cs', 'writer', /"DROP DATABASE"/],
       ['DROP TABLE cs.raw_sessions', 'writer', /"DROP TABLE"/],
-      ['TRUNCATE TABLE cs.metric_sums_day', 'writer', /"TRUNCATE TABLE"/],
+      ['DROP TABLE IF EXISTS cs.metric_sums', 'writer', /"DROP TABLE"/],
+      ['DROP TABLE cs.metric_sums_day_copy', 'writer', /"DROP TABLE"/],
+      ['DROP TABLE cs.metric_sums_day, cs.raw_sessions', 'writer', /"DROP TABLE"/],
+      ['TRUNCATE TABLE cs.metric_sums', 'writer', /"TRUNCATE TABLE"/],
       ['KILL QUERY WHERE 1', 'writer', /"KILL QUERY"/],
       ["CREATE USER x IDENTIFIED BY 'y'", 'writer', /"CREATE USER"/],
       ['CREATE DICTIONARY d (k UInt8) PRIMARY KEY k SOURCE(NULL()) LAYOUT(FLAT()) LIFETIME(0)', 'writer', /"CREATE DICTIONARY"/],

@@ -41,7 +41,7 @@ const METRIC_VALUE_COLUMNS = {
   numerator: 'float',
   denominator: 'float',
 } as const;
-const METRIC_SUM_COLUMNS = { ...METRIC_VALUE_COLUMNS, flush: 'string' } as const satisfies ColumnsOf<MetricSumRow>;
+const METRIC_SUM_COLUMNS = { grain: 'string', ...METRIC_VALUE_COLUMNS, flush: 'string' } as const satisfies ColumnsOf<MetricSumRow>;
 
 /** Column kinds of every table the pipeline writes, except the raw tables (see rawColumns). */
 export const ROW_COLUMNS = {
@@ -70,9 +70,7 @@ export const ROW_COLUMNS = {
     final: 'bool',
     version: 'int',
   } satisfies ColumnsOf<ContactRow>,
-  metric_sums_minute: METRIC_SUM_COLUMNS,
-  metric_sums_hour: METRIC_SUM_COLUMNS,
-  metric_sums_day: METRIC_SUM_COLUMNS,
+  metric_sums: METRIC_SUM_COLUMNS,
   dead_letters: {
     topic: 'string',
     partition: 'int',

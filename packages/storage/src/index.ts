@@ -1,6 +1,6 @@
 // @cs/storage — the storage contract of the pipeline: which tables exist (TABLES), what is written
 // to them (typed rows), and how a database is brought to that state (prepareStorage).
-export { TABLES, RAW_TABLES, METRIC_SUMS_TABLES, tablesIn, type TableKey, type TableName, type RawTableName, type QualifiedTables } from './tables.ts';
+export { TABLES, RAW_TABLES, tablesIn, type TableKey, type TableName, type RawTableName, type QualifiedTables } from './tables.ts';
 export type {
   RawEventRow,
   KafkaPosition,

@@ -5,7 +5,7 @@
 //
 // A new table: its name in TABLES (tables.ts), its row interface here and in RowByTable, its column
 // kinds in ROW_COLUMNS (columns.ts; the compiler insists), and a migration that creates it.
-import type { MetricId } from '@cs/catalog';
+import type { Grain, MetricId } from '@cs/catalog';
 import type { EventByTopic, Topic } from '@cs/schemas';
 import type { RAW_TABLES } from './tables.ts';
 
@@ -84,8 +84,9 @@ export interface WatermarkRow {
   flushed_at: number;
 }
 
-/** A row of `metric_sums_<grain>`: a contribution to one bucket's sums (rows are summed). */
+/** A row of `metric_sums`: a contribution to one bucket's sums (rows are summed). */
 export interface MetricSumRow {
+  grain: Grain;
   /** epoch seconds: the bucket's start */
   bucket: number;
   metric: MetricId;
@@ -254,9 +255,9 @@ export interface ForecastRunRow {
 
 /**
  * A row of `forecast_accuracy`: one scored day of one series and horizon, as metric sums (a rescore
- * replaces it); no `flush`: the forecaster writes it, not a processor's flush.
+ * replaces it), always of the day grain; no `flush`: the forecaster writes it, not a processor's flush.
  */
-export interface ForecastAccuracyRow extends Omit<MetricSumRow, 'flush'> {
+export interface ForecastAccuracyRow extends Omit<MetricSumRow, 'grain' | 'flush'> {
   /** epoch s: the local midnight starting the day */
   bucket: number;
   metric: 'forecast_accuracy_daily' | 'forecast_wape_interval';
@@ -295,9 +296,7 @@ type RawRowByTable = { [T in Topic as (typeof RAW_TABLES)[T]]: RawEventRow<T> };
 /** The row type of every table the pipeline writes, by table name. */
 export interface RowByTable extends RawRowByTable {
   contacts_local: ContactRow;
-  metric_sums_minute: MetricSumRow;
-  metric_sums_hour: MetricSumRow;
-  metric_sums_day: MetricSumRow;
+  metric_sums: MetricSumRow;
   dead_letters: DeadLetterRow;
   dead_letter_replays: DeadLetterReplayRow;
   outreach_outcomes: OutreachOutcomeRow;

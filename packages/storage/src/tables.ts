@@ -1,6 +1,5 @@
 // The names of the analytics database's tables and views (SPEC §7), once. The DDL that creates them
 // is deploy/clickhouse/migrations (tables) and the catalog's metricsViewSql (cs.metrics).
-import type { Grain } from '@cs/catalog';
 import type { Topic } from '@cs/schemas';
 
 export const TABLES = {
@@ -15,9 +14,8 @@ export const TABLES = {
   contactsLocal: 'contacts_local',
   /** View: the latest version of each contact. */
   contacts: 'contacts',
-  metricSumsMinute: 'metric_sums_minute',
-  metricSumsHour: 'metric_sums_hour',
-  metricSumsDay: 'metric_sums_day',
+  /** Metric partial sums per grain and bucket (summed; cs.metrics re-sums them). */
+  metricSums: 'metric_sums',
   /** View generated from the metric catalog: current figures per grain, with `final`. */
   metrics: 'metrics',
   /** View generated from the metric catalog: per metric, the instant before which every bucket is final. */
@@ -26,11 +24,9 @@ export const TABLES = {
   watermarks: 'watermarks',
   /** Each contact's first-contact-resolution state, rewritten when it changes (cs.contacts reads it). */
   contactFcr: 'contact_fcr',
-  /** The metric-sum insert tokens that landed (a redo skips them), filled by the three views below. */
+  /** The metric-sum insert tokens that landed (a redo skips them), filled by the view below. */
   flushLedger: 'flush_ledger',
-  flushLedgerMinute: 'flush_ledger_minute',
-  flushLedgerHour: 'flush_ledger_hour',
-  flushLedgerDay: 'flush_ledger_day',
+  flushLedgerSums: 'flush_ledger_sums',
   deadLetters: 'dead_letters',
   /** Dead letters re-published by `npm run dlq -- replay` (keyed like dead_letters). */
   deadLetterReplays: 'dead_letter_replays',
@@ -65,13 +61,6 @@ export const RAW_TABLES = {
   'cs.qa': TABLES.rawQa,
 } as const satisfies { [T in Topic]: TableName };
 export type RawTableName = (typeof RAW_TABLES)[Topic];
-
-/** The partial-sum table of each grain (cs.metrics reads them). */
-export const METRIC_SUMS_TABLES = {
-  minute: TABLES.metricSumsMinute,
-  hour: TABLES.metricSumsHour,
-  day: TABLES.metricSumsDay,
-} as const satisfies { [G in Grain]: TableName };
 
 export type QualifiedTables = { readonly [K in TableKey]: `${string}.${(typeof TABLES)[K]}` };
 

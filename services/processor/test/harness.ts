@@ -37,13 +37,10 @@ export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules
   let streamTime: number | null = null;
   let offset = 0;
   const collect = (out: FlushOutputs) => {
-    for (const [table, rows] of out.metricRows()) {
-      const grain = table.replace('metric_sums_', '');
-      for (const row of rows as { bucket: number; metric: string; business_unit: string; product: string; channel: string; numerator: number; denominator: number }[]) {
-        const key = metricKey(grain, row.bucket * 1000, row.metric, row.business_unit, row.product, row.channel);
-        const sum = result.metrics.get(key) ?? [0, 0];
-        result.metrics.set(key, [sum[0] + row.numerator, sum[1] + row.denominator]);
-      }
+    for (const row of out.metricRows()) {
+      const key = metricKey(row.grain, row.bucket * 1000, row.metric, row.business_unit, row.product, row.channel);
+      const sum = result.metrics.get(key) ?? [0, 0];
+      result.metrics.set(key, [sum[0] + row.numerator, sum[1] + row.denominator]);
     }
     for (const [table, rows] of out.tableRows()) result.rows.set(table, [...(result.rows.get(table) ?? []), ...rows]);
     for (const d of out.deadLetters) result.deadLetters.push({ event_id: d.event_id, reason: d.reason, detail: d.detail });

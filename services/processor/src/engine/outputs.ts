@@ -2,7 +2,7 @@ import { GRAINS, type Grain, type MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
 import { TsvBuffer, tsvLine } from '@cs/clickhouse';
 import type { AnyEvent } from '@cs/schemas';
-import { METRIC_SUMS_TABLES, type DeadLetterRow } from '@cs/storage';
+import type { DeadLetterRow, MetricSumRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
 import type { DeadLetterReason, Dimensions, Emitter } from './types.ts';
 
@@ -106,19 +106,16 @@ export class FlushOutputs implements Emitter {
   }
 
   /**
-   * Metric rows per grain table, ready to insert, each naming the flush's token for that table
+   * The flush's `metric_sums` rows, every grain in one insert, each naming the flush's token
    * (flush_ledger); sums that cancelled out (a retraction and its replacement) are left out.
    */
-  metricRows(tokenOf: (table: string) => string = () => ''): Map<string, Record<string, unknown>[]> {
-    const out = new Map<string, Record<string, unknown>[]>();
+  metricRows(flush = ''): MetricSumRow[] {
+    const out: MetricSumRow[] = [];
     for (const { metric, dims, byGrain } of this.sums.values()) {
       byGrain.forEach((sums, g) => {
         for (const [bucket, sum] of sums) {
           if (sum.numerator === 0 && sum.denominator === 0) continue;
-          const table = METRIC_SUMS_TABLES[GRAINS[g]!];
-          let list = out.get(table);
-          if (!list) out.set(table, (list = []));
-          list.push({ bucket: bucket / 1000, metric, ...dims, numerator: sum.numerator, denominator: sum.denominator, flush: tokenOf(table) });
+          out.push({ grain: GRAINS[g]!, bucket: bucket / 1000, metric, ...dims, numerator: sum.numerator, denominator: sum.denominator, flush });
         }
       });
     }

@@ -7,10 +7,12 @@
  * Flushes are pipelined: the next flush is stepped while the last one's inserts are in flight (at
  * most MAX_IN_FLIGHT per partition); done rows, state commits and offset commits stay in order.
  */
+import { GRAINS, type Grain } from '@cs/catalog';
 import type { InsertCoalescer } from '@cs/clickhouse';
 import type { ConsumedMessage, Producer } from '@cs/kafka';
 import { counter, gauge, histogram, type Logger, type TimeRules } from '@cs/runtime';
 import { checkFuture, decodeEvent } from '@cs/schemas';
+import { TABLES, type MetricSumRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
 import { defect, failpoint, failpointDue } from './failpoints.ts';
 import { flushToken, sameIntent, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
@@ -65,7 +67,20 @@ interface Meta {
 }
 
 const META = '__meta';
-const isMetricSums = (table: string) => table.startsWith('metric_sums_');
+const SUMS = TABLES.metricSums;
+/** A grain's table before migration 0010 (one per grain); a redo of an older intent checks its token. */
+const legacySumsTable = (grain: Grain) => `${SUMS}_${grain}`;
+
+/**
+ * The metric-sum rows a redo still has to write, given the sum tokens that landed: none once the
+ * flush's `metric_sums` token landed; else those of the grains whose per-grain table (the layout
+ * before migration 0010, tokens `…/metric_sums_<grain>`) did not get them, for an intent a previous
+ * version logged before it crashed.
+ */
+export function sumsToRedo(rows: MetricSumRow[], landed: ReadonlySet<string>, token: (table: string) => string): MetricSumRow[] {
+  if (landed.has(token(SUMS))) return [];
+  return rows.filter((row) => !landed.has(token(legacySumsTable(row.grain))));
+}
 
 export class PartitionTask {
   private buffer: ConsumedMessage[] = [];
@@ -484,12 +499,13 @@ export class PartitionTask {
   private async write(intent: FlushIntent, out: FlushOutputs, redo: boolean): Promise<void> {
     const { inserts, db } = this.deps;
     const token = (table: string) => flushToken(this.ref, intent.seq, table);
-    const tables = new Map([...out.tableRows(), ...out.metricRows(token)]);
+    const tables = new Map(out.tableRows());
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
-    if (redo && !defect('no-ledger') && !defect('no-dedup')) {
-      const landed = await this.deps.log.landed([...tables.keys()].filter(isMetricSums).map(token));
-      for (const table of [...tables.keys()]) if (landed.has(token(table))) tables.delete(table);
+    let sums = out.metricRows(token(SUMS));
+    if (sums.length && redo && !defect('no-ledger') && !defect('no-dedup')) {
+      sums = sumsToRedo(sums, await this.deps.log.landed([SUMS, ...GRAINS.map(legacySumsTable)].map(token)), token);
     }
+    if (sums.length) tables.set(SUMS, sums as unknown as Record<string, unknown>[]);
     let first = true;
     // PROCESSOR_FAULT_DEFECT=no-dedup (negative controls only): every insert unique, so a redo counts twice.
     const dedupToken = (table: string) => (defect('no-dedup') ? `${token(table)}/${Date.now()}-${Math.random()}` : token(table));
@@ -499,7 +515,7 @@ export class PartitionTask {
     };
     const writes = [
       // The metric sums (not idempotent) keep an insert of their own: a redo then has the same token.
-      ...[...tables].map(([table, rows]) => inserts.rows(`${db}.${table}`, rows, { dedupToken: dedupToken(table), alone: isMetricSums(table) }).then(landed(table))),
+      ...[...tables].map(([table, rows]) => inserts.rows(`${db}.${table}`, rows, { dedupToken: dedupToken(table), alone: table === SUMS }).then(landed(table))),
       ...[...out.raws].map(([table, raw]) => inserts.tsv(`${db}.${table}`, raw.columns, raw.body, { dedupToken: dedupToken(table) }).then(landed(table))),
     ];
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
