@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseError, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
+import { countOpened, releaseOpened } from './exit-teardown.ts';
 import type { RawInsert } from './insert.ts';
 import { pidAlive } from './pid.ts';
 
@@ -108,9 +109,11 @@ function carriesEngineSettings(params: { clickhouse_settings?: object }): boolea
 export class EmbeddedConnection implements ClientConnection {
   readonly connectionName = 'chdb';
   readonly #shared: ClientConnection;
+  #closed = false;
 
   constructor(readonly dataDir: string) {
     this.#shared = openChdb(dataDir);
+    countOpened(dataDir);
   }
 
   /** An insert made by insertStream, natively: chdb reads the body's bytes in place (its settings travel in the statement). */
@@ -159,7 +162,10 @@ export class EmbeddedConnection implements ClientConnection {
   ping(params: Params<'ping'>): Result<'ping'> {
     return this.#shared.ping(params);
   }
+  /** The last connection of the data directory in this process detaches its databases first (exit-teardown.ts). */
   close(): Promise<void> {
+    if (!this.#closed) releaseOpened(this.dataDir);
+    this.#closed = true;
     return this.#shared.close();
   }
 }
