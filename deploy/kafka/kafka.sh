@@ -260,6 +260,13 @@ java_opts() {
 }
 
 format_storage() {
+  # The single-node quorum records its controller's address when formatted: a broker started on the
+  # same storage with another controller port never becomes ready ("NotControllerException").
+  local formatted_for="$BASE/controller-port"
+  if [[ -f "$DATA/meta.properties" && -f "$formatted_for" && "$(<"$formatted_for")" != "$CONTROLLER_PORT" ]]; then
+    say "the storage was formatted for controller port $(<"$formatted_for"), not $CONTROLLER_PORT; formatting it again (this local broker's topics are dropped)"
+    rm -rf "$DATA"
+  fi
   if [[ -f "$DATA/meta.properties" ]]; then
     return 0
   fi
@@ -278,6 +285,7 @@ format_storage() {
   java "${JAVA_OPTS[@]}" -cp "$JARS/*" kafka.tools.StorageTool format \
     -t "$cid" -c "$PROPS" --standalone >"$LOGS/format.out" 2>&1 \
     || { cat "$LOGS/format.out" >&2; die "storage format failed"; }
+  printf '%s\n' "$CONTROLLER_PORT" >"$formatted_for"
 }
 
 log_tail() {
@@ -403,7 +411,7 @@ cmd_reset() {
   if port_open "$PORT" && ! running_pid >/dev/null; then
     say "note: an unmanaged broker still answers on $HOST:$PORT; only local data is deleted"
   fi
-  rm -rf "$DATA" "$LOGS" "$CLUSTER_ID_FILE" "$PROPS" "$LOG4J"
+  rm -rf "$DATA" "$LOGS" "$CLUSTER_ID_FILE" "$BASE/controller-port" "$PROPS" "$LOG4J"
   say "data and logs deleted (jars kept in ${JARS#"$REPO_ROOT"/})"
 }
 

@@ -112,13 +112,11 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     }
     expect(metrics.store).toMatch(/cs_sql_endpoint_requests_total\{role="unauthenticated",outcome="auth_failed"\} 1/);
 
-    for (const child of Object.values(children)) child.proc.kill('SIGTERM');
-    // Bounded, so that a service that does not exit fails here, named, with its output and log below.
-    await Promise.all(
-      Object.entries(children).map(async ([name, c]) => {
-        if (!(await exitedWithin(c.exited, 60_000))) throw new Error(`${name} did not exit within 60000 ms of SIGTERM`);
-      }),
-    );
+    // The clients first, then the store they write to, as a deployment stops them (a processor whose
+    // store is gone retries its last flush until its shutdown deadline, 40 s).
+    const { store, ...clients } = children;
+    await stopAll(clients);
+    await stopAll({ store: store! });
 
     const outputs: Record<string, string> = {};
     for (const name of Object.keys(children)) outputs[`${name} log file`] = readLog(name);
@@ -136,6 +134,16 @@ it('keeps every configured secret out of the logs, the console and /metrics of e
     throw new Error(`${(err as Error).message}\n${Object.entries(children).map(([n, c]) => `--- ${n} console ---\n${c.output().slice(-2000)}\n--- ${n} log file ---\n${readLog(n).slice(-2000)}`).join('\n')}`);
   } finally {
     for (const child of Object.values(children)) if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
+  }
+
+  /** SIGTERM, then a bounded wait, so a service that does not exit fails here, named, with its output and log. */
+  async function stopAll(group: Record<string, Child>): Promise<void> {
+    for (const child of Object.values(group)) child.proc.kill('SIGTERM');
+    await Promise.all(
+      Object.entries(group).map(async ([name, c]) => {
+        if (!(await exitedWithin(c.exited, 60_000))) throw new Error(`${name} did not exit within 60000 ms of SIGTERM`);
+      }),
+    );
   }
 
   function readLog(name: string): string {
