@@ -4,7 +4,7 @@
  *
  * PROCESSOR_FAILPOINT=<point>:<topic>:<seq>[:<table>] SIGKILLs the process when flush <seq> of a
  * partition of <topic> (the topic name without prefix) reaches <point>, so a test can crash it inside
- * each window of a flush:
+ * each window of a flush; `*` for <topic> or <seq> matches any (the first flush to get there):
  *   after-intent   the intent row is written, no insert yet
  *   mid-insert     one table's insert acknowledged (<table>'s when given, else the first to finish),
  *                  the others under way or not started
@@ -34,10 +34,10 @@ const spec = (() => {
   const text = process.env.PROCESSOR_FAILPOINT?.trim();
   if (!text) return null;
   const [point, topic, seq, table, ...rest] = text.split(':');
-  if (!POINTS.includes(point as FailPoint) || !topic || !Number.isInteger(Number(seq)) || (table !== undefined && point !== 'mid-insert') || rest.length) {
-    throw new Error(`PROCESSOR_FAILPOINT must be <after-intent|mid-insert|before-commit>:<topic>:<flush seq>[:<table>, mid-insert only], got "${text}"`);
+  if (!POINTS.includes(point as FailPoint) || !topic || !(seq === '*' || Number.isInteger(Number(seq))) || (table !== undefined && point !== 'mid-insert') || rest.length) {
+    throw new Error(`PROCESSOR_FAILPOINT must be <after-intent|mid-insert|before-commit>:<topic|*>:<flush seq|*>[:<table>, mid-insert only], got "${text}"`);
   }
-  return { point: point as FailPoint, topic, seq: Number(seq), table: table || null };
+  return { point: point as FailPoint, topic, seq: seq === '*' ? null : Number(seq), table: table || null };
 })();
 
 const defects = (() => {
@@ -63,7 +63,7 @@ export function failpoint(point: FailPoint, kafkaTopic: string, seq: number, ins
 
 /** True when the failpoint is set for this point, topic and flush (its caller may prepare the kill). */
 export function failpointDue(point: FailPoint, kafkaTopic: string, seq: number): boolean {
-  return spec !== null && spec.point === point && spec.seq === seq && kafkaTopic.endsWith(spec.topic);
+  return spec !== null && spec.point === point && (spec.seq === null || spec.seq === seq) && (spec.topic === '*' || kafkaTopic.endsWith(spec.topic));
 }
 
 /** True when the test-only defect is on (never in production). */
