@@ -263,9 +263,10 @@ format_storage() {
   # The single-node quorum records its controller's address when formatted: a broker started on the
   # same storage with another controller port never becomes ready ("NotControllerException"). Not
   # formatted again silently: that would drop the topics a store's log has read up to.
-  local formatted_for="$BASE/controller-port"
-  if [[ -f "$DATA/meta.properties" && -f "$formatted_for" && "$(<"$formatted_for")" != "$CONTROLLER_PORT" ]]; then
-    die "this broker's storage was formatted for controller port $(<"$formatted_for"), not $CONTROLLER_PORT: start it with KAFKA_CONTROLLER_PORT=$(<"$formatted_for"), or run 'deploy/kafka/kafka.sh reset' first (drops its topics; reset the pipeline's store too, rm -rf .stack/chdb .stack/state)"
+  local formatted_for="$BASE/controller-port" formatted_port=""
+  [[ -f "$formatted_for" ]] && formatted_port="$(<"$formatted_for")"
+  if [[ -f "$DATA/meta.properties" && -n "$formatted_port" && "$formatted_port" != "$CONTROLLER_PORT" ]]; then
+    die "this broker's storage was formatted for controller port $formatted_port, not $CONTROLLER_PORT: start it with KAFKA_CONTROLLER_PORT=$formatted_port, or run 'deploy/kafka/kafka.sh reset' first (drops its topics; reset the pipeline's store too, rm -rf .stack/chdb .stack/state)"
   fi
   if [[ -f "$DATA/meta.properties" ]]; then
     return 0

@@ -18,7 +18,7 @@ import { expect, inject, it } from 'vitest';
 import { actualRows } from '../correctness/compare.ts';
 import { buildEventSet, TZ } from '../correctness/event-set.ts';
 import { COMPARED_GRAINS, expectConverges, produce, reference } from '../correctness/run.ts';
-import { exitedWithin, freePort, startChild, type Child } from '../support/child.ts';
+import { freePort, startChild, stopChild, type Child } from '../support/child.ts';
 import { createTopics, processorEnv, uniquePrefix, waitFor } from '../support/pipeline.ts';
 import { startServedStore } from '../support/served-store.ts';
 
@@ -80,14 +80,8 @@ it('three processor processes in one group share the served store through CLICKH
       await analyst.close();
     }
     step('converged');
-    // Bounded, so that a process that does not exit fails here, with its output, not at the test's timeout.
-    const stopsCleanly = async (child: Child, name: string) => {
-      child.proc.kill('SIGTERM');
-      expect(await exitedWithin(child.exited, 60_000), `${name} did not exit within 60000 ms of SIGTERM\n${child.output().slice(-3000)}`).toBe(true);
-      expect(child.proc.exitCode, child.output().slice(-3000)).toBe(0);
-    };
-    for (const p of processors.slice(1)) await stopsCleanly(p, 'a processor');
-    await stopsCleanly(store.child, 'the store');
+    for (const p of processors.slice(1)) await stopChild(p, 'a processor', { clean: true });
+    await stopChild(store.child, 'the store', { clean: true });
     // The writer's password is in no process's output.
     for (const child of children) expect(child.output()).not.toContain(store.password);
   } catch (err) {

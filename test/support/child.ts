@@ -22,6 +22,16 @@ export interface Child {
 /** True when `p` (a child's exit) settles within `ms`. */
 export const exitedWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
+/**
+ * SIGTERM, then a bounded wait: a process that does not exit within a minute fails here, named, with
+ * the end of its output, not at the test's timeout. `clean`: it must also exit 0.
+ */
+export async function stopChild(child: Child, name: string, opts: { clean?: boolean } = {}): Promise<void> {
+  child.proc.kill('SIGTERM');
+  if (!(await exitedWithin(child.exited, 60_000))) throw new Error(`${name} did not exit within 60000 ms of SIGTERM:\n${child.output().slice(-3000)}`);
+  if (opts.clean && child.proc.exitCode !== 0) throw new Error(`${name} did not stop cleanly (exit ${child.proc.exitCode ?? child.proc.signalCode}):\n${child.output().slice(-3000)}`);
+}
+
 export function startChild(entry: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--import', tsx, `${root}/${entry}`], {
     cwd: root,

@@ -20,32 +20,28 @@ export function countOpened(dataDir: string): void {
 }
 
 /** Call before closing a connection: the last one of a data directory detaches its databases first. */
-export function releaseOpened(dataDir: string): string[] {
+export function releaseOpened(dataDir: string): void {
   const key = resolve(dataDir);
   const left = (openCounts.get(key) ?? 1) - 1;
   if (left > 0) {
     openCounts.set(key, left);
-    return [];
+    return;
   }
   openCounts.delete(key);
-  return detachDatabases(dataDir);
+  detachDatabases(dataDir);
 }
 
 /**
  * Synchronous, on a connection of its own (the caller's still holds the server up). Best effort:
  * whatever fails here must not stop a shutdown.
  */
-function detachDatabases(dataDir: string): string[] {
+function detachDatabases(dataDir: string): void {
   let session: Session | undefined;
-  const detached: string[] = [];
   try {
     session = new Session(dataDir);
     const list = ENGINE_DATABASES.map((d) => `'${d}'`).join(', ');
     const names = session.query(`SELECT name FROM system.databases WHERE name NOT IN (${list})`, 'TSVRaw').split('\n').filter(Boolean);
-    for (const name of names) {
-      session.query(`DETACH DATABASE \`${name.replaceAll('`', '``')}\``, 'TSV');
-      detached.push(name);
-    }
+    for (const name of names) session.query(`DETACH DATABASE \`${name.replaceAll('`', '``')}\``, 'TSV');
   } catch {
     // The engine may be unusable already (a failed start): the shutdown goes on as before.
   } finally {
@@ -55,5 +51,4 @@ function detachDatabases(dataDir: string): string[] {
       /* best effort */
     }
   }
-  return detached;
 }

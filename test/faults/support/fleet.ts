@@ -12,10 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { loadClickHouseConfig } from '@cs/clickhouse';
 import { TZ, type TopicEvent } from '../../correctness/event-set.ts';
-import { freePort, sqlRows, startChild, type Child } from '../../support/child.ts';
+import { exitedWithin, freePort, sqlRows, startChild, stopChild, type Child } from '../../support/child.ts';
 import { createTopics, openTestStore, uniquePrefix, waitFor } from '../../support/pipeline.ts';
 import { serverProcessorEnv, startServedStore, type ServedStore } from '../../support/served-store.ts';
-import { exitedWithin } from '../../support/child.ts';
 import type { Reader } from './oracle.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -166,8 +165,7 @@ export class Fleet {
 
   /** SIGTERM: a clean stop; throws unless it exits 0 within a minute. */
   async stop(m: Member): Promise<void> {
-    m.child.proc.kill('SIGTERM');
-    if (!(await exitedWithin(m.child.exited, 60_000)) || m.child.proc.exitCode !== 0) throw new Error(`${m.name} did not stop cleanly:\n${m.child.output().slice(-3000)}`);
+    await stopChild(m.child, m.name, { clean: true });
   }
 
   /** Publishes events with `npm run replay` (a JSONL export), as an operator would. */

@@ -4,7 +4,7 @@
  * after a short delay, until the test stops it.
  */
 import { readFileSync } from 'node:fs';
-import { exitedWithin } from '../../support/child.ts';
+import { stopChild } from '../../support/child.ts';
 import type { Fleet, Member } from './fleet.ts';
 
 /** Docker restarts a failed container after 100 ms, doubling; a fixed second is close enough here. */
@@ -68,7 +68,6 @@ export class Supervised {
     this.stopping = true;
     const { child } = this.member;
     if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
-    child.proc.kill('SIGTERM');
-    if (!(await exitedWithin(child.exited, 60_000)) || child.proc.exitCode !== 0) throw new Error(`${this.member.name} did not stop cleanly:\n${child.output().slice(-3000)}`);
+    await stopChild(child, this.member.name, { clean: true });
   }
 }
