@@ -217,9 +217,10 @@ export class PartitionTask {
   }
 
   /**
-   * The partition was taken from this task (revoked, or restored anew): it steps nothing more and
-   * writes no snapshot. A batch handler may still hold it, and the task that replaces it shares its
-   * local store: a flush stepped here after the new task restored would change the state under it.
+   * The partition was taken from this task (revoked, restored anew, or its log is ahead of the
+   * broker's topic): it steps nothing more and writes no snapshot. A batch handler may still hold
+   * it, and the task that replaces it shares its local store: a flush stepped here after the new
+   * task restored would change the state under it.
    */
   retire(): void {
     this.retired = true;
@@ -268,15 +269,11 @@ export class PartitionTask {
     if (this.failure) throw this.failure;
     const started = performance.now();
     let intent: FlushIntent;
-    let messages: ConsumedMessage[];
     let redo = false;
     if (this.pending) {
       redo = true;
       if (!this.redoReady) return;
       intent = this.pending;
-      const cut = this.buffer.findIndex((m) => Number(m.offset) >= intent.to);
-      messages = cut < 0 ? this.buffer : this.buffer.slice(0, cut);
-      this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
       this.deps.logger.warn({ ...this.ref, intent }, 'redoing an unfinished flush');
     } else {
       if (!this.buffer.length && advanceTo === null) return;
@@ -296,9 +293,12 @@ export class PartitionTask {
         return this.stepFlush(advanceTo);
       }
       intent = claim;
-      messages = this.buffer;
-      this.buffer = [];
     }
+    // Exactly the intent's messages: the consumer kept buffering during the claim, and what came
+    // after `to` is the next flush's (a redo steps [from, to) only, so must the first try).
+    const cut = this.buffer.findIndex((m) => Number(m.offset) >= intent.to);
+    const messages = cut < 0 ? this.buffer : this.buffer.slice(0, cut);
+    this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
     this.pending = null;
     if (this.buffer.length) this.firstBufferedAt = Date.now();
     const outputs = this.process(messages, intent);

@@ -1,0 +1,94 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InsertCoalescer } from '@cs/clickhouse';
+import type { ConsumedMessage } from '@cs/kafka';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Buckets } from '../src/buckets.ts';
+import type { FlushIntent, LogStore } from '../src/engine/log-store.ts';
+import { PartitionTask } from '../src/engine/partition.ts';
+import { closeStateEnv, LmdbState, openPartitionDb } from '../src/engine/state-store.ts';
+import { LOGIC } from '../src/logic/index.ts';
+import { RULES } from './harness.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cs-partition-claim-'));
+afterAll(() => closeStateEnv(dir));
+
+const TOPIC = 'cs.sessions';
+// Empty values: each is dead-lettered with its offset, so the dead_letters rows show what a flush stepped.
+const message = (offset: number): ConsumedMessage => ({ topic: TOPIC, partition: 0, offset: String(offset), key: null, value: null, timestamp: 0 });
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** A task over fakes of the log and the inserts whose claims wait until `releaseClaim()`. */
+async function taskWithSlowClaims() {
+  const intents: FlushIntent[] = [];
+  const stepped: number[][] = [];
+  let releaseClaim = () => {};
+  const log = {
+    restore: async () => ({ pending: null, base: null, seq: 0, source: 'empty', deltas: 0 }),
+    claim: (_p: unknown, intent: FlushIntent) =>
+      new Promise<FlushIntent>((resolve) => {
+        intents.push(intent);
+        releaseClaim = () => resolve(intent);
+      }),
+    writeDone: async () => {},
+    landed: async () => new Set<string>(),
+    writeSnapshot: async () => {},
+  } as unknown as LogStore;
+  const inserts = {
+    rows: async (table: string, rows: { offset: number }[]) => {
+      if (table.endsWith('.dead_letters')) stepped.push(rows.map((r) => r.offset));
+    },
+    tsv: async () => {},
+  } as unknown as InsertCoalescer;
+  const task = await PartitionTask.restore(
+    { processor: 'test', topic: TOPIC, partition: 0 },
+    {
+      inserts,
+      db: 'cs',
+      log,
+      logger: pino({ level: 'silent' }),
+      rules: RULES,
+      buckets: new Buckets('UTC'),
+      logic: LOGIC['cs.sessions'],
+      deadLetterProducer: null,
+      deadLetterTopic: 'cs.dead_letters',
+      snapshotEvery: 1_000,
+      snapshotBaseEveryMs: 3_600_000,
+      topicPrefix: '',
+      partitionsOf: () => 1,
+      onDone: async () => {},
+    },
+    new LmdbState(await openPartitionDb(dir, `claims-${Math.random()}`)),
+  );
+  return { task, intents, stepped, releaseClaim: () => releaseClaim() };
+}
+
+describe('a flush claims the messages it steps', () => {
+  // The claim is a ClickHouse round trip (~100 ms under load) and the consumer keeps buffering
+  // meanwhile. A flush that stepped those too would not be what its intent says: a redo from the
+  // log steps [from, to) only, and the next flush would claim them again.
+  it('steps exactly [from, to) of its intent; messages buffered during the claim wait for the next flush', async () => {
+    const { task, intents, stepped, releaseClaim } = await taskWithSlowClaims();
+    task.add(range(0, 5).map(message));
+    const flushing = task.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(intents).toEqual([expect.objectContaining({ seq: 1, from: 0, to: 5 })]);
+    task.add(range(5, 8).map(message));
+    releaseClaim();
+    await flushing;
+    expect(task.nextOffset).toBe(5);
+    expect(task.bufferedCount).toBe(3);
+
+    const second = task.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(intents[1]).toEqual(expect.objectContaining({ seq: 2, from: 5, to: 8 }));
+    releaseClaim();
+    await second;
+    await task.drain();
+    expect(stepped).toEqual([range(0, 5), range(5, 8)]);
+    expect(task.nextOffset).toBe(8);
+    expect(task.bufferedCount).toBe(0);
+  });
+});
