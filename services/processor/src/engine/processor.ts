@@ -10,6 +10,7 @@ import type { Topic } from '@cs/schemas';
 import { Buckets } from '../buckets.ts';
 import type { ProcessorConfig } from '../config.ts';
 import { LOGIC } from '../logic/index.ts';
+import { aheadOfBroker, highWatermark } from './broker-offsets.ts';
 import { LogStore, type PartitionRef } from './log-store.ts';
 import { PartitionTask } from './partition.ts';
 import { PipelineClock } from './pipeline-clock.ts';
@@ -25,7 +26,7 @@ const buffered = gauge('cs_processor_buffered_messages', 'Messages buffered and 
 export interface ProcessorDeps {
   config: ProcessorConfig;
   consumer: Consumer;
-  /** Reads high watermarks: an idle flush needs the partition to be caught up. */
+  /** Reads high watermarks: an idle flush needs the partition to be caught up, a restored log must not be ahead. */
   admin: Admin;
   deadLetterProducer: Producer | null;
   client: ClickHouseClient;
@@ -45,6 +46,11 @@ export class StreamProcessor {
   private commits: { ref: PartitionRef; offset: number; resolve: () => void }[] = [];
   /** The offset last committed per partition by this instance. */
   private readonly committed = new Map<string, number>();
+  /**
+   * Partitions whose restored log is ahead of the broker's topic (broker-offsets.ts): nothing of them
+   * is stepped or committed, and the processor is not ready while it owns one.
+   */
+  private readonly ahead = new Set<string>();
   private readonly log: LogStore;
   private readonly inserts: InsertCoalescer;
   private readonly buckets: Buckets;
@@ -84,7 +90,7 @@ export class StreamProcessor {
   }
 
   get ready(): boolean {
-    return this.running && !this.failure;
+    return this.running && !this.failure && this.ahead.size === 0;
   }
 
   async start(): Promise<void> {
@@ -125,7 +131,15 @@ export class StreamProcessor {
             onDone: (r, offset) => this.commit(r, offset),
           },
           new LmdbState(db),
-        ).then((restored) => (restored.add(carried), restored)),
+        ).then(async (restored) => {
+          // Once per restore (before any batch reaches the task); retired, it steps and snapshots nothing.
+          if ((await aheadOfBroker(this.deps.admin, ref, restored.nextOffset, logger)) && this.tasks.get(id(tp)) === task) {
+            restored.retire();
+            this.ahead.add(id(tp));
+          }
+          restored.add(carried);
+          return restored;
+        }),
       );
       this.tasks.set(id(tp), task);
       task.catch(() => this.tasks.delete(id(tp)));
@@ -146,6 +160,7 @@ export class StreamProcessor {
     const retire = [...[...this.tasks].filter(([key]) => !keep.has(key)), ...current.filter((_, i) => stale[i])];
     for (const [key, task] of retire) {
       this.tasks.delete(key);
+      this.ahead.delete(key);
       const carry = keep.has(key);
       if (carry) this.deps.logger.warn({ partition: key }, 'partition moved while this member was away; restoring it from the log');
       const drained = task.then(async (t) => (t.retire(), await t.drain(), carry ? t.takeBuffer() : [])).catch(() => []);
@@ -161,6 +176,7 @@ export class StreamProcessor {
   private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.failure) throw this.failure;
     const task = await this.task(batch);
+    if (this.ahead.has(id(batch))) return;
     const max = this.deps.config.flushMaxMessages;
     // Fetched batches can be far larger than a flush: take them in flush-sized slices.
     for (let i = 0; i < batch.messages.length; i += max) {
@@ -227,7 +243,8 @@ export class StreamProcessor {
     this.ticking = true;
     const { flushIntervalMs, rules } = this.deps.config;
     try {
-      const tasks = await Promise.all([...this.tasks.values()]);
+      // A partition ahead of the broker is left out: an idle commit or flush would commit its offsets.
+      const tasks = (await Promise.all([...this.tasks.values()])).filter((t) => !this.ahead.has(id(t.ref)));
       // In the background: the admin and ClickHouse reads of a poll can take seconds on a loaded box,
       // and flushes must not wait for them (idle decisions just use the last poll meanwhile).
       void this.pollClock(tasks);
@@ -308,9 +325,8 @@ export class StreamProcessor {
    * close on the wall clock only once the partition's log end is reached.
    */
   private async caughtUp(task: PartitionTask): Promise<boolean> {
-    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000).unref());
-    const high = await Promise.race([this.deps.admin.highWatermark(task.ref.topic, task.ref.partition).catch(() => null), timeout]);
-    return high !== null && task.nextOffset >= Number(high);
+    const high = await highWatermark(this.deps.admin, task.ref.topic, task.ref.partition);
+    return high !== null && task.nextOffset >= high;
   }
 
   /**
