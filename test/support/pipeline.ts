@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { inject } from 'vitest';
 import { loadClickHouseConfig, openClickHouse, type ClickHouseClient, type ClickHouseConfig } from '@cs/clickhouse';
-import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions } from '@cs/kafka';
+import { createAdmin, createProducer, type KafkaClientKind, type KafkaOptions, type PartitionLag } from '@cs/kafka';
 import { ensureEventTopics, loadProcessorConfig, startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
 import { TOPICS } from '@cs/schemas';
@@ -20,15 +20,20 @@ export function uniquePrefix(name: string): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.${name}.`;
 }
 
-/** Unconsumed messages of the group on the event topics of `prefix` (committed offset to log end). */
-export async function groupLag(prefix: string, groupId: string, kafka: KafkaOptions = kafkaOptions('kafkajs', 'test-lag')): Promise<number> {
+/** The group's committed offset, high watermark and lag per partition of the event topics of `prefix`. */
+export async function groupOffsets(prefix: string, groupId: string, kafka: KafkaOptions = kafkaOptions('kafkajs', 'test-lag')): Promise<PartitionLag[]> {
   const admin = createAdmin(kafka);
   await admin.connect();
   try {
-    return (await admin.lag(groupId, TOPICS.map((t) => prefix + t))).reduce((sum, p) => sum + p.lag, 0);
+    return await admin.lag(groupId, TOPICS.map((t) => prefix + t));
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Unconsumed messages of the group on the event topics of `prefix` (committed offset to log end). */
+export async function groupLag(prefix: string, groupId: string, kafka?: KafkaOptions): Promise<number> {
+  return (await groupOffsets(prefix, groupId, kafka)).reduce((sum, p) => sum + p.lag, 0);
 }
 
 export async function createTopics(prefix: string, partitions = 3): Promise<void> {
