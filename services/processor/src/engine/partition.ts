@@ -268,7 +268,6 @@ export class PartitionTask {
     while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight[0];
     if (this.failure) throw this.failure;
     const started = performance.now();
-    const steppingSince = Date.now();
     let intent: FlushIntent;
     let redo = false;
     if (this.pending) {
@@ -301,8 +300,7 @@ export class PartitionTask {
     const messages = cut < 0 ? this.buffer : this.buffer.slice(0, cut);
     this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
     this.pending = null;
-    // What is left came during the claim: its age counts from then, not from the end of the step.
-    if (this.buffer.length) this.firstBufferedAt = steppingSince;
+    if (this.buffer.length) this.firstBufferedAt = Date.now();
     const outputs = this.process(messages, intent);
     const delta = this.state.takeDelta(intent.seq);
     const write = Promise.resolve().then(async () => {
