@@ -32,6 +32,18 @@ export async function stopChild(child: Child, name: string, opts: { clean?: bool
   if (opts.clean && child.proc.exitCode !== 0) throw new Error(`${name} did not stop cleanly (exit ${child.proc.exitCode ?? child.proc.signalCode}):\n${child.output().slice(-3000)}`);
 }
 
+/**
+ * Waits for a child to SIGKILL itself at its PROCESSOR_FAILPOINT (services/processor/src/engine/failpoints.ts
+ * logs the line, then kills itself); returns that line. Throws, with the end of its output, when it
+ * does not exit within `ms` or exits any other way.
+ */
+export async function firedFailpoint(child: Child, name: string, ms: number): Promise<string> {
+  if (!(await exitedWithin(child.exited, ms))) throw new Error(`${name}: its failpoint never fired within ${ms} ms:\n${child.output().slice(-3000)}`);
+  const line = /failpoint .*: SIGKILL/.exec(child.output());
+  if (!line || child.proc.signalCode !== 'SIGKILL') throw new Error(`${name} exited without reaching its failpoint:\n${child.output().slice(-3000)}`);
+  return line[0];
+}
+
 export function startChild(entry: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--import', tsx, `${root}/${entry}`], {
     cwd: root,

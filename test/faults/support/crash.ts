@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TZ } from '../../correctness/event-set.ts';
 import { produce } from '../../correctness/run.ts';
-import { ChildProcessor, childProcessorEnv, exitedWithin, sqlRows } from '../../support/child.ts';
+import { ChildProcessor, childProcessorEnv, firedFailpoint, sqlRows } from '../../support/child.ts';
 import { createTopics, openTestStore, query, uniquePrefix, waitFor, type TestStore } from '../../support/pipeline.ts';
 import { faultEventSet, oracle, type Reader, type Verdict } from './oracle.ts';
 import { converged, doneFlushes, settledVerdict } from './run.ts';
@@ -68,10 +68,7 @@ export async function crashRun(name: string, kills: Kill[], opts: CrashOptions =
       const kill = typeof planned === 'function' ? (processor.child ? await whileStopped(processor, (store) => planned(readerOf(store))) : await planned(async () => [])) : planned;
       if ('failpoint' in kill) {
         await processor.start({ PROCESSOR_FAILPOINT: kill.failpoint });
-        if (!(await exitedWithin(processor.child!.exited, 150_000))) throw new Error(`failpoint ${kill.failpoint} never fired`);
-        const line = /failpoint .*: SIGKILL/.exec(processor.child!.output());
-        if (!line) throw new Error(`the processor exited without reaching failpoint ${kill.failpoint}:\n${processor.child!.output().slice(-3000)}`);
-        fired.push(line[0]);
+        fired.push(await firedFailpoint(processor.child!, `the processor (failpoint ${kill.failpoint})`, 150_000));
       } else {
         const url = await processor.start();
         const read: Reader = (sql) => sqlRows(url, sql);
