@@ -57,6 +57,15 @@ export interface FreshnessResult {
   maxMs: number;
   /** Summed consumer lag of the processor group at the end of probing. */
   endLag: number;
+  /** Where a flush's time went over the whole run (cs_processor_flush_phase_seconds, all topics). */
+  flushPhases: Record<string, PhaseSummary>;
+}
+
+export interface PhaseSummary {
+  count: number;
+  meanMs: number;
+  /** Upper bound of the histogram bucket holding the 99th percentile. */
+  p99AtMostMs: number;
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -157,6 +166,33 @@ async function metricSum(metricsUrl: string, name: string): Promise<number> {
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
+}
+
+/** Per phase, over every topic: count, mean and the bucket bound of the 99th percentile. */
+async function flushPhasesOf(metricsUrl: string): Promise<Record<string, PhaseSummary>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const phases = new Map<string, { sum: number; count: number; buckets: Map<number, number> }>();
+  const of = (phase: string) => phases.get(phase) ?? phases.set(phase, { sum: 0, count: 0, buckets: new Map() }).get(phase)!;
+  for (const line of text.split('\n')) {
+    const m = /^cs_processor_flush_phase_seconds_(bucket|sum|count)\{(.*)\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const phase = /phase="([^"]+)"/.exec(m[2]!)?.[1] ?? '';
+    const value = Number(m[3]);
+    const entry = of(phase);
+    if (m[1] === 'sum') entry.sum += value;
+    else if (m[1] === 'count') entry.count += value;
+    else {
+      const le = /le="([^"]+)"/.exec(m[2]!)?.[1] ?? '+Inf';
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      entry.buckets.set(bound, (entry.buckets.get(bound) ?? 0) + value);
+    }
+  }
+  const summary: Record<string, PhaseSummary> = {};
+  for (const [phase, { sum, count, buckets }] of phases) {
+    const bound = [...buckets].sort(([a], [b]) => a - b).find(([, n]) => n >= 0.99 * count)?.[0] ?? Infinity;
+    summary[phase] = { count, meanMs: count ? Math.round((sum / count) * 1000) : NaN, p99AtMostMs: bound * 1000 };
+  }
+  return summary;
 }
 
 export interface CapacityStep {
@@ -284,6 +320,7 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
     const endLag = await lagOf(ready.metricsUrl).catch(() => NaN);
     const deadline = performance.now() + 30_000;
     while (outstanding.size && performance.now() < deadline) await sleep(50);
+    const flushPhases = await flushPhasesOf(ready.metricsUrl).catch(() => ({}));
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       targetEventsPerSecond: opts.eventsPerSecond,
@@ -295,6 +332,7 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
       p99Ms: percentile(sorted, 99),
       maxMs: sorted[sorted.length - 1] ?? NaN,
       endLag,
+      flushPhases,
     };
   } finally {
     polling = false;

@@ -43,14 +43,17 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
   }
 
   let sqlUrl: string | undefined;
+  // The embedded engine locks its directory: unless its endpoint lets a writer in, this process writes alone.
+  let exclusiveStore = ch.mode === 'embedded';
   if (ch.mode === 'embedded') {
     const sql = await serveEmbeddedStore(client, { log: logger });
     sqlUrl = sql.url;
+    exclusiveStore = !sql.writable;
     shutdown.add('sql endpoint', () => sql.close());
   }
 
   // Local state next to the embedded store (one store, one machine), else under .stack/state.
-  const running = await startProcessor({ config, kafka, client, db: ch.database, logger, stateDir: ch.mode === 'embedded' ? `${ch.dataDir}-state` : undefined });
+  const running = await startProcessor({ config, kafka, client, db: ch.database, logger, stateDir: ch.mode === 'embedded' ? `${ch.dataDir}-state` : undefined, exclusiveStore });
   shutdown.add('processor', () => running.stop());
   running.stopped.catch((err: Error) => {
     logger.error({ err }, 'processor stopped on an error; exiting so a supervisor restarts it');
@@ -59,6 +62,6 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
   });
   const http = await startServiceHttp({ host: config.httpHost, port: config.httpPort, ready: () => running.processor.ready });
   shutdown.add('http', () => http.close());
-  logger.info({ groupId: config.groupId, client: kafka.client, topics: config.topics }, 'processor running');
+  logger.info({ groupId: config.groupId, client: kafka.client, topics: config.topics, exclusiveStore }, 'processor running');
   return { config, ch, client, sqlUrl, http, running };
 }

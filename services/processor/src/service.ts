@@ -20,7 +20,7 @@ export interface RunningProcessor {
  * `stateDir`: where the local state goes unless CS_STATE_DIR says otherwise (default .stack/state;
  * next to the embedded store when the caller passes it).
  */
-export async function startProcessor(opts: { config: ProcessorConfig; kafka: KafkaOptions; client: ClickHouseClient; db: string; logger: Logger; stateDir?: string }): Promise<RunningProcessor> {
+export async function startProcessor(opts: { config: ProcessorConfig; kafka: KafkaOptions; client: ClickHouseClient; db: string; logger: Logger; stateDir?: string; exclusiveStore?: boolean }): Promise<RunningProcessor> {
   const { config, kafka, client, db, logger } = opts;
   const stateDir = config.stateDir ?? opts.stateDir ?? join(stackDir(), 'state');
   // Partitions are independent tasks: a long batch of one must not hold up the others (freshness).
@@ -32,7 +32,7 @@ export async function startProcessor(opts: { config: ProcessorConfig; kafka: Kaf
   await deadLetterProducer.connect();
   const admin = createAdmin({ ...kafka, clientId: `${kafka.clientId}-admin`, logger });
   await admin.connect();
-  const processor = new StreamProcessor({ config, consumer, admin, deadLetterProducer, client, db, logger, stateDir });
+  const processor = new StreamProcessor({ config, consumer, admin, deadLetterProducer, client, db, logger, stateDir, exclusiveStore: opts.exclusiveStore });
   await processor.start();
   const sink = await startDeadLetterSink({ kafka, topic: config.topicPrefix + config.deadLetterTopic, groupId: `${config.groupId}-dead-letters`, sessionTimeoutMs: config.sessionTimeoutMs, client, db, logger });
   return {

@@ -7,6 +7,7 @@
  */
 import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
 import { insertRows, retryTransient, type InsertCoalescer, type RetryOptions } from '@cs/clickhouse';
+import { ClaimsHeld } from './claims-held.ts';
 import { Packr } from 'msgpackr';
 import { encodeValue, type EncodedDelta, type LmdbState } from './state-store.ts';
 
@@ -85,6 +86,8 @@ export class LogStore {
   private intentLookups: IntentKey[] = [];
   /** Claims made in the same turn of the event loop, written together. */
   private claims: { p: PartitionRef; intent: FlushIntent; resolve: (holder: FlushIntent | null) => void; reject: (err: unknown) => void }[] = [];
+  /** With an exclusive store: the claims this process decided itself (null: every claim asks the log). */
+  private readonly held: ClaimsHeld | null;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -93,7 +96,15 @@ export class LogStore {
     private readonly inserts: InsertCoalescer,
     /** Reads are retried as the inserts are: a store down for a while is waited for. */
     private readonly retry: RetryOptions = {},
-  ) {}
+    /**
+     * True when this process is the store's only writer (the embedded engine, its directory locked,
+     * served without a writer account): no other member can claim a seq, so once this process holds
+     * a partition's seq through the log, it decides the next claims itself (see ClaimsHeld).
+     */
+    exclusive = false,
+  ) {
+    this.held = exclusive ? new ClaimsHeld() : null;
+  }
 
   private async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
     // Alone, with the seq's own token: a second claim of the seq (another member's) is then dropped as
@@ -169,10 +180,26 @@ export class LogStore {
   private async writeClaims(): Promise<void> {
     const claims = this.claims;
     this.claims = [];
-    const written = await Promise.allSettled(claims.map(({ p, intent }) => this.writeIntent(p, intent)));
-    for (const [i, result] of written.entries()) if (result.status === 'rejected') claims[i]!.reject(result.reason);
-    const read = claims.filter((_, i) => written[i]!.status === 'fulfilled');
-    for (const { p, intent, resolve, reject } of read) this.intentAt(p, intent.seq).then(resolve, reject);
+    const viaLog: typeof claims = [];
+    for (const c of claims) {
+      const decided = this.held?.decide(c.p, c.intent, (intent) => this.writeHeldIntent(c.p, intent), () => this.intentAt(c.p, c.intent.seq));
+      if (decided) decided.then(c.resolve, c.reject);
+      else viaLog.push(c);
+    }
+    const written = await Promise.allSettled(viaLog.map(({ p, intent }) => this.writeIntent(p, intent)));
+    for (const [i, result] of written.entries()) if (result.status === 'rejected') viaLog[i]!.reject(result.reason);
+    const read = viaLog.filter((_, i) => written[i]!.status === 'fulfilled');
+    for (const { p, intent, resolve, reject } of read) {
+      this.intentAt(p, intent.seq).then((holder) => {
+        if (holder && sameIntent(holder, intent)) this.held?.hold(p, intent);
+        resolve(holder);
+      }, reject);
+    }
+  }
+
+  /** An intent this process holds (exclusive store): its insert is shared with the other claims and log rows of the same turn. */
+  private writeHeldIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
+    return this.inserts.rows(`${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent') });
   }
 
   private async lookUpIntents(): Promise<void> {

@@ -29,6 +29,12 @@ const flushSeconds = histogram(
   ['topic'],
   [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 );
+const phaseSeconds = histogram(
+  'cs_processor_flush_phase_seconds',
+  'Time of one phase of a flush (claim: its intent written and read back; step; inserts: its rows acknowledged; done: done row, state and offset commit), by topic',
+  ['topic', 'phase'],
+  [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+);
 const visibleGauge = gauge('cs_processor_last_flush_visible_seconds', 'Wall time at which the last flush of a partition was acknowledged by ClickHouse (its rows queryable), epoch seconds', ['topic', 'partition']);
 
 /** Flushes of one partition stepped and not yet done: the step of one overlaps the inserts of the other. */
@@ -286,6 +292,7 @@ export class PartitionTask {
       // the holder's intent instead (same state and messages, so the same rows). Checked before the
       // step, which then needs no undoing.
       const holder = await this.deps.log.claim(this.ref, claim);
+      phaseSeconds.observe({ topic: this.ref.topic, phase: 'claim' }, (performance.now() - started) / 1000);
       if (!holder) throw new Error(`intent ${claim.seq} of ${this.ref.topic}/${this.ref.partition} is not readable after its insert`);
       if (!sameIntent(holder, claim)) {
         this.deps.logger.warn({ ...this.ref, claim, holder }, 'another member holds this flush; redoing its intent');
@@ -301,12 +308,16 @@ export class PartitionTask {
     this.buffer = cut < 0 ? [] : this.buffer.slice(cut);
     this.pending = null;
     if (this.buffer.length) this.firstBufferedAt = Date.now();
+    const stepStarted = performance.now();
     const outputs = this.process(messages, intent);
     const delta = this.state.takeDelta(intent.seq);
+    const stepped = performance.now();
+    phaseSeconds.observe({ topic: this.ref.topic, phase: 'step' }, (stepped - stepStarted) / 1000);
     const write = Promise.resolve().then(async () => {
       if (defect('commit-at-intent')) await this.deps.onDone(this.ref, intent.to);
       failpoint('after-intent', this.ref.topic, intent.seq);
-      return this.write(intent, outputs, redo);
+      await this.write(intent, outputs, redo);
+      phaseSeconds.observe({ topic: this.ref.topic, phase: 'inserts' }, (performance.now() - stepped) / 1000);
     });
     this.writes.set(intent.seq, write);
     const done = this.finish(intent, write, delta, started);
@@ -325,6 +336,7 @@ export class PartitionTask {
       await write;
       await previous;
       if (this.failure) return;
+      const doneStarted = performance.now();
       const labels = { topic: this.ref.topic, partition: this.ref.partition };
       visibleGauge.set(labels, Date.now() / 1000);
       await this.deps.log.writeDone(this.ref, intent, delta);
@@ -335,6 +347,7 @@ export class PartitionTask {
       failpoint('before-commit', this.ref.topic, intent.seq);
       flushes.inc({ topic: this.ref.topic, kind: intent.advanceTo !== null ? 'idle' : 'batch' });
       flushSeconds.observe({ topic: this.ref.topic }, (performance.now() - started) / 1000);
+      phaseSeconds.observe({ topic: this.ref.topic, phase: 'done' }, (performance.now() - doneStarted) / 1000);
       const streamTime = this.meta.streamTime;
       if (streamTime !== null) streamTimeGauge.set(labels, streamTime / 1000);
       await this.deps.onDone(this.ref, intent.to);

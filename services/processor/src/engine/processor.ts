@@ -34,6 +34,8 @@ export interface ProcessorDeps {
   logger: Logger;
   /** Base directory of the local state (CS_STATE_DIR, or chosen by the caller). */
   stateDir: string;
+  /** This process is the store's only writer (LogStore `exclusive`): claims are decided in memory once held. */
+  exclusiveStore?: boolean;
 }
 
 const id = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
@@ -72,7 +74,7 @@ export class StreamProcessor {
 
   constructor(private readonly deps: ProcessorDeps) {
     this.inserts = new InsertCoalescer(deps.client, untilTheStoreAnswers(deps.logger, 'insert'));
-    this.log = new LogStore(deps.client, deps.db, this.inserts, untilTheStoreAnswers(deps.logger, 'read of the processor log'));
+    this.log = new LogStore(deps.client, deps.db, this.inserts, untilTheStoreAnswers(deps.logger, 'read of the processor log'), deps.exclusiveStore ?? false);
     this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
     const { config } = deps;
