@@ -59,6 +59,10 @@ export interface FreshnessResult {
   endLag: number;
   /** Where a flush's time went over the whole run (cs_processor_flush_phase_seconds, all topics). */
   flushPhases: Record<string, PhaseSummary>;
+  /** The processor's inserts by table over the whole run (cs_clickhouse_insert_duration_seconds). */
+  insertsByTable: Record<string, PhaseSummary>;
+  /** The 10 slowest probes: when each was sent (ms after the first) and its latency. */
+  slowest: { atMs: number; ms: number }[];
 }
 
 export interface PhaseSummary {
@@ -168,15 +172,16 @@ async function metricSum(metricsUrl: string, name: string): Promise<number> {
   return sum;
 }
 
-/** Per phase, over every topic: count, mean and the bucket bound of the 99th percentile. */
-async function flushPhasesOf(metricsUrl: string): Promise<Record<string, PhaseSummary>> {
+/** A histogram per value of `label`, summed over its other labels: count, mean and the bucket bound of the 99th percentile. */
+async function histogramBy(metricsUrl: string, metric: string, label: string): Promise<Record<string, PhaseSummary>> {
   const text = await (await fetch(metricsUrl)).text();
   const phases = new Map<string, { sum: number; count: number; buckets: Map<number, number> }>();
   const of = (phase: string) => phases.get(phase) ?? phases.set(phase, { sum: 0, count: 0, buckets: new Map() }).get(phase)!;
   for (const line of text.split('\n')) {
-    const m = /^cs_processor_flush_phase_seconds_(bucket|sum|count)\{(.*)\} (\S+)$/.exec(line);
+    if (!line.startsWith(`${metric}_`)) continue;
+    const m = /^\w+_(bucket|sum|count)\{(.*)\} (\S+)$/.exec(line);
     if (!m) continue;
-    const phase = /phase="([^"]+)"/.exec(m[2]!)?.[1] ?? '';
+    const phase = new RegExp(`${label}="([^"]+)"`).exec(m[2]!)?.[1] ?? '';
     const value = Number(m[3]);
     const entry = of(phase);
     if (m[1] === 'sum') entry.sum += value;
@@ -277,6 +282,9 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
   const pipeline = await startLivePipeline(opts.brokers, opts.eventsPerSecond, timeZone);
   const { ready, simulator, runId } = pipeline;
   const latencies: number[] = [];
+  /** Each probe's send time (ms since the first) and latency, for where the slowest fell. */
+  const probed: { atMs: number; ms: number }[] = [];
+  let firstSentAt = NaN;
   const outstanding = new Map<string, number>();
   let polling = true;
   const poller = (async () => {
@@ -293,6 +301,7 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
           const sent = outstanding.get(business_unit);
           if (sent === undefined) continue;
           latencies.push(answered - sent);
+          probed.push({ atMs: Math.round(sent - firstSentAt), ms: Math.round(answered - sent) });
           outstanding.delete(business_unit);
         }
       }
@@ -312,6 +321,7 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
       const at = performance.now();
       if (res.status !== 202) throw new Error(`probe ${n}: ingest answered ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
+      if (n === 0) firstSentAt = at;
       outstanding.set(events[0]!.business_unit, at);
       if (n % 50 === 49) log(`freshness: ${n + 1}/${probes} probes sent, ${latencies.length} seen`);
     }
@@ -320,7 +330,8 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
     const endLag = await lagOf(ready.metricsUrl).catch(() => NaN);
     const deadline = performance.now() + 30_000;
     while (outstanding.size && performance.now() < deadline) await sleep(50);
-    const flushPhases = await flushPhasesOf(ready.metricsUrl).catch(() => ({}));
+    const flushPhases = await histogramBy(ready.metricsUrl, 'cs_processor_flush_phase_seconds', 'phase').catch(() => ({}));
+    const insertsByTable = await histogramBy(ready.metricsUrl, 'cs_clickhouse_insert_duration_seconds', 'table').catch(() => ({}));
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       targetEventsPerSecond: opts.eventsPerSecond,
@@ -333,6 +344,8 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
       maxMs: sorted[sorted.length - 1] ?? NaN,
       endLag,
       flushPhases,
+      insertsByTable,
+      slowest: probed.sort((a, b) => b.ms - a.ms).slice(0, 10),
     };
   } finally {
     polling = false;

@@ -193,6 +193,11 @@ export function buildReport(run: SeedRun): string {
     `Memory (sampled every second): peak RSS ${mb(mem.peakRss)}, steady RSS ${mb(mem.steadyRss)} (median of the last half of the processing); peak JS heap ${mb(mem.peakHeap)}, steady ${mb(mem.steadyHeap)}` +
       (memB ? `; the restored worker (restore and close): peak RSS ${mb(memB.peakRss)}, peak heap ${mb(memB.peakHeap)}.` : '.'),
     `Flushes: ${kv(p.flushesByKind)}; flush duration (intent to done) over the day p50 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.5) : NaN)}, p95 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.95) : NaN)}, p99 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.99) : NaN)} (from cs_processor_flush_duration_seconds; interpolated inside its buckets).`,
+    `Flush phases, mean per flush (cs_processor_flush_phase_seconds): ${Object.entries(p.phases ?? {})
+      .map(([phase, t]) => `${phase} ${ms(t.count ? t.seconds / t.count : NaN)}`)
+      .join(', ')}; the processor's inserts per table (calls, seconds): ${Object.entries(p.inserts)
+      .map(([table, t]) => `${table} ${fmt(t.calls)}, ${t.seconds.toFixed(1)} s`)
+      .join('; ')}.`,
     `Events not ok (processor counters): ${kv(p.notOk)}; dead letters in cs.dead_letters after the close: ${r ? kv(r.deadLetters) : 'n/a'}.`,
   ];
 

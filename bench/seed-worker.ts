@@ -27,7 +27,7 @@ import type { KafkaClientKind } from '@cs/kafka';
 import { startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
 import { decileMarks, type ProgressStep } from './seed-stats.ts';
-import { benchProcessorConfig, fmt, startUsageMeter, histogramSnapshot, insertTotals, metricValues, MiB, openBenchStore, report, sleep, sumsBy, total } from './support.ts';
+import { benchProcessorConfig, fmt, startUsageMeter, histogramSnapshot, histogramTotalsBy, insertTotals, metricValues, MiB, openBenchStore, report, sleep, sumsBy, total } from './support.ts';
 
 export interface MemorySample {
   /** ms since the worker's t0. */
@@ -63,6 +63,8 @@ export interface ProcessResult {
   deciles: (ProgressStep & { k: number })[];
   memory: MemorySample[];
   inserts: Inserts;
+  /** Flush phases (claim, step, inserts, done) over the processing: count and summed seconds. */
+  phases: Awaited<ReturnType<typeof histogramTotalsBy>>;
   flushesByKind: Record<string, number>;
   /** An idle flush had moved some partition's stream time past the day's end when this was sent (the close had begun). */
   closeBegun: boolean;
@@ -297,6 +299,7 @@ async function processBacklog(): Promise<void> {
     deciles: decileMarks(atStart, steps, events),
     memory: memory.map((m) => ({ ...m, t: m.t - origin })),
     inserts: await insertTotals(),
+    phases: await histogramTotalsBy('cs_processor_flush_phase_seconds', 'phase'),
     flushesByKind: await sumsBy('cs_processor_flushes_total', 'kind'),
     closeBegun: streamTimes.some((s) => s * 1000 > dayEnd + config.rules.allowedLatenessMs + 3_600_000),
     settings: {

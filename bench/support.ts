@@ -230,6 +230,18 @@ export async function histogramSnapshot(name: string): Promise<HistogramSnapshot
   return { buckets: [...byLe].sort((a, b) => a[0] - b[0]).map(([le, c]) => ({ le, count: c })), count, sum };
 }
 
+/** Count and summed seconds of a histogram per value of one label (e.g. cs_processor_flush_phase_seconds by phase). */
+export async function histogramTotalsBy(name: string, label: string): Promise<Record<string, { count: number; seconds: number }>> {
+  const out: Record<string, { count: number; seconds: number }> = {};
+  for (const v of await metricValues(name)) {
+    const metricName = v.metricName ?? '';
+    const entry = (out[String(v.labels[label])] ??= { count: 0, seconds: 0 });
+    if (metricName.endsWith('_sum')) entry.seconds += v.value;
+    else if (metricName.endsWith('_count')) entry.count += v.value;
+  }
+  return out;
+}
+
 /** Per-table insert calls, summed seconds and rows of this process's insertRows calls. */
 export async function insertTotals(): Promise<Record<string, { calls: number; seconds: number; rows: number }>> {
   const out: Record<string, { calls: number; seconds: number; rows: number }> = {};

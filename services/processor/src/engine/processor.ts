@@ -40,6 +40,15 @@ export interface ProcessorDeps {
 
 const id = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
 
+/**
+ * True when a buffer is due (or a redo ready): its oldest message waited `intervalMs`, or only
+ * `minIntervalMs` while no flush is being written (the store keeps up with the flushes).
+ */
+export function flushDue(tasks: readonly Pick<PartitionTask, 'redoReady' | 'bufferedCount' | 'bufferAgeMs' | 'writing'>[], intervalMs: number, minIntervalMs: number): boolean {
+  const due = tasks.some((t) => t.writing > 0) ? intervalMs : Math.min(minIntervalMs, intervalMs);
+  return tasks.some((t) => t.redoReady || (t.bufferedCount > 0 && t.bufferAgeMs >= due));
+}
+
 export class StreamProcessor {
   private readonly tasks = new Map<string, Promise<PartitionTask>>();
   /** Tasks of partitions this member lost, finishing the writes they had under way. */
@@ -243,7 +252,7 @@ export class StreamProcessor {
   private async tick(): Promise<void> {
     if (this.ticking || !this.running) return;
     this.ticking = true;
-    const { flushIntervalMs, rules } = this.deps.config;
+    const { flushIntervalMs, flushIntervalMinMs, rules } = this.deps.config;
     try {
       // A partition ahead of the broker is left out: an idle commit or flush would commit its offsets.
       const tasks = (await Promise.all([...this.tasks.values()])).filter((t) => !this.ahead.has(id(t.ref)));
@@ -264,7 +273,7 @@ export class StreamProcessor {
       // Once one partition's buffer is due, every partition with messages flushes with it: their
       // writes share one insert per table (an insert's fixed cost, not its rows, bounds a live
       // pipeline's rate), and the partitions stay in step, so the next tick does the same.
-      if (tasks.some((t) => t.redoReady || (t.bufferedCount > 0 && t.bufferAgeMs >= flushIntervalMs))) {
+      if (flushDue(tasks, flushIntervalMs, flushIntervalMinMs)) {
         await Promise.all(tasks.filter((t) => t.redoReady || (t.bufferedCount > 0 && !t.awaitingRedo)).map((t) => this.flush(t, null)));
       }
       for (const task of tasks) {
