@@ -128,7 +128,7 @@ let processed = 0;
 let failure: Error | undefined;
 
 try {
-  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: group, client, logger }, client: ch, db: 'cs', logger, stateDir: `${dataDir}-state` });
+  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: group, client, logger }, client: ch, db: 'cs', logger, stateDir: `${dataDir}-state`, exclusiveStore: true });
   running.stopped.catch((err: Error) => (failure = err));
   const startMs = since();
   progress(`store ready in ${Math.round(storeMs)} ms, processor started in ${Math.round(startMs)} ms`);

@@ -191,7 +191,7 @@ async function results(): Promise<{ byResult: Record<string, number>; notOk: Rec
 let running: RunningProcessor | undefined;
 let failure: Error | undefined;
 const startedAt = async (): Promise<number> => {
-  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: args.group!, client, logger }, client: ch, db: 'cs', logger, stateDir: `${dataDir}-state` });
+  running = await startProcessor({ config, kafka: { brokers: args.brokers!.split(','), clientId: args.group!, client, logger }, client: ch, db: 'cs', logger, stateDir: `${dataDir}-state`, exclusiveStore: true });
   running.stopped.catch((err: Error) => (failure = err));
   return since();
 };

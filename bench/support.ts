@@ -85,7 +85,10 @@ export async function createBenchTopics(brokers: string[], partitions: number, p
 // ---------------------------------------------------------------------------------------------
 // Store and processor
 
-/** The embedded store in `dataDir` (database cs), migrated unless `migrate` is false. */
+/**
+ * The embedded store in `dataDir` (database cs), migrated unless `migrate` is false. The calling worker
+ * alone writes it: its processor runs with `exclusiveStore`, as npm start's does.
+ */
 export async function openBenchStore(dataDir: string, timeZone: string, migrate = true): Promise<ClickHouseClient> {
   const ch = openClickHouse({ mode: 'embedded', url: undefined, user: 'default', password: '', database: 'cs', dataDir, timeZone });
   if (migrate) await prepareStorage(ch, { database: 'cs', timeZone });
