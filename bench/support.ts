@@ -249,10 +249,9 @@ export async function histogramTotalsBy(name: string, label: string): Promise<Re
 export async function insertTotals(): Promise<Record<string, { calls: number; seconds: number; rows: number }>> {
   const out: Record<string, { calls: number; seconds: number; rows: number }> = {};
   const entry = (table: string) => (out[table.replace(/^[^.]+\./, '')] ??= { calls: 0, seconds: 0, rows: 0 });
-  for (const v of await metricValues('cs_clickhouse_insert_duration_seconds')) {
-    const metricName = v.metricName ?? '';
-    if (metricName.endsWith('_sum')) entry(String(v.labels.table)).seconds += v.value;
-    else if (metricName.endsWith('_count')) entry(String(v.labels.table)).calls += v.value;
+  for (const [table, { count, seconds }] of Object.entries(await histogramTotalsBy('cs_clickhouse_insert_duration_seconds', 'table'))) {
+    entry(table).calls += count;
+    entry(table).seconds += seconds;
   }
   for (const [table, rows] of Object.entries(await sumsBy('cs_clickhouse_inserted_rows_total', 'table'))) entry(table).rows += rows;
   return out;

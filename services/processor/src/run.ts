@@ -44,7 +44,7 @@ export async function runProcessorService(opts: { kafka: KafkaOptions; logger: L
 
   let sqlUrl: string | undefined;
   // The embedded engine locks its directory: unless its endpoint lets a writer in, this process writes alone.
-  let exclusiveStore = ch.mode === 'embedded';
+  let exclusiveStore = false;
   if (ch.mode === 'embedded') {
     const sql = await serveEmbeddedStore(client, { log: logger });
     sqlUrl = sql.url;

@@ -27,7 +27,8 @@ export class ClaimsHeld {
 
   /** A claim through the log returned `intent` itself: this process holds the partition from its seq on. */
   hold(p: PartitionRef, intent: FlushIntent): void {
-    if (!this.partitions.has(keyOf(p))) this.partitions.set(keyOf(p), { last: intent.seq, seqs: new Map([[intent.seq, { intent, landed: Promise.resolve() }]]) });
+    const key = keyOf(p);
+    if (!this.partitions.has(key)) this.partitions.set(key, { last: intent.seq, seqs: new Map([[intent.seq, { intent, landed: Promise.resolve() }]]) });
   }
 
   /**

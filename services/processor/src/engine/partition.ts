@@ -31,7 +31,7 @@ const flushSeconds = histogram(
 );
 const phaseSeconds = histogram(
   'cs_processor_flush_phase_seconds',
-  'Time of one phase of a flush (claim: its intent written and read back; step; inserts: its rows acknowledged; done: done row, state and offset commit), by topic',
+  'Time of one phase of a flush (claim: until its intent holds, written and read back or, with an exclusive store, decided in memory and landed; step; inserts: its rows acknowledged; done: done row, state and offset commit), by topic',
   ['topic', 'phase'],
   [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 );
