@@ -268,6 +268,12 @@ export class PartitionTask {
     if (this.failure) throw this.failure;
   }
 
+  /** Drains, then waits for a snapshot being written (it reads lmdb): nothing of this task is left under way. */
+  async settle(): Promise<void> {
+    await this.drain();
+    await this.snapshotting;
+  }
+
   private async stepFlush(advanceTo: number | null): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.retired) return;

@@ -165,16 +165,20 @@ export class StreamProcessor {
    * task is stale, so it is restored from the log too, with the messages it had buffered.
    */
   private async onAssignment(assigned: TopicPartition[]): Promise<void> {
+    // A stopping member opens nothing: a partition restored now would write to a state store that
+    // stop() is about to close. The partition's next owner restores it.
+    if (!this.running) return;
     const keep = new Set(assigned.map(id));
     const current = [...this.tasks].filter(([key]) => keep.has(key));
     const stale = await Promise.all(current.map(([, task]) => task.then((t) => t.overtaken()).catch(() => true)));
+    if (!this.running) return;
     const retire = [...[...this.tasks].filter(([key]) => !keep.has(key)), ...current.filter((_, i) => stale[i])];
     for (const [key, task] of retire) {
       this.tasks.delete(key);
       this.ahead.delete(key);
       const carry = keep.has(key);
       if (carry) this.deps.logger.warn({ partition: key }, 'partition moved while this member was away; restoring it from the log');
-      const drained = task.then(async (t) => (t.retire(), await t.drain(), carry ? t.takeBuffer() : [])).catch(() => []);
+      const drained = task.then(async (t) => (t.retire(), await t.settle(), carry ? t.takeBuffer() : [])).catch(() => []);
       this.retiring.set(key, drained);
       void drained.then(() => {
         if (this.retiring.get(key) === drained) this.retiring.delete(key);
@@ -186,6 +190,8 @@ export class StreamProcessor {
 
   private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.failure) throw this.failure;
+    // Stopping: what is fetched now is neither stepped nor committed; the next owner reads it.
+    if (!this.running) return;
     const task = await this.task(batch);
     if (this.ahead.has(id(batch))) return;
     const max = this.deps.config.flushMaxMessages;
@@ -357,6 +363,11 @@ export class StreamProcessor {
     // Writes already under way finish either way (a crash would redo them; finishing is cheaper).
     for (const task of tasks) await task.drain().catch((err: Error) => this.deps.logger.error({ err }, 'flush failed while stopping'));
     await this.deps.consumer.disconnect();
+    // Nothing may touch the state store once it is closed (lmdb aborts the process): every task,
+    // also one a rebalance hook opened before the stop began, ends its restore, writes and snapshot.
+    const open = await Promise.all([...this.tasks.values()].map((t) => t.catch(() => null)));
+    await Promise.all([...this.retiring.values()]);
+    for (const task of open) await task?.settle().catch(() => {});
     await closeStateEnv(this.slot.dir);
     this.slot.release();
   }
