@@ -16,7 +16,7 @@ import { createTrafficGenerator } from '@cs/simulator';
 import { tablesIn } from '@cs/storage';
 import { produce } from '../correctness/run.ts';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
-import { createTopics, groupLag, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { createTopics, groupLag, openTestStore, query, uniquePrefix, waitFor } from '../support/pipeline.ts';
 
 const cs = tablesIn('cs');
 const TZ = 'Asia/Shanghai';
@@ -79,6 +79,19 @@ describe('restart with offsets behind the write-ahead log', () => {
       expect(await dayState(url)).toEqual(before);
       expect(processor.child!.output()).not.toContain('redoing an unfinished flush');
       expect(await processor.stop()).toBe(0);
+      // Its store to itself, the processor marked each flush's sums (flush-markers.ts); every flush
+      // is done and the clean stops wrote the last cancellations: no marker is left over.
+      const store = await openTestStore(TZ, processor.store);
+      try {
+        const [left] = await query<{ left: string }>(
+          store.client,
+          `SELECT count() AS left FROM (SELECT business_unit, bucket FROM ${store.tables.metricSums} WHERE grain = 'flush' GROUP BY business_unit, bucket HAVING sum(numerator) != 0)`,
+        );
+        expect(processor.child!.output()).toContain('"exclusiveStore":true');
+        expect(Number(left!.left)).toBe(0);
+      } finally {
+        await store.client.close();
+      }
     } finally {
       await processor.kill();
     }

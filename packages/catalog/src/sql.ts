@@ -64,6 +64,12 @@ GROUP BY r.metric`;
 }
 
 /**
+ * The grain of the processor's flush markers in metric_sums (services/processor/src/engine/
+ * flush-markers.ts): bookkeeping rows beside the figures, which no reader of the figures sees.
+ */
+export const FLUSH_MARKER_GRAIN = 'flush';
+
+/**
  * The cs.metrics view (SPEC §7): current figures per grain from the partial sums (live ones
  * included; retractions are negative partial sums). Count metrics report denominator 1 and value =
  * numerator; ratios value = numerator / denominator × scale, NULL when the denominator is 0.
@@ -87,6 +93,7 @@ SELECT m.grain AS grain, m.bucket AS bucket, m.metric AS metric, m.business_unit
 FROM (
   SELECT grain, bucket, metric, business_unit, product, channel, sum(numerator) AS numerator, sum(denominator) AS denominator
   FROM ${db}.metric_sums
+  WHERE grain != ${sqlString(FLUSH_MARKER_GRAIN)}
   GROUP BY grain, bucket, metric, business_unit, product, channel
   UNION ALL${forecastAccuracySql(db)}
 ) AS m

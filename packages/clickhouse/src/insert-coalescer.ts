@@ -19,10 +19,13 @@ export interface WriteOptions {
    * duplicate (within the table's deduplication window): for writes that are not idempotent.
    */
   alone?: boolean;
+  /** Sent before the writes of its turn that are neither this nor `alone` (what makes figures visible). */
+  first?: boolean;
 }
 
 interface Pending {
   alone: boolean;
+  first: boolean;
   table: string;
   columns: readonly string[];
   body: TsvBuffer;
@@ -62,7 +65,7 @@ export class InsertCoalescer {
   tsv(table: string, columns: readonly string[], body: TsvBuffer, opts: WriteOptions = {}): Promise<void> {
     if (body.rows === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ table, columns, body, token: opts.dedupToken, alone: opts.alone ?? false, resolve, reject });
+      this.#pending.push({ table, columns, body, token: opts.dedupToken, alone: opts.alone ?? false, first: opts.first ?? false, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
@@ -81,9 +84,10 @@ export class InsertCoalescer {
       if (group) group.push(p);
       else groups.set(key, [p]);
     }
-    // Alone writes (the metric sums, the claims) first: they are small, and what makes a flush's
-    // figures visible, so they should not wait behind the shared raw and contact inserts.
-    const ordered = [...groups.values()].sort((a, b) => Number(b[0]!.alone) - Number(a[0]!.alone));
+    // Alone and `first` writes (the metric sums, the claims) first: they are small, and what makes a
+    // flush's figures visible, so they should not wait behind the shared raw and contact inserts.
+    const early = (group: Pending[]) => Number(group.some((p) => p.alone || p.first));
+    const ordered = [...groups.values()].sort((a, b) => early(b) - early(a));
     for (const group of ordered) void this.#write(group);
   }
 

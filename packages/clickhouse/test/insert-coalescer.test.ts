@@ -78,6 +78,20 @@ describe('InsertCoalescer', () => {
     ]);
   });
 
+  it('sends writes marked first, shared, before the other shared inserts of the same turn', async () => {
+    const { client, inserts } = recordingClient();
+    const coalescer = new InsertCoalescer(client);
+    await Promise.all([
+      coalescer.rows('cs.raw', [{ a: 1 }], { dedupToken: 'p0/1/raw' }),
+      coalescer.rows('cs.sums', [{ a: 2 }], { dedupToken: 'p0/1/sums', first: true }),
+      coalescer.rows('cs.sums', [{ a: 4 }], { dedupToken: 'p1/7/sums', first: true }),
+    ]);
+    expect(inserts.map((i) => [i.table, i.body])).toEqual([
+      ['cs.sums', '2\n4\n'],
+      ['cs.raw', '1\n'],
+    ]);
+  });
+
   it('keeps different column lists of one table apart', async () => {
     const { client, inserts } = recordingClient();
     const coalescer = new InsertCoalescer(client);

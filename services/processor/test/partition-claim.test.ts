@@ -59,6 +59,7 @@ async function taskWithSlowClaims() {
       topicPrefix: '',
       partitionsOf: () => 1,
       onDone: async () => {},
+      markers: null,
     },
     new LmdbState(await openPartitionDb(dir, `claims-${Math.random()}`)),
   );

@@ -18,17 +18,19 @@
  *                     the flush) and a redo does not consult flush_ledger: a redo adds again what had
  *                     landed before the crash
  *   no-ledger         a redo does not consult flush_ledger (the tokens stay): a redo later than the
- *                     tables' deduplication window adds the metric sums again
+ *                     tables' deduplication window adds the metric sums again (with an exclusive
+ *                     store, only if no-markers is on too)
+ *   no-markers        a redo does not consult its flush markers (exclusive store, flush-markers.ts)
  *   commit-at-intent  the Kafka offset is committed as soon as the intent is written, before
  *                     ClickHouse acknowledged the flush: a crash loses it
  *   drop-empty        a message without a value is dropped instead of dead-lettered
  * Unset (production), each check is a comparison of one variable.
  */
 export type FailPoint = 'after-intent' | 'mid-insert' | 'before-commit';
-export type Defect = 'no-dedup' | 'no-ledger' | 'commit-at-intent' | 'drop-empty';
+export type Defect = 'no-dedup' | 'no-ledger' | 'no-markers' | 'commit-at-intent' | 'drop-empty';
 
 const POINTS: readonly FailPoint[] = ['after-intent', 'mid-insert', 'before-commit'];
-const DEFECTS: readonly Defect[] = ['no-dedup', 'no-ledger', 'commit-at-intent', 'drop-empty'];
+const DEFECTS: readonly Defect[] = ['no-dedup', 'no-ledger', 'no-markers', 'commit-at-intent', 'drop-empty'];
 
 const spec = (() => {
   const text = process.env.PROCESSOR_FAILPOINT?.trim();

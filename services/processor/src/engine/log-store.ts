@@ -7,6 +7,7 @@
  */
 import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
 import { insertRows, retryTransient, type InsertCoalescer, type RetryOptions } from '@cs/clickhouse';
+import { FLUSH_MARKER_GRAIN } from '@cs/catalog';
 import { ClaimsHeld } from './claims-held.ts';
 import { Packr } from 'msgpackr';
 import { encodeValue, type EncodedDelta, type LmdbState } from './state-store.ts';
@@ -150,6 +151,15 @@ export class LogStore {
     if (!tokens.length) return new Set();
     const rows = await this.rows<{ token: string }>(`SELECT DISTINCT token FROM ${this.db}.flush_ledger WHERE token IN {tokens:Array(String)}`, { tokens });
     return new Set(rows.map((r) => r.token));
+  }
+
+  /** The days (epoch seconds) whose flush marker of `token` is in metric_sums (flush-markers.ts). */
+  async markedDays(token: string): Promise<Set<number>> {
+    const rows = await this.rows<{ day: number }>(
+      `SELECT toUnixTimestamp(bucket) AS day FROM ${this.db}.metric_sums WHERE grain = {grain:String} AND metric = {grain:String} AND business_unit = {token:String} GROUP BY bucket HAVING sum(numerator) > 0`,
+      { grain: FLUSH_MARKER_GRAIN, token },
+    );
+    return new Set(rows.map((r) => Number(r.day)));
   }
 
   /**

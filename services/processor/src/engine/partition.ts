@@ -16,6 +16,7 @@ import { TABLES, type MetricSumRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
 import { defect, failpoint, failpointDue } from './failpoints.ts';
 import { flushToken, sameIntent, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
+import type { FlushMarkerRow, FlushMarkers } from './flush-markers.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
 import type { StepContext, StepResult, TopicLogic } from './types.ts';
@@ -62,6 +63,11 @@ export interface PartitionDeps {
   partitionsOf(topic: string): number;
   /** Called, in order, once a flush is done: everything below `offset` is in ClickHouse. */
   onDone(ref: PartitionRef, offset: number): Promise<void>;
+  /**
+   * With an exclusive store: the metric sums share inserts, marked per flush (flush-markers.ts).
+   * Null: each flush's sums are an insert of their own, whose token drops a redo's repeat.
+   */
+  markers: FlushMarkers | null;
 }
 
 interface Meta {
@@ -99,7 +105,7 @@ export class PartitionTask {
   /** Writes of stepped flushes, oldest first; each settles after its done row, state and offset commit. */
   private readonly inFlight: Promise<void>[] = [];
   /** The inserts of each flush in flight, by seq (the before-commit failpoint waits for the next one's). */
-  private readonly writes = new Map<number, Promise<void>>();
+  private readonly writes = new Map<number, Promise<unknown>>();
   /** Orders done rows, state commits and offset commits. */
   private doneChain: Promise<void> = Promise.resolve();
   /** The first write that failed: the processor stops on it. */
@@ -322,8 +328,9 @@ export class PartitionTask {
     const write = Promise.resolve().then(async () => {
       if (defect('commit-at-intent')) await this.deps.onDone(this.ref, intent.to);
       failpoint('after-intent', this.ref.topic, intent.seq);
-      await this.write(intent, outputs, redo);
+      const markers = await this.write(intent, outputs, redo);
       phaseSeconds.observe({ topic: this.ref.topic, phase: 'inserts' }, (performance.now() - stepped) / 1000);
+      return markers;
     });
     this.writes.set(intent.seq, write);
     const done = this.finish(intent, write, delta, started);
@@ -336,16 +343,18 @@ export class PartitionTask {
   }
 
   /** After the flush's inserts: its done row, its state into lmdb, the offset commit, in flush order. */
-  private finish(intent: FlushIntent, write: Promise<void>, delta: Map<string, Buffer | null>, started: number): Promise<void> {
+  private finish(intent: FlushIntent, write: Promise<FlushMarkerRow[]>, delta: Map<string, Buffer | null>, started: number): Promise<void> {
     const previous = this.doneChain;
     const run = (async () => {
-      await write;
+      const markers = await write;
       await previous;
       if (this.failure) return;
       const doneStarted = performance.now();
       const labels = { topic: this.ref.topic, partition: this.ref.partition };
       visibleGauge.set(labels, Date.now() / 1000);
       await this.deps.log.writeDone(this.ref, intent, delta);
+      // Done: no redo of this flush can follow, so its markers go.
+      this.deps.markers?.done(markers);
       const snapshot = ++this.flushesSinceSnapshot + this.snapshotHead >= this.deps.snapshotEvery && !this.snapshotting;
       const capture = await this.state.apply(intent.seq, () => (snapshot ? this.captureSnapshot(intent.seq) : undefined));
       if (capture) this.startSnapshot(capture);
@@ -369,7 +378,7 @@ export class PartitionTask {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const next = this.writes.get(seq + 1);
-      if (next) return next.catch(() => {});
+      if (next) return void (await next.catch(() => {}));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -514,17 +523,21 @@ export class PartitionTask {
    * remembered for a table's last `non_replicated_deduplication_window` inserts only. The other
    * tables' writes share inserts with other partitions' (InsertCoalescer), whose token names them
    * all: those tables are ReplacingMergeTrees, where a row written twice is one row to readers.
+   * With flush markers (exclusive store) the sums share inserts too, and a redo skips the days
+   * whose marker landed. Returns the flush's markers (cancelled once it is done).
    */
-  private async write(intent: FlushIntent, out: FlushOutputs, redo: boolean): Promise<void> {
-    const { inserts, db } = this.deps;
+  private async write(intent: FlushIntent, out: FlushOutputs, redo: boolean): Promise<FlushMarkerRow[]> {
+    const { inserts, db, markers } = this.deps;
     const token = (table: string) => flushToken(this.ref, intent.seq, table);
     const tables = new Map(out.tableRows());
     if (out.deadLetters.length) tables.set('dead_letters', out.deadLetters as unknown as Record<string, unknown>[]);
     let sums = out.metricRows(token(SUMS));
-    if (sums.length && redo && !defect('no-ledger') && !defect('no-dedup')) {
-      sums = sumsToRedo(sums, await this.deps.log.landed([SUMS, ...GRAINS.map(legacySumsTable)].map(token)), token);
+    if (sums.length && redo && !defect('no-dedup')) {
+      if (!defect('no-ledger')) sums = sumsToRedo(sums, await this.deps.log.landed([SUMS, ...GRAINS.map(legacySumsTable)].map(token)), token);
+      if (sums.length && markers && !defect('no-markers')) sums = markers.unmarked(sums, await this.deps.log.markedDays(token(SUMS)));
     }
-    if (sums.length) tables.set(SUMS, sums as unknown as Record<string, unknown>[]);
+    const marked = sums.length && markers ? markers.mark(sums, token(SUMS)) : [];
+    if (sums.length) tables.set(SUMS, [...sums, ...marked, ...(markers?.takeCancels() ?? [])] as unknown as Record<string, unknown>[]);
     let first = true;
     // PROCESSOR_FAULT_DEFECT=no-dedup (negative controls only): every insert unique, so a redo counts twice.
     const dedupToken = (table: string) => (defect('no-dedup') ? `${token(table)}/${Date.now()}-${Math.random()}` : token(table));
@@ -533,13 +546,17 @@ export class PartitionTask {
       first = false;
     };
     const writes = [
-      // The metric sums (not idempotent) keep an insert of their own: a redo then has the same token.
-      ...[...tables].map(([table, rows]) => inserts.rows(`${db}.${table}`, rows, { dedupToken: dedupToken(table), alone: table === SUMS }).then(landed(table))),
+      // The metric sums (not idempotent) keep an insert of their own, so that a redo has the same
+      // token, unless they are marked; either way they are written first (they make figures visible).
+      ...[...tables].map(([table, rows]) =>
+        inserts.rows(`${db}.${table}`, rows, { dedupToken: dedupToken(table), alone: table === SUMS && !markers, first: table === SUMS }).then(landed(table)),
+      ),
       ...[...out.raws].map(([table, raw]) => inserts.tsv(`${db}.${table}`, raw.columns, raw.body, { dedupToken: dedupToken(table) }).then(landed(table))),
     ];
     if (out.deadLetters.length && this.deps.deadLetterProducer) {
       writes.push(this.deps.deadLetterProducer.send(out.deadLetters.map((d) => ({ topic: this.deps.deadLetterTopic, key: d.key, value: Buffer.from(JSON.stringify(d)) }))));
     }
     await Promise.all(writes);
+    return marked;
   }
 }

@@ -7,6 +7,7 @@ import { InsertCoalescer } from '@cs/clickhouse';
 import type { Admin, ConsumedMessage, Consumer, PartitionBatch, Producer, TopicPartition } from '@cs/kafka';
 import { gauge, type Logger } from '@cs/runtime';
 import type { Topic } from '@cs/schemas';
+import { TABLES } from '@cs/storage';
 import { Buckets } from '../buckets.ts';
 import type { ProcessorConfig } from '../config.ts';
 import { LOGIC } from '../logic/index.ts';
@@ -15,6 +16,7 @@ import { LogStore, type PartitionRef } from './log-store.ts';
 import { PartitionTask } from './partition.ts';
 import { PipelineClock } from './pipeline-clock.ts';
 import { untilTheStoreAnswers } from '../store-retry.ts';
+import { FlushMarkers } from './flush-markers.ts';
 import { claimStateSlot, type StateSlot } from './state-slot.ts';
 import { closeStateEnv, LmdbState, openPartitionDb } from './state-store.ts';
 
@@ -65,6 +67,7 @@ export class StreamProcessor {
   private readonly log: LogStore;
   private readonly inserts: InsertCoalescer;
   private readonly buckets: Buckets;
+  private readonly markers: FlushMarkers | null;
   private readonly clock: PipelineClock;
   private readonly slot: StateSlot;
   private lastClockPoll = 0;
@@ -86,6 +89,7 @@ export class StreamProcessor {
     this.log = new LogStore(deps.client, deps.db, this.inserts, untilTheStoreAnswers(deps.logger, 'read of the processor log'), deps.exclusiveStore ?? false);
     this.failed.catch(() => {}); // observed through RunningProcessor.stopped
     this.buckets = new Buckets(deps.config.rules.timeZone);
+    this.markers = deps.exclusiveStore ? new FlushMarkers(this.buckets) : null;
     const { config } = deps;
     this.slot = claimStateSlot(deps.stateDir, config.groupId);
     this.clock = new PipelineClock({
@@ -140,6 +144,7 @@ export class StreamProcessor {
             topicPrefix: config.topicPrefix,
             partitionsOf: (topic) => this.clock.partitionsOf(topic),
             onDone: (r, offset) => this.commit(r, offset),
+            markers: this.markers,
           },
           new LmdbState(db),
         ).then(async (restored) => {
@@ -362,6 +367,8 @@ export class StreamProcessor {
     }
     // Writes already under way finish either way (a crash would redo them; finishing is cheaper).
     for (const task of tasks) await task.drain().catch((err: Error) => this.deps.logger.error({ err }, 'flush failed while stopping'));
+    const cancels = this.markers?.takeCancels() ?? [];
+    if (cancels.length) await this.inserts.rows(`${this.deps.db}.${TABLES.metricSums}`, cancels).catch((err: Error) => this.deps.logger.warn({ err }, 'flush markers not cancelled'));
     await this.deps.consumer.disconnect();
     // Nothing may touch the state store once it is closed (lmdb aborts the process): every task,
     // also one a rebalance hook opened before the stop began, ends its restore, writes and snapshot.
