@@ -22,6 +22,8 @@ export interface ProcessorConfig {
   snapshotEvery: number;
   /** …and a base snapshot (every key) when the last one is older than this. */
   snapshotBaseEveryMs: number;
+  /** PROCESSOR_SNAPSHOT_IDLE_AFTER: a quiet partition snapshots once its oldest flush not in a snapshot is this old. */
+  snapshotIdleAfterMs: number;
   /** Where the instance keeps its local state (lmdb); default: next to the embedded store, or .stack/state. */
   stateDir: string | undefined;
   httpHost: string;
@@ -43,6 +45,7 @@ export function loadProcessorConfig(env: Record<string, string | undefined> = pr
     flushIntervalMinMs: r.duration('PROCESSOR_FLUSH_INTERVAL_MIN', '500ms'),
     snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
     snapshotBaseEveryMs: r.duration('PROCESSOR_SNAPSHOT_BASE_INTERVAL', '6h'),
+    snapshotIdleAfterMs: r.duration('PROCESSOR_SNAPSHOT_IDLE_AFTER', '10m'),
     stateDir: r.optional('CS_STATE_DIR'),
     httpHost: r.string('PROCESSOR_HTTP_HOST', '127.0.0.1'),
     httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),

@@ -56,6 +56,7 @@ async function taskWithSlowClaims() {
       deadLetterTopic: 'cs.dead_letters',
       snapshotEvery: 1_000,
       snapshotBaseEveryMs: 3_600_000,
+      snapshotIdleAfterMs: 600_000,
       topicPrefix: '',
       partitionsOf: () => 1,
       onDone: async () => {},

@@ -57,6 +57,8 @@ export interface PartitionDeps {
   snapshotEvery: number;
   /** …and a base snapshot (every key) when the last one is older than this. */
   snapshotBaseEveryMs: number;
+  /** A quiet partition snapshots once its oldest flush not in a snapshot is this old. */
+  snapshotIdleAfterMs: number;
   /** CS_TOPIC_PREFIX, written into the watermarks so cs.settled reads one pipeline's. */
   topicPrefix: string;
   /** Partitions of a Kafka topic (0 while unknown): cs.settled counts a metric final only when every partition reported. */
@@ -79,6 +81,8 @@ interface Meta {
 }
 
 const META = '__meta';
+/** Changed keys from which a quiet partition snapshots at once (below: once its flushes are old, snapshotIfBehind). */
+const IDLE_SNAPSHOT_KEYS = 1_000;
 const SUMS = TABLES.metricSums;
 /** A grain's table before migration 0010 (one per grain); a redo of an older intent checks its token. */
 const legacySumsTable = (grain: Grain) => `${SUMS}_${grain}`;
@@ -111,6 +115,8 @@ export class PartitionTask {
   /** The first write that failed: the processor stops on it. */
   failure: Error | null = null;
   private flushesSinceSnapshot = 0;
+  /** When the oldest flush not in a snapshot was done (null: none since the last snapshot). */
+  private unsnapshottedSince: number | null = null;
   /**
    * Flushes the first snapshot comes early by: partitions flush together (StreamProcessor's tick),
    * so without it every partition would snapshot in the same flush.
@@ -356,6 +362,7 @@ export class PartitionTask {
       // Done: no redo of this flush can follow, so its markers go.
       this.deps.markers?.done(markers);
       const snapshot = ++this.flushesSinceSnapshot + this.snapshotHead >= this.deps.snapshotEvery && !this.snapshotting;
+      this.unsnapshottedSince ??= Date.now();
       const capture = await this.state.apply(intent.seq, () => (snapshot ? this.captureSnapshot(intent.seq) : undefined));
       if (capture) this.startSnapshot(capture);
       if (failpointDue('before-commit', this.ref.topic, intent.seq)) await this.nextWritesLanded(intent.seq);
@@ -389,6 +396,7 @@ export class PartitionTask {
    */
   private captureSnapshot(seq: number): { seq: number; kind: 'base' | 'incremental'; entries: Iterator<[string, Buffer | null]>; changed: Set<string> } {
     this.flushesSinceSnapshot = 0;
+    this.unsnapshottedSince = null;
     this.snapshotHead = 0;
     const changed = this.state.takeChanged();
     const base = this.base === null || Date.now() - this.baseWrittenAt >= this.deps.snapshotBaseEveryMs;
@@ -420,10 +428,16 @@ export class PartitionTask {
 
   /**
    * Snapshots a partition that went quiet with flushes since its last snapshot, so its restore
-   * never depends on log rows old enough to have expired (processor_log keeps 3 days).
+   * never depends on log rows old enough to have expired (processor_log keeps 3 days) and its
+   * restore is short. A few changed keys (a quiet partition's idle flushes: its clock, a window or
+   * two) wait until the oldest flush is `snapshotIdleAfterMs` old: a live pipeline idle-flushes its
+   * quiet partitions every CS_IDLE_FLUSH, and a snapshot after each (all of them at once) was a
+   * burst of the engine's slowest inserts every 30 s.
    */
   async snapshotIfBehind(): Promise<void> {
     if (this.retired || this.flushesSinceSnapshot === 0 || this.inFlight.length || this.pending || this.snapshotting) return;
+    const young = this.unsnapshottedSince !== null && Date.now() - this.unsnapshottedSince < this.deps.snapshotIdleAfterMs;
+    if (young && this.state.changedCount < IDLE_SNAPSHOT_KEYS) return;
     const capture = await this.state.apply(this.meta.seq, () => this.captureSnapshot(this.meta.seq));
     if (capture) this.startSnapshot(capture);
     await this.snapshotting;

@@ -141,6 +141,7 @@ export class StreamProcessor {
             deadLetterTopic: config.topicPrefix + config.deadLetterTopic,
             snapshotEvery: config.snapshotEvery,
             snapshotBaseEveryMs: config.snapshotBaseEveryMs,
+            snapshotIdleAfterMs: config.snapshotIdleAfterMs,
             topicPrefix: config.topicPrefix,
             partitionsOf: (topic) => this.clock.partitionsOf(topic),
             onDone: (r, offset) => this.commit(r, offset),

@@ -151,6 +151,11 @@ export class LmdbState implements KeyedState {
     return run;
   }
 
+  /** How many keys changed since the last snapshot took them (applied flushes only). */
+  get changedCount(): number {
+    return this.changed.size;
+  }
+
   /** The keys changed since the last call (the next incremental snapshot's); `restore` puts them back if it failed. */
   takeChanged(): Set<string> {
     const keys = this.changed;
