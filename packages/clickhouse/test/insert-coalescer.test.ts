@@ -62,7 +62,7 @@ describe('InsertCoalescer', () => {
     expect(inserts.filter((i) => i.table === 'cs.raw').map((i) => i.body)).toEqual(['3\n4\n']);
   });
 
-  it('sends the writes marked alone before the shared inserts submitted in the same turn', async () => {
+  it('sends the writes marked alone, then those marked first (shared), before the other shared inserts of the same turn', async () => {
     const { client, inserts } = recordingClient();
     const coalescer = new InsertCoalescer(client);
     await Promise.all([
@@ -70,25 +70,14 @@ describe('InsertCoalescer', () => {
       coalescer.rows('cs.sums', [{ a: 2 }], { dedupToken: 'p0/1/sums', alone: true }),
       coalescer.rows('cs.raw', [{ a: 3 }], { dedupToken: 'p1/7/raw' }),
       coalescer.rows('cs.sums', [{ a: 4 }], { dedupToken: 'p1/7/sums', alone: true }),
+      coalescer.rows('cs.marked', [{ a: 5 }], { dedupToken: 'p0/1/marked', first: true }),
+      coalescer.rows('cs.marked', [{ a: 6 }], { dedupToken: 'p1/7/marked', first: true }),
     ]);
     expect(inserts.map((i) => [i.table, i.body])).toEqual([
       ['cs.sums', '2\n'],
       ['cs.sums', '4\n'],
+      ['cs.marked', '5\n6\n'],
       ['cs.raw', '1\n3\n'],
-    ]);
-  });
-
-  it('sends writes marked first, shared, before the other shared inserts of the same turn', async () => {
-    const { client, inserts } = recordingClient();
-    const coalescer = new InsertCoalescer(client);
-    await Promise.all([
-      coalescer.rows('cs.raw', [{ a: 1 }], { dedupToken: 'p0/1/raw' }),
-      coalescer.rows('cs.sums', [{ a: 2 }], { dedupToken: 'p0/1/sums', first: true }),
-      coalescer.rows('cs.sums', [{ a: 4 }], { dedupToken: 'p1/7/sums', first: true }),
-    ]);
-    expect(inserts.map((i) => [i.table, i.body])).toEqual([
-      ['cs.sums', '2\n4\n'],
-      ['cs.raw', '1\n'],
     ]);
   });
 
