@@ -45,23 +45,27 @@ export interface FreshnessOptions {
   log?: (line: string) => void;
 }
 
-export interface FreshnessResult {
+export interface LatencySummary {
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * A probe run. Its latencies (the LatencySummary fields): ingest 202 → the row queryable, until the
+ * start of the first probe query that returned it (the query before it, started at most a poll
+ * earlier, did not see it).
+ */
+export interface FreshnessResult extends LatencySummary {
   targetEventsPerSecond: number;
   /** What the simulator actually sent while probing. */
   sentEventsPerSecond: number;
   probes: number;
   /** Probes never seen within 30 s of the last one. */
   missing: number;
-  /**
-   * Ingest 202 → the row queryable: until the start of the first probe query that returned it (the
-   * query before it, started at most a poll earlier, did not see it).
-   */
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
   /** The same, until that query had answered: includes the probe query's own time (`pollQuery`). */
-  answered: { p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number };
+  answered: LatencySummary;
   /** Summed consumer lag of the processor group at the end of probing. */
   endLag: number;
   /** Where a flush's time went over the whole run (cs_processor_flush_phase_seconds, all topics). */
@@ -71,7 +75,7 @@ export interface FreshnessResult {
   /** The 10 slowest probes: when each was sent (ms after the first) and its latency. */
   slowest: { atMs: number; ms: number }[];
   /** How long the probe's own query took (cs.metrics under the same load). */
-  pollQuery: { p50Ms: number; p99Ms: number };
+  pollQuery: LatencySummary;
 }
 
 export interface PhaseSummary {
@@ -88,6 +92,12 @@ const EVENTS_PER_CONTACT = 6.6;
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** p50, p95, p99 and max of latencies in ms. */
+function latencySummary(values: readonly number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? NaN };
 }
 
 async function startWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; ready: FreshnessWorkerReady }> {
@@ -345,23 +355,18 @@ export async function runFreshnessProbe(opts: FreshnessOptions): Promise<Freshne
     while (outstanding.size && performance.now() < deadline) await sleep(50);
     const flushPhases = await histogramBy(ready.metricsUrl, 'cs_processor_flush_phase_seconds', 'phase').catch(() => ({}));
     const insertsByTable = await histogramBy(ready.metricsUrl, 'cs_clickhouse_insert_duration_seconds', 'table').catch(() => ({}));
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const answeredSorted = [...answeredLatencies].sort((a, b) => a - b);
     return {
       targetEventsPerSecond: opts.eventsPerSecond,
       sentEventsPerSecond,
       probes,
       missing: outstanding.size,
-      p50Ms: percentile(sorted, 50),
-      p95Ms: percentile(sorted, 95),
-      p99Ms: percentile(sorted, 99),
-      maxMs: sorted[sorted.length - 1] ?? NaN,
-      answered: { p50Ms: percentile(answeredSorted, 50), p95Ms: percentile(answeredSorted, 95), p99Ms: percentile(answeredSorted, 99), maxMs: answeredSorted[answeredSorted.length - 1] ?? NaN },
+      ...latencySummary(latencies),
+      answered: latencySummary(answeredLatencies),
       endLag,
       flushPhases,
       insertsByTable,
       slowest: probed.sort((a, b) => b.ms - a.ms).slice(0, 10),
-      pollQuery: { p50Ms: percentile(pollQueryMs.sort((a, b) => a - b), 50), p99Ms: percentile(pollQueryMs, 99) },
+      pollQuery: latencySummary(pollQueryMs),
     };
   } finally {
     polling = false;

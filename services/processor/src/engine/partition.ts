@@ -385,7 +385,10 @@ export class PartitionTask {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const next = this.writes.get(seq + 1);
-      if (next) return void (await next.catch(() => {}));
+      if (next) {
+        await next.catch(() => {});
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
