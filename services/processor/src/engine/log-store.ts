@@ -6,7 +6,7 @@
  * an occasional base (every key), so no snapshot reads the whole state but the base.
  */
 import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
-import { insertRows, retryTransient, type InsertCoalescer, type RetryOptions } from '@cs/clickhouse';
+import { insertRows, retryTransient, tsvLine, TsvBuffer, type InsertCoalescer, type RetryOptions } from '@cs/clickhouse';
 import { FLUSH_MARKER_GRAIN } from '@cs/catalog';
 import { ClaimsHeld } from './claims-held.ts';
 import { Packr } from 'msgpackr';
@@ -44,6 +44,10 @@ export interface Restored {
 }
 
 export type SnapshotKind = 'base' | 'incremental';
+
+/** processor_log's columns as the log writes them: LOG_HEAD, then the state delta. */
+const LOG_HEAD = ['processor', 'topic', 'partition', 'seq', 'from_offset', 'to_offset', 'kind', 'wall_time', 'idle', 'advance_to'] as const;
+const LOG_COLUMNS = [...LOG_HEAD, 'state_delta'];
 
 const SNAPSHOT_CHUNK_KEYS = 20_000;
 /** Done rows read per query while restoring. */
@@ -110,11 +114,14 @@ export class LogStore {
   private async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
     // Alone, with the seq's own token: a second claim of the seq (another member's) is then dropped as
     // a duplicate, and the read-back shows the holder.
-    await this.inserts.rows(`${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent'), alone: true });
+    await this.inserts.rows(`${this.db}.processor_log`, [{ ...this.logRow(p, intent, 'intent'), state_delta: '' }], { dedupToken: flushToken(p, intent.seq, 'intent'), alone: true });
   }
 
   async writeDone(p: PartitionRef, intent: FlushIntent, delta: EncodedDelta): Promise<void> {
-    await this.inserts.rows(`${this.db}.processor_log`, [this.logRow(p, intent, 'done', encodeEntries(delta))], { dedupToken: flushToken(p, intent.seq, 'done') });
+    // The delta (megabytes at seed scale) is base64: written as it is, not scanned for escapes.
+    const body = new TsvBuffer();
+    body.lineWithPlainCell(tsvLine(this.logRow(p, intent, 'done'), LOG_HEAD), encodeEntries(delta));
+    await this.inserts.tsv(`${this.db}.processor_log`, LOG_COLUMNS, body, { dedupToken: flushToken(p, intent.seq, 'done') });
   }
 
   /**
@@ -209,7 +216,7 @@ export class LogStore {
 
   /** An intent this process holds (exclusive store): its insert is shared with the other claims and log rows of the same turn. */
   private writeHeldIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
-    return this.inserts.rows(`${this.db}.processor_log`, [this.logRow(p, intent, 'intent', '')], { dedupToken: flushToken(p, intent.seq, 'intent') });
+    return this.inserts.rows(`${this.db}.processor_log`, [{ ...this.logRow(p, intent, 'intent'), state_delta: '' }], { dedupToken: flushToken(p, intent.seq, 'intent') });
   }
 
   private async lookUpIntents(): Promise<void> {
@@ -315,7 +322,8 @@ export class LogStore {
     return reached;
   }
 
-  private logRow(p: PartitionRef, intent: FlushIntent, kind: 'intent' | 'done', stateDelta: string) {
+  /** A log row but its state_delta (LOG_HEAD's columns, in that order). */
+  private logRow(p: PartitionRef, intent: FlushIntent, kind: 'intent' | 'done'): Record<(typeof LOG_HEAD)[number], unknown> {
     return {
       processor: p.processor,
       topic: p.topic,
@@ -327,7 +335,6 @@ export class LogStore {
       wall_time: intent.wallTime,
       idle: intent.advanceTo !== null,
       advance_to: intent.advanceTo,
-      state_delta: stateDelta,
     };
   }
 
