@@ -79,7 +79,7 @@ export class TsvBuffer {
 
   /**
    * One row given as its line's head (e.g. from tsvLine) and a last cell that is ASCII without
-   * TabSeparated's special characters (base64, say), written as it is: a log row's cell of tens of
+   * TabSeparated's special characters (base64, say), written as it is: a log row's cell of several
    * megabytes is then neither scanned for escapes nor reserved three times over.
    */
   lineWithPlainCell(head: string, cell: string): void {
