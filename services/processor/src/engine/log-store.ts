@@ -114,7 +114,7 @@ export class LogStore {
   private async writeIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
     // Alone, with the seq's own token: a second claim of the seq (another member's) is then dropped as
     // a duplicate, and the read-back shows the holder.
-    await this.inserts.rows(`${this.db}.processor_log`, [{ ...this.logRow(p, intent, 'intent'), state_delta: '' }], { dedupToken: flushToken(p, intent.seq, 'intent'), alone: true });
+    await this.inserts.rows(`${this.db}.processor_log`, [this.intentRow(p, intent)], { dedupToken: flushToken(p, intent.seq, 'intent'), alone: true });
   }
 
   async writeDone(p: PartitionRef, intent: FlushIntent, delta: EncodedDelta): Promise<void> {
@@ -216,7 +216,7 @@ export class LogStore {
 
   /** An intent this process holds (exclusive store): its insert is shared with the other claims and log rows of the same turn. */
   private writeHeldIntent(p: PartitionRef, intent: FlushIntent): Promise<void> {
-    return this.inserts.rows(`${this.db}.processor_log`, [{ ...this.logRow(p, intent, 'intent'), state_delta: '' }], { dedupToken: flushToken(p, intent.seq, 'intent') });
+    return this.inserts.rows(`${this.db}.processor_log`, [this.intentRow(p, intent)], { dedupToken: flushToken(p, intent.seq, 'intent') });
   }
 
   private async lookUpIntents(): Promise<void> {
@@ -320,6 +320,11 @@ export class LogStore {
       reached = s.seq;
     }
     return reached;
+  }
+
+  /** An intent's log row: no state delta yet. */
+  private intentRow(p: PartitionRef, intent: FlushIntent) {
+    return { ...this.logRow(p, intent, 'intent'), state_delta: '' };
   }
 
   /** A log row but its state_delta (LOG_HEAD's columns, in that order). */
