@@ -24,6 +24,11 @@ export interface ProcessorConfig {
   snapshotBaseEveryMs: number;
   /** PROCESSOR_SNAPSHOT_IDLE_AFTER: a quiet partition snapshots once its oldest flush not in a snapshot is this old. */
   snapshotIdleAfterMs: number;
+  /**
+   * PROCESSOR_IDLE_ADVANCE_STEP: an idle flush advances stream time at most this far past the next
+   * window due, so a quiet pipeline closes a day of windows in flushes of bounded size.
+   */
+  idleAdvanceStepMs: number;
   /** Where the instance keeps its local state (lmdb); default: next to the embedded store, or .stack/state. */
   stateDir: string | undefined;
   httpHost: string;
@@ -46,6 +51,7 @@ export function loadProcessorConfig(env: Record<string, string | undefined> = pr
     snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
     snapshotBaseEveryMs: r.duration('PROCESSOR_SNAPSHOT_BASE_INTERVAL', '6h'),
     snapshotIdleAfterMs: r.duration('PROCESSOR_SNAPSHOT_IDLE_AFTER', '10m'),
+    idleAdvanceStepMs: r.duration('PROCESSOR_IDLE_ADVANCE_STEP', '1h'),
     stateDir: r.optional('CS_STATE_DIR'),
     httpHost: r.string('PROCESSOR_HTTP_HOST', '127.0.0.1'),
     httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),

@@ -6,6 +6,7 @@ import type { ConsumedMessage } from '@cs/kafka';
 import type { TimeRules } from '@cs/runtime';
 import type { AnyEvent } from '@cs/schemas';
 import { Buckets } from '../src/buckets.ts';
+import { idleAdvanceTo } from '../src/engine/idle-advance.ts';
 import { FlushOutputs } from '../src/engine/outputs.ts';
 import { TrackedState } from './memory-state.ts';
 import type { StepContext, StepResult, TopicLogic } from '../src/engine/types.ts';
@@ -18,6 +19,8 @@ export interface HarnessResult {
   rows: Map<string, Record<string, unknown>[]>;
   deadLetters: { event_id: string | null; reason: string; detail: string }[];
   state: TrackedState;
+  /** The idle flushes of the close (`idleCloseAt`). */
+  idleFlushes?: number;
 }
 
 /** The key of HarnessResult.metrics: `grain|bucketISO|metric|bu|product|channel` (bucket in epoch ms). */
@@ -27,9 +30,11 @@ export function metricKey(grain: string, bucket: number, metric: string, bu: str
 
 /**
  * `idleCloseAt: T` ends with an idle flush that closes every window up to T: it advances stream time
- * to T + allowed lateness, as PartitionTask's idle flush advances it (SPEC §4).
+ * to T + allowed lateness, as PartitionTask's idle flush advances it (SPEC §4). With
+ * `idleCloseStepMs`, in as many idle flushes as PartitionTask takes (idleAdvanceTo), counted in
+ * `idleFlushes`.
  */
-export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules?: Partial<TimeRules>; idleCloseAt?: number } = {}): HarnessResult {
+export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules?: Partial<TimeRules>; idleCloseAt?: number; idleCloseStepMs?: number } = {}): HarnessResult {
   const rules = { ...RULES, ...opts.rules };
   const buckets = new Buckets(rules.timeZone);
   const state = new TrackedState();
@@ -70,7 +75,15 @@ export function runLogic(logic: TopicLogic, batches: AnyEvent[][], opts: { rules
     collect(out);
   };
   for (const batch of batches) runBatch(batch);
-  if (opts.idleCloseAt !== undefined) runBatch([], opts.idleCloseAt + rules.allowedLatenessMs);
+  if (opts.idleCloseAt !== undefined) {
+    const target = opts.idleCloseAt + rules.allowedLatenessMs;
+    const step = opts.idleCloseStepMs ?? Infinity;
+    result.idleFlushes = 0;
+    do {
+      runBatch([], idleAdvanceTo(streamTime, target, logic.nextDue(state, rules), rules.allowedLatenessMs, step));
+      result.idleFlushes++;
+    } while (streamTime === null || streamTime < target);
+  }
   return result;
 }
 

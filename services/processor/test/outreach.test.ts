@@ -177,6 +177,16 @@ describe('outreach logic', () => {
       expect(summary(r)).toEqual(reference);
     }
   });
+
+  it('closes its 30-day windows in idle steps with the same results as in one idle flush', () => {
+    const events = generate(7);
+    const oneFlush = runLogic(outreachLogic, [events], { idleCloseAt: T0 + 200 * DAY });
+    const stepped = runLogic(outreachLogic, [events], { idleCloseAt: T0 + 200 * DAY, idleCloseStepMs: HOUR });
+    expect(oneFlush.idleFlushes).toBe(1);
+    // Few windows are still open at the last event (the rest closed as stream time passed them).
+    expect(stepped.idleFlushes).toBeGreaterThan(1);
+    expect(summary(stepped)).toEqual(summary(oneFlush));
+  });
 });
 
 /** The harness summary plus the outcome rows, order-free. */

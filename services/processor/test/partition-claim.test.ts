@@ -57,6 +57,7 @@ async function taskWithSlowClaims() {
       snapshotEvery: 1_000,
       snapshotBaseEveryMs: 3_600_000,
       snapshotIdleAfterMs: 600_000,
+      idleAdvanceStepMs: 3_600_000,
       topicPrefix: '',
       partitionsOf: () => 1,
       onDone: async () => {},

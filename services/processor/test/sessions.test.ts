@@ -135,6 +135,21 @@ describe('first-contact resolution', () => {
       expect(summary(runLogic(sessionsLogic, randomBatches(shuffled, rnd, 15), { idleCloseAt: end }))).toEqual(reference);
     }
   });
+
+  it('closes a quiet partition in idle steps (one hour past the next due window each) with the same results as in one idle flush', () => {
+    const events = generate(5);
+    const end = at('2026-03-09T00:00:00Z');
+    const summary = (r: HarnessResult) => ({ ...summarize(r, 9), contacts: latestRows(r, 'contacts_local', 'session_id').map((x) => JSON.stringify(x)).sort(), fcr: latestRows(r, 'contact_fcr', 'session_id').map((x) => JSON.stringify(x)).sort() });
+    const oneFlush = runLogic(sessionsLogic, [events], { idleCloseAt: end });
+    expect(oneFlush.idleFlushes).toBe(1);
+    for (const stepMs of [HOUR, 10 * MIN]) {
+      const stepped = runLogic(sessionsLogic, [events], { idleCloseAt: end, idleCloseStepMs: stepMs });
+      // ~5 days of windows: many steps, but the stretches where nothing is due are skipped.
+      expect(stepped.idleFlushes).toBeGreaterThan(5);
+      expect(stepped.idleFlushes).toBeLessThan((end - at('2026-03-01T00:00:00Z')) / stepMs);
+      expect(summary(stepped)).toEqual(summary(oneFlush));
+    }
+  });
 });
 
 /** Users coming back within and beyond 24 h, transfers, contacts without ENDED, stray events, over ~5 days. */

@@ -17,6 +17,7 @@ import type { Buckets } from '../buckets.ts';
 import { defect, failpoint, failpointDue } from './failpoints.ts';
 import { flushToken, sameIntent, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import type { FlushMarkerRow, FlushMarkers } from './flush-markers.ts';
+import { idleAdvanceTo } from './idle-advance.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
 import type { StepContext, StepResult, TopicLogic } from './types.ts';
@@ -59,6 +60,8 @@ export interface PartitionDeps {
   snapshotBaseEveryMs: number;
   /** A quiet partition snapshots once its oldest flush not in a snapshot is this old. */
   snapshotIdleAfterMs: number;
+  /** An idle flush advances stream time at most this far past the next window due (idleAdvance). */
+  idleAdvanceStepMs: number;
   /** CS_TOPIC_PREFIX, written into the watermarks so cs.settled reads one pipeline's. */
   topicPrefix: string;
   /** Partitions of a Kafka topic (0 while unknown): cs.settled counts a metric final only when every partition reported. */
@@ -103,6 +106,8 @@ export class PartitionTask {
   private firstBufferedAt = 0;
   lastMessageAt = Date.now();
   lastIdleFlushAt = 0;
+  /** The last idle flush stopped short of its target (idleAdvance): the next one needs no CS_IDLE_FLUSH wait. */
+  closingInSteps = false;
   private pending: FlushIntent | null;
   /** Serialises steps (and the decision of the next intent). */
   private stepping: Promise<unknown> = Promise.resolve();
@@ -185,6 +190,17 @@ export class PartitionTask {
     if (horizon < this.deps.buckets.end(pipelineTime, 'day')) return true;
     const due = this.deps.logic.nextDue(this.state, this.deps.rules);
     return due !== null && due < target - lateness;
+  }
+
+  /**
+   * Where an idle flush towards `target` advances stream time (idle-advance.ts): a close in steps of
+   * bounded size. The intent records the instant, so a redo repeats the same step.
+   */
+  idleAdvance(target: number): number {
+    const { rules, logic, idleAdvanceStepMs } = this.deps;
+    const to = idleAdvanceTo(this.meta.streamTime, target, logic.nextDue(this.state, rules), rules.allowedLatenessMs, idleAdvanceStepMs);
+    this.closingInSteps = to < target;
+    return to;
   }
 
   get bufferedCount(): number {

@@ -142,6 +142,7 @@ export class StreamProcessor {
             snapshotEvery: config.snapshotEvery,
             snapshotBaseEveryMs: config.snapshotBaseEveryMs,
             snapshotIdleAfterMs: config.snapshotIdleAfterMs,
+            idleAdvanceStepMs: config.idleAdvanceStepMs,
             topicPrefix: config.topicPrefix,
             partitionsOf: (topic) => this.clock.partitionsOf(topic),
             onDone: (r, offset) => this.commit(r, offset),
@@ -311,7 +312,9 @@ export class StreamProcessor {
     // Catching up with the pipeline also moves the partition's watermarks (other partitions'
     // buckets become final); the wall clock, once every partition is idle, only when it settles something.
     const worth = idleTarget !== null && (allIdle ? task.advanceChanges(idleTarget, latest!) : task.streamTime === null || idleTarget > task.streamTime);
-    if (worth && now - task.lastIdleFlushAt >= rules.idleFlushMs && (await this.caughtUp(task))) await this.flush(task, idleTarget);
+    // A close in steps (idleAdvance) goes on at once; otherwise an idle flush waits CS_IDLE_FLUSH.
+    const waited = task.closingInSteps || now - task.lastIdleFlushAt >= rules.idleFlushMs;
+    if (worth && waited && (await this.caughtUp(task))) await this.flush(task, task.idleAdvance(idleTarget));
     else await task.snapshotIfBehind();
   }
 
