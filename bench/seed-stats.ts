@@ -20,7 +20,8 @@ export function histogramDelta(later: HistogramSnapshot, earlier: HistogramSnaps
 
 /**
  * The q-quantile (0–1) of a cumulative histogram, interpolated linearly inside its bucket as
- * Prometheus' histogram_quantile does; the largest finite bound when it falls in +Inf; NaN when empty.
+ * Prometheus' histogram_quantile does; the largest finite bound when it falls in +Inf (past the
+ * last bucket); NaN when empty.
  */
 export function histogramQuantile(h: HistogramSnapshot, q: number): number {
   if (h.count <= 0) return NaN;
@@ -29,7 +30,6 @@ export function histogramQuantile(h: HistogramSnapshot, q: number): number {
   let lowerCount = 0;
   for (const { le, count } of h.buckets) {
     if (count >= rank) {
-      if (le === Infinity) return lowerLe;
       const inBucket = count - lowerCount;
       return inBucket > 0 ? lowerLe + ((le - lowerLe) * (rank - lowerCount)) / inBucket : le;
     }

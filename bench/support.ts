@@ -212,6 +212,11 @@ export async function sumsBy(name: string, label: string): Promise<Record<string
 export const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 /** A histogram summed over its other labels: cumulative count per upper bound (`le`), plus count and sum. */
+/**
+ * A histogram summed over its label sets: the finite buckets (cumulative counts) and the total count.
+ * The +Inf bucket is `count`; it is not a bucket here because Infinity does not survive JSON (the
+ * IPC from the worker), where it became null and was read as a bound of 0.
+ */
 export interface HistogramSnapshot {
   buckets: { le: number; count: number }[];
   count: number;
@@ -225,8 +230,8 @@ export async function histogramSnapshot(name: string): Promise<HistogramSnapshot
   for (const v of await metricValues(name)) {
     const metricName = v.metricName ?? '';
     if (metricName.endsWith('_bucket')) {
-      const le = v.labels.le === '+Inf' ? Infinity : Number(v.labels.le);
-      byLe.set(le, (byLe.get(le) ?? 0) + v.value);
+      const le = Number(v.labels.le);
+      if (Number.isFinite(le)) byLe.set(le, (byLe.get(le) ?? 0) + v.value);
     } else if (metricName.endsWith('_count')) count += v.value;
     else if (metricName.endsWith('_sum')) sum += v.value;
   }

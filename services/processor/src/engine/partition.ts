@@ -29,7 +29,8 @@ const flushSeconds = histogram(
   'cs_processor_flush_duration_seconds',
   'Time of one flush, from its intent to its done row (step and every insert included), by topic',
   ['topic'],
-  [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  // Up to minutes: working through a backlog, a flush waits behind the inserts of the ones before it.
+  [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
 );
 const phaseSeconds = histogram(
   'cs_processor_flush_phase_seconds',
