@@ -51,7 +51,7 @@ export function loadProcessorConfig(env: Record<string, string | undefined> = pr
     snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
     snapshotBaseEveryMs: r.duration('PROCESSOR_SNAPSHOT_BASE_INTERVAL', '6h'),
     snapshotIdleAfterMs: r.duration('PROCESSOR_SNAPSHOT_IDLE_AFTER', '10m'),
-    idleAdvanceStepMs: r.duration('PROCESSOR_IDLE_ADVANCE_STEP', '1h'),
+    idleAdvanceStepMs: r.duration('PROCESSOR_IDLE_ADVANCE_STEP', '6h'),
     stateDir: r.optional('CS_STATE_DIR'),
     httpHost: r.string('PROCESSOR_HTTP_HOST', '127.0.0.1'),
     httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),
