@@ -26,9 +26,11 @@ export interface ProcessorConfig {
   snapshotIdleAfterMs: number;
   /**
    * PROCESSOR_IDLE_ADVANCE_STEP: an idle flush advances stream time at most this far past the next
-   * window due, so a quiet pipeline closes a day of windows in flushes of bounded size.
+   * window due (to begin with), so a quiet pipeline closes a day of windows in flushes of bounded size…
    */
   idleAdvanceStepMs: number;
+  /** …PROCESSOR_IDLE_ADVANCE_KEYS: the step halves after a flush that changed more state keys than this, and doubles under a quarter. */
+  idleAdvanceKeys: number;
   /** Where the instance keeps its local state (lmdb); default: next to the embedded store, or .stack/state. */
   stateDir: string | undefined;
   httpHost: string;
@@ -51,7 +53,8 @@ export function loadProcessorConfig(env: Record<string, string | undefined> = pr
     snapshotEvery: r.int('PROCESSOR_SNAPSHOT_EVERY', 100),
     snapshotBaseEveryMs: r.duration('PROCESSOR_SNAPSHOT_BASE_INTERVAL', '6h'),
     snapshotIdleAfterMs: r.duration('PROCESSOR_SNAPSHOT_IDLE_AFTER', '10m'),
-    idleAdvanceStepMs: r.duration('PROCESSOR_IDLE_ADVANCE_STEP', '6h'),
+    idleAdvanceStepMs: r.duration('PROCESSOR_IDLE_ADVANCE_STEP', '1h'),
+    idleAdvanceKeys: r.int('PROCESSOR_IDLE_ADVANCE_KEYS', 100_000),
     stateDir: r.optional('CS_STATE_DIR'),
     httpHost: r.string('PROCESSOR_HTTP_HOST', '127.0.0.1'),
     httpPort: r.int('PROCESSOR_HTTP_PORT', 9401),

@@ -58,6 +58,7 @@ async function taskWithSlowClaims() {
       snapshotBaseEveryMs: 3_600_000,
       snapshotIdleAfterMs: 600_000,
       idleAdvanceStepMs: 3_600_000,
+      idleAdvanceKeys: 100_000,
       topicPrefix: '',
       partitionsOf: () => 1,
       onDone: async () => {},

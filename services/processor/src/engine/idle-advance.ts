@@ -9,3 +9,33 @@ export function idleAdvanceTo(streamTime: number | null, target: number, nextDue
   if (streamTime === null || target <= streamTime || nextDue === null) return target;
   return Math.min(target, Math.max(streamTime, nextDue + allowedLatenessMs) + stepMs);
 }
+
+const MIN_STEP_MS = 60_000;
+const MAX_STEP_MS = 400 * 86_400_000;
+
+/**
+ * The step of a close in steps, fitted to the work the last idle flush did: halved when it changed
+ * more than `keyBudget` state keys, doubled when it changed under a quarter of them. A small day
+ * closes in a few long steps, a seed-scale day in many short ones, each about the budget (more
+ * where a doubled step runs into denser traffic).
+ */
+export class IdleStep {
+  private ms: number;
+
+  constructor(
+    initialMs: number,
+    private readonly keyBudget: number,
+  ) {
+    this.ms = initialMs;
+  }
+
+  get stepMs(): number {
+    return this.ms;
+  }
+
+  /** After an idle flush that changed `keys` state keys. */
+  observe(keys: number): void {
+    if (keys > this.keyBudget) this.ms = Math.max(MIN_STEP_MS, this.ms / 2);
+    else if (keys < this.keyBudget / 4) this.ms = Math.min(MAX_STEP_MS, this.ms * 2);
+  }
+}

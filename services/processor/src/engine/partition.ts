@@ -17,7 +17,7 @@ import type { Buckets } from '../buckets.ts';
 import { defect, failpoint, failpointDue } from './failpoints.ts';
 import { flushToken, sameIntent, type FlushIntent, type LogStore, type PartitionRef } from './log-store.ts';
 import type { FlushMarkerRow, FlushMarkers } from './flush-markers.ts';
-import { idleAdvanceTo } from './idle-advance.ts';
+import { idleAdvanceTo, IdleStep } from './idle-advance.ts';
 import { FlushOutputs } from './outputs.ts';
 import type { LmdbState } from './state-store.ts';
 import type { StepContext, StepResult, TopicLogic } from './types.ts';
@@ -61,8 +61,10 @@ export interface PartitionDeps {
   snapshotBaseEveryMs: number;
   /** A quiet partition snapshots once its oldest flush not in a snapshot is this old. */
   snapshotIdleAfterMs: number;
-  /** An idle flush advances stream time at most this far past the next window due (idleAdvance). */
+  /** An idle flush advances stream time at most this far past the next window due (idleAdvance), to begin with… */
   idleAdvanceStepMs: number;
+  /** …then a step fitted to this many changed state keys a flush (IdleStep). */
+  idleAdvanceKeys: number;
   /** CS_TOPIC_PREFIX, written into the watermarks so cs.settled reads one pipeline's. */
   topicPrefix: string;
   /** Partitions of a Kafka topic (0 while unknown): cs.settled counts a metric final only when every partition reported. */
@@ -109,6 +111,7 @@ export class PartitionTask {
   lastIdleFlushAt = 0;
   /** The last idle flush stopped short of its target (idleAdvance): the next one needs no CS_IDLE_FLUSH wait. */
   closingInSteps = false;
+  private readonly idleStep: IdleStep;
   private pending: FlushIntent | null;
   /** Serialises steps (and the decision of the next intent). */
   private stepping: Promise<unknown> = Promise.resolve();
@@ -146,6 +149,7 @@ export class PartitionTask {
     this.base = base;
     this.snapshotHead = [...`${ref.topic}/${ref.partition}`].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 0) % deps.snapshotEvery;
     this.meta = state.get<Meta>(META) ?? { seq: 0, nextOffset: 0, streamTime: null };
+    this.idleStep = new IdleStep(deps.idleAdvanceStepMs, deps.idleAdvanceKeys);
   }
 
   static async restore(ref: PartitionRef, deps: PartitionDeps, state: LmdbState): Promise<PartitionTask> {
@@ -198,8 +202,8 @@ export class PartitionTask {
    * bounded size. The intent records the instant, so a redo repeats the same step.
    */
   idleAdvance(target: number): number {
-    const { rules, logic, idleAdvanceStepMs } = this.deps;
-    const to = idleAdvanceTo(this.meta.streamTime, target, logic.nextDue(this.state, rules), rules.allowedLatenessMs, idleAdvanceStepMs);
+    const { rules, logic } = this.deps;
+    const to = idleAdvanceTo(this.meta.streamTime, target, logic.nextDue(this.state, rules), rules.allowedLatenessMs, this.idleStep.stepMs);
     this.closingInSteps = to < target;
     return to;
   }
@@ -346,6 +350,7 @@ export class PartitionTask {
     const stepStarted = performance.now();
     const outputs = this.process(messages, intent);
     const delta = this.state.takeDelta(intent.seq);
+    if (intent.advanceTo !== null) this.idleStep.observe(delta.size);
     const stepped = performance.now();
     phaseSeconds.observe({ topic: this.ref.topic, phase: 'step' }, (stepped - stepStarted) / 1000);
     const write = Promise.resolve().then(async () => {

@@ -143,6 +143,7 @@ export class StreamProcessor {
             snapshotBaseEveryMs: config.snapshotBaseEveryMs,
             snapshotIdleAfterMs: config.snapshotIdleAfterMs,
             idleAdvanceStepMs: config.idleAdvanceStepMs,
+            idleAdvanceKeys: config.idleAdvanceKeys,
             topicPrefix: config.topicPrefix,
             partitionsOf: (topic) => this.clock.partitionsOf(topic),
             onDone: (r, offset) => this.commit(r, offset),
