@@ -39,7 +39,7 @@ describe('seed bench arithmetic', () => {
   });
 
   it('decile marks interpolate time and CPU between the counter readings around them', () => {
-    const h = hist([[Infinity, 0]]);
+    const h = hist([], 0);
     const step = (t: number, processed: number): ProgressStep => ({ t, processed, cpuMs: t * 2, rss: t, heapUsed: t, flushes: h });
     // One flush of 50 events at t = 10, then one of 50 at t = 30.
     const marks = decileMarks(step(0, 0), [step(10, 50), step(30, 100)], 100);
