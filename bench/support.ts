@@ -211,7 +211,6 @@ export async function sumsBy(name: string, label: string): Promise<Record<string
 
 export const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
-/** A histogram summed over its other labels: cumulative count per upper bound (`le`), plus count and sum. */
 /**
  * A histogram summed over its label sets: the finite buckets (cumulative counts) and the total count.
  * The +Inf bucket is `count`; it is not a bucket here because Infinity does not survive JSON (the

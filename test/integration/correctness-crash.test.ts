@@ -11,7 +11,7 @@ import { actualRows, compareRows } from '../correctness/compare.ts';
 import { buildEventSet, TZ } from '../correctness/event-set.ts';
 import { COMPARED_GRAINS, COMPARED_METRICS, expectConverges, produce, reference } from '../correctness/run.ts';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
-import { createTopics, openTestStore, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { createTopics, uniquePrefix, waitFor, withTestStore } from '../support/pipeline.ts';
 
 /** The tables of the processor's database (`cs`), qualified. */
 const cs = tablesIn('cs');
@@ -41,12 +41,9 @@ it('metrics equal the reference with the processor SIGKILLed at random points an
     await expectConverges(expected, async () => (await sqlRows<Record<string, unknown>>(url, `SELECT grain, toUnixTimestamp(bucket) * 1000 AS bucket, metric, business_unit, product, channel, numerator, denominator, value FROM ${cs.metrics} WHERE grain IN ('hour', 'day')`)).map((r) => ({ ...r, bucket: Number(r.bucket) }) as never));
     expect(await processor.stop()).toBe(0);
     // Read once more from the store itself, after a clean stop.
-    const store = await openTestStore(TZ, processor.store);
-    try {
+    await withTestStore(TZ, processor.store, async (store) => {
       expect(compareRows(expected, await actualRows(store.client, store.db, [...COMPARED_GRAINS]), COMPARED_METRICS, COMPARED_GRAINS)).toEqual([]);
-    } finally {
-      await store.client.close();
-    }
+    });
     expect(kills).toHaveLength(3);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n(kills after flushes ${kills.join(', ')})\n--- processor output ---\n${processor.child?.output().slice(-4000)}`);

@@ -13,7 +13,7 @@ import type { SessionEvent } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
 import { tablesIn } from '@cs/storage';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
-import { createTopics, kafkaOptions, openTestStore, query, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { createTopics, kafkaOptions, query, uniquePrefix, waitFor, withTestStore } from '../support/pipeline.ts';
 
 /** The tables of the processor's database (`cs`), qualified. */
 const cs = tablesIn('cs');
@@ -91,8 +91,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
       await sdk.close();
     }
 
-    const store = await openTestStore(TZ, processor.store);
-    try {
+    await withTestStore(TZ, processor.store, async (store) => {
       const rows = await query<{ day: string; business_unit: string; product: string; channel: string; value: number }>(
         store.client,
         `SELECT toString(toDate(bucket)) AS day, business_unit, product, channel, value FROM ${cs.metrics} WHERE grain = 'day' AND metric = 'contacts'`,
@@ -104,9 +103,7 @@ describe.each<KafkaClientKind>(['kafkajs', 'rdkafka'])('crash recovery (%s)', (k
       expect(Number(contacts!.sessions)).toBe(total);
       const [dead] = await query<{ n: string }>(store.client, `SELECT count() AS n FROM ${cs.deadLetters} FINAL`);
       expect(Number(dead!.n)).toBe(0);
-    } finally {
-      await store.client.close();
-    }
+    });
   });
 
   it('stops cleanly when SIGTERMed while still starting', async () => {

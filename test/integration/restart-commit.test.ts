@@ -13,11 +13,10 @@ import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { TOPICS } from '@cs/schemas';
 import { createTrafficGenerator } from '@cs/simulator';
-import type { ClickHouseConfig } from '@cs/clickhouse';
 import { tablesIn } from '@cs/storage';
 import { produce } from '../correctness/run.ts';
 import { ChildProcessor, childProcessorEnv, sqlRows } from '../support/child.ts';
-import { createTopics, groupLag, openTestStore, query, uniquePrefix, waitFor } from '../support/pipeline.ts';
+import { createTopics, groupLag, query, uniquePrefix, waitFor, withTestStore } from '../support/pipeline.ts';
 
 const cs = tablesIn('cs');
 const TZ = 'Asia/Shanghai';
@@ -37,16 +36,6 @@ async function dayState(read: ReadRows): Promise<DayState> {
     `SELECT sumIf(numerator, metric = 'contacts') AS contacts, count() AS rows, countIf(NOT final) AS provisional FROM ${cs.metrics} WHERE grain = 'day'`,
   );
   return { contacts: Number(row?.contacts ?? 0), rows: Number(row?.rows ?? 0), provisional: Number(row?.provisional ?? 0) };
-}
-
-/** The day as the stopped processor left it in its store: every flush it made is in. */
-async function storedDayState(at: string | ClickHouseConfig): Promise<DayState> {
-  const store = await openTestStore(TZ, at);
-  try {
-    return await dayState((sql) => query(store.client, sql));
-  } finally {
-    await store.client.close();
-  }
 }
 
 /** Moves the stopped group's committed offsets of every partition back to the start of the log. */
@@ -82,7 +71,7 @@ describe('restart with offsets behind the write-ahead log', () => {
       expect(await processor.stop()).toBe(0);
       // Read once stopped: between the wait's last poll and the stop, idle flushes may still add day
       // rows (each final as written) that a poll would not have seen (CI at 6e24dfb: 1867 vs 1888).
-      const before = await storedDayState(processor.store);
+      const before = await withTestStore(TZ, processor.store, (store) => dayState((sql) => query(store.client, sql)));
       expect(before.provisional).toBe(0);
 
       await rewindGroup(groupId, topics);
@@ -96,17 +85,14 @@ describe('restart with offsets behind the write-ahead log', () => {
       expect(await processor.stop()).toBe(0);
       // Its store to itself, the processor marked each flush's sums (flush-markers.ts); every flush
       // is done and the clean stops wrote the last cancellations: no marker is left over.
-      const store = await openTestStore(TZ, processor.store);
-      try {
+      await withTestStore(TZ, processor.store, async (store) => {
         const [left] = await query<{ left: string }>(
           store.client,
           `SELECT count() AS left FROM (SELECT business_unit, bucket FROM ${store.tables.metricSums} WHERE grain = 'flush' GROUP BY business_unit, bucket HAVING sum(numerator) != 0)`,
         );
         expect(processor.child!.output()).toContain('"exclusiveStore":true');
         expect(Number(left!.left)).toBe(0);
-      } finally {
-        await store.client.close();
-      }
+      });
     } finally {
       await processor.kill();
     }

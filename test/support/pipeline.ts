@@ -68,6 +68,16 @@ export async function openTestStore(timeZone: string, at?: string | ClickHouseCo
   return { client, db: config.database, tables: tablesIn(config.database), dataDir: config.dataDir, config };
 }
 
+/** Opens a store another process wrote (e.g. a stopped child processor's), runs `use` on it and closes it, keeping its data. */
+export async function withTestStore<T>(timeZone: string, at: string | ClickHouseConfig, use: (store: TestStore) => Promise<T>): Promise<T> {
+  const store = await openTestStore(timeZone, at);
+  try {
+    return await use(store);
+  } finally {
+    await store.client.close();
+  }
+}
+
 /** Closes a test store and deletes its directory (nothing when it was never opened). */
 export async function removeTestStore(store: TestStore | undefined): Promise<void> {
   if (!store) return;

@@ -11,6 +11,8 @@ const day = (r: HarnessResult, metric: string, d = '2026-03-01') => r.metrics.ge
 const settled = (r: HarnessResult, horizon: number) => settledAt(sessionsLogic as TopicLogic, r, horizon);
 
 const at = (iso: string) => Date.parse(iso);
+/** Final figures, dead letters and the latest contact and FCR rows, order-free. */
+const summary = (r: HarnessResult) => ({ ...summarize(r, 9), contacts: latestRows(r, 'contacts_local', 'session_id').map((x) => JSON.stringify(x)).sort(), fcr: latestRows(r, 'contact_fcr', 'session_id').map((x) => JSON.stringify(x)).sort() });
 let n = 0;
 const ev = (session: string, type: SessionEvent['type'], time: string, extra: Partial<SessionEvent> = {}): SessionEvent => ({
   event_id: `e${++n}`,
@@ -124,7 +126,6 @@ describe('first-contact resolution', () => {
   it('gives identical final figures, rows and dead letters whatever the arrival order (within the lateness) and flush boundaries', () => {
     const events = generate(5);
     const end = at('2026-03-09T00:00:00Z');
-    const summary = (r: HarnessResult) => ({ ...summarize(r, 9), contacts: latestRows(r, 'contacts_local', 'session_id').map((x) => JSON.stringify(x)).sort(), fcr: latestRows(r, 'contact_fcr', 'session_id').map((x) => JSON.stringify(x)).sort() });
     const reference = summary(runLogic(sessionsLogic, [events], { idleCloseAt: end }));
     expect(reference.fcr.some((x) => x.includes('not_resolved'))).toBe(true);
     expect(reference.fcr.some((x) => x.includes('"resolved"'))).toBe(true);
@@ -139,7 +140,6 @@ describe('first-contact resolution', () => {
   it('closes a quiet partition in idle steps (one hour past the next due window each) with the same results as in one idle flush', () => {
     const events = generate(5);
     const end = at('2026-03-09T00:00:00Z');
-    const summary = (r: HarnessResult) => ({ ...summarize(r, 9), contacts: latestRows(r, 'contacts_local', 'session_id').map((x) => JSON.stringify(x)).sort(), fcr: latestRows(r, 'contact_fcr', 'session_id').map((x) => JSON.stringify(x)).sort() });
     const oneFlush = runLogic(sessionsLogic, [events], { idleCloseAt: end });
     expect(oneFlush.idleFlushes).toBe(1);
     for (const stepMs of [HOUR, 10 * MIN]) {
