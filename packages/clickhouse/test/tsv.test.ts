@@ -31,4 +31,22 @@ describe('TabSeparated encoding', () => {
     expect(body.rows).toBe(2);
     expect(body.bytes.toString('utf8')).toBe(`x\n上海\\t\t7\t${cell}\n`);
   });
+
+  it('writes cell by cell exactly what the line encoder writes, for every kind of value', () => {
+    const values = [
+      'plain', '', 'tab\there', 'new\nline', 'back\\slash', 'cr\r', '上海 ünïcode', 'ü\t', 'x'.repeat(64) + '\t', 'y'.repeat(65), '🙂'.repeat(40),
+      0, 7, 10, 99, 100, 1793000000000, 2 ** 53 - 1, -1, 1.5, 1e21, 1e-7, Number.NaN, Infinity, -Infinity, 2 ** 53, null, undefined, true, false, 12345678901234567890n,
+      ['a', "q'uote\t", null, 1], { nested: 'obj\n' },
+    ];
+    const columns = values.map((_, i) => `c${i}`);
+    const row = Object.fromEntries(values.map((v, i) => [`c${i}`, v]));
+    const body = new TsvBuffer(8);
+    body.row(row, columns);
+    body.cells({ a: 'x\ty' }, ['a']);
+    body.cell(7);
+    body.cell('上海');
+    body.endRow();
+    expect(body.rows).toBe(2);
+    expect(body.bytes.toString('utf8')).toBe(`${encodeTsv([row], columns)}x\\ty\t7\t上海\n`);
+  });
 });

@@ -1,6 +1,6 @@
 import { GRAINS, type Grain, type MetricId } from '@cs/catalog';
 import type { ConsumedMessage } from '@cs/kafka';
-import { TsvBuffer, tsvLine } from '@cs/clickhouse';
+import { TsvBuffer } from '@cs/clickhouse';
 import type { AnyEvent } from '@cs/schemas';
 import type { DeadLetterRow, MetricSumRow } from '@cs/storage';
 import type { Buckets } from '../buckets.ts';
@@ -45,7 +45,10 @@ export class FlushOutputs implements Emitter {
       const fields = Object.keys(event);
       this.raws.set(table, (raw = { fields, columns: [...fields, 'kafka_partition', 'kafka_offset'], body: new TsvBuffer(256 * 1024) }));
     }
-    raw.body.line(`${tsvLine(event, raw.fields)}\t${partition}\t${offset}`);
+    raw.body.cells(event, raw.fields);
+    raw.body.cell(partition);
+    raw.body.cell(offset);
+    raw.body.endRow();
   }
 
   row(table: string, row: Record<string, unknown>): void {

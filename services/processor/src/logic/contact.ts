@@ -34,8 +34,9 @@ export function contactOf(events: readonly SessionEvent[], inOrder = false): Con
     return { start: null, members: [], before: [...sorted], after: [], end: last, endedBy: 'inactivity', windowEnd: last };
   }
   const start = sorted[startIndex]!;
-  const before = sorted.filter((e, i) => i !== startIndex && e.event_time < start.event_time);
-  const rest = sorted.filter((e, i) => i !== startIndex && e.event_time >= start.event_time);
+  const before: SessionEvent[] = [];
+  const rest: SessionEvent[] = [];
+  for (let i = 0; i < sorted.length; i++) if (i !== startIndex) (sorted[i]!.event_time < start.event_time ? before : rest).push(sorted[i]!);
   const members: SessionEvent[] = [start];
   let last = start.event_time;
   for (let i = 0; i < rest.length; i++) {

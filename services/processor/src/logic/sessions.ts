@@ -100,11 +100,12 @@ export const sessionsLogic: TopicLogic<SessionEvent> = {
       ctx.emit.metric('upheld_complaints_per_10k', event.event_time, dims, 0, 1);
     }
     if (before || counted) {
-      emitChange(ctx, before && contribution(before), counted ? contribution(contact) : null);
+      const row = counted ? contactRow(contact, contact.start!, false) : null;
+      emitChange(ctx, before && contribution(before), row && contribution(contact, row));
       const start = contact.start ?? before?.start;
       if (start) contactChanged(ctx, start.user_id, start.product, start.session_id, counted ? endedContact(contact) : null, false);
       // A provisional row as soon as the contact ended, so cs.contacts is fresh; the final row replaces it.
-      if (counted) ctx.emit.upsert('contacts_local', event.session_id, contactRow(contact, contact.start!, false));
+      if (row) ctx.emit.upsert('contacts_local', event.session_id, row);
     }
     return { kind: 'ok' };
   },
@@ -148,10 +149,9 @@ function deadLetterEvents(ctx: StepContext, s: OpenSession, events: SessionEvent
   for (const event of events) deadLetterKept(ctx, 'cs.sessions', { event, offset: s.offsets[s.events.indexOf(event)] ?? -1 }, reason, detail);
 }
 
-/** What an ended contact adds to the ended-contact metrics (SPEC §6), at its start. */
-function contribution(c: Contact): Contribution {
+/** What an ended contact adds to the ended-contact metrics (SPEC §6), at its start; `row`: its contactRow. */
+function contribution(c: Contact, row = contactRow(c, c.start!, false)): Contribution {
   const start = c.start!;
-  const row = contactRow(c, start, false);
   const values: Contribution['values'] = {};
   const m = (id: MetricId, num: number | boolean) => (values[id] = [Number(num), 1]);
   m('self_service_share', row.self_service);
@@ -189,7 +189,15 @@ function emitClosed(ctx: StepContext, c: Contact, s: OpenSession): void {
 
 /** The cs.contacts row of a contact: its derived facts (SPEC §5, §7). */
 export function contactRow(c: Contact, start: SessionEvent, final: boolean) {
-  const count = (type: SessionEvent['type']) => c.members.filter((e) => e.type === type).length;
+  // One pass over the members (this runs for every event of an ended contact).
+  const counts: Partial<Record<SessionEvent['type'], number>> = {};
+  // The last intent the contact carried (recognised questions refine the one given at STARTED).
+  let intent: string | null = null;
+  for (const e of c.members) {
+    counts[e.type] = (counts[e.type] ?? 0) + 1;
+    intent = e.intent ?? intent;
+  }
+  const count = (type: SessionEvent['type']) => counts[type] ?? 0;
   const selfServiceEntry = start.entry === 'SELF_SERVICE';
   const transferred = count('TRANSFERRED_TO_AGENT') > 0;
   return {
@@ -199,8 +207,7 @@ export function contactRow(c: Contact, start: SessionEvent, final: boolean) {
     product: start.product,
     channel: start.channel,
     entry: start.entry ?? '',
-    // The last intent the contact carried (recognised questions refine the one given at STARTED).
-    intent: c.members.reduce<string | null>((last, e) => e.intent ?? last, null),
+    intent,
     start_time: start.event_time,
     end_time: c.end,
     ended_by: c.endedBy,
