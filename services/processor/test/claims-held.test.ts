@@ -29,26 +29,32 @@ describe('claims decided in memory (exclusive store)', () => {
   it('holds the next seq itself, writing its intent row; a second claim of that seq gets the first one', async () => {
     const { held, written, decide } = claims();
     held.hold(p, intent(5));
-    await expect(decide(intent(6))).resolves.toEqual(intent(6));
+    const first = decide(intent(6))!;
+    await expect(first.holder).resolves.toEqual(intent(6));
+    await expect(first.landed).resolves.toBeUndefined();
     // Another task of the same partition in this process (it replaced a revoked one) claims seq 6 with other offsets.
-    await expect(decide(intent(6, 70))).resolves.toEqual(intent(6));
+    const second = decide(intent(6, 70))!;
+    await expect(second.holder).resolves.toEqual(intent(6));
+    await expect(second.landed).resolves.toBeUndefined();
     expect(written).toEqual([intent(6)]);
   });
 
   it('reads the holder of a seq too old to be remembered from the log, and refuses a claim that skips a seq', async () => {
     const { held, written, decide, fromLog } = claims();
     held.hold(p, intent(1));
-    for (let seq = 2; seq <= 12; seq++) await decide(intent(seq));
-    await expect(decide(intent(2, 55))).resolves.toEqual(fromLog);
-    await expect(decide(intent(14))).rejects.toThrow('skips seq 13');
+    for (let seq = 2; seq <= 12; seq++) await decide(intent(seq))!.landed;
+    await expect(decide(intent(2, 55))!.holder).resolves.toEqual(fromLog);
+    await expect(decide(intent(14))!.holder).rejects.toThrow('skips seq 13');
     expect(written).toHaveLength(11);
   });
 
-  it('forgets a partition whose intent row may not have landed: the next claim goes through the log', async () => {
+  it('decides a new seq before its row has landed; forgets a partition whose row may not have: the next claim goes through the log', async () => {
     const { held, decide, fail } = claims();
     held.hold(p, intent(5));
     fail();
-    await expect(decide(intent(6))).rejects.toThrow('insert failed');
+    const decided = decide(intent(6))!;
+    await expect(decided.holder).resolves.toEqual(intent(6));
+    await expect(decided.landed).rejects.toThrow('insert failed');
     expect(decide(intent(6))).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import type { ConsumedMessage } from '@cs/kafka';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Buckets } from '../src/buckets.ts';
-import type { FlushIntent, LogStore } from '../src/engine/log-store.ts';
+import type { Claim, FlushIntent, LogStore } from '../src/engine/log-store.ts';
 import { PartitionTask } from '../src/engine/partition.ts';
 import { closeStateEnv, LmdbState, openPartitionDb } from '../src/engine/state-store.ts';
 import { LOGIC } from '../src/logic/index.ts';
@@ -20,17 +20,22 @@ const TOPIC = 'cs.sessions';
 const message = (offset: number): ConsumedMessage => ({ topic: TOPIC, partition: 0, offset: String(offset), key: null, value: null, timestamp: 0 });
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
-/** A task over fakes of the log and the inserts whose claims wait until `releaseClaim()`. */
-async function taskWithSlowClaims() {
+/**
+ * A task over fakes of the log and the inserts whose claims wait until `releaseClaim()`; with
+ * `slowLanding`, a claim resolves at once and its intent row lands at `land()` (an exclusive store).
+ */
+async function taskWithSlowClaims(slowLanding = false) {
   const intents: FlushIntent[] = [];
   const stepped: number[][] = [];
   let releaseClaim = () => {};
+  let land = () => {};
   const log = {
     restore: async () => ({ pending: null, base: null, seq: 0, source: 'empty', deltas: 0 }),
     claim: (_p: unknown, intent: FlushIntent) =>
-      new Promise<FlushIntent>((resolve) => {
+      new Promise<Claim>((resolve) => {
         intents.push(intent);
-        releaseClaim = () => resolve(intent);
+        if (!slowLanding) releaseClaim = () => resolve({ holder: intent, landed: Promise.resolve() });
+        else resolve({ holder: intent, landed: new Promise<void>((landed) => (land = landed)) });
       }),
     writeDone: async () => {},
     landed: async () => new Set<string>(),
@@ -66,7 +71,7 @@ async function taskWithSlowClaims() {
     },
     new LmdbState(await openPartitionDb(dir, `claims-${Math.random()}`)),
   );
-  return { task, intents, stepped, releaseClaim: () => releaseClaim() };
+  return { task, intents, stepped, releaseClaim: () => releaseClaim(), land: () => land() };
 }
 
 describe('a flush claims the messages it steps', () => {
@@ -94,5 +99,20 @@ describe('a flush claims the messages it steps', () => {
     expect(stepped).toEqual([range(0, 5), range(5, 8)]);
     expect(task.nextOffset).toBe(8);
     expect(task.bufferedCount).toBe(0);
+  });
+
+  // An exclusive store decides a claim in memory and writes its intent row alongside: the flush steps
+  // meanwhile, but the intent must be in the log before any row of its flush (the write-ahead rule).
+  it('steps before its intent row has landed, and inserts nothing of its flush until then', async () => {
+    const { task, intents, stepped, land } = await taskWithSlowClaims(true);
+    task.add(range(0, 4).map(message));
+    await task.flush();
+    expect(intents).toEqual([expect.objectContaining({ seq: 1, from: 0, to: 4 })]);
+    expect(task.nextOffset).toBe(4);
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(stepped).toEqual([]);
+    land();
+    await task.drain();
+    expect(stepped).toEqual([range(0, 4)]);
   });
 });

@@ -32,18 +32,20 @@ export class ClaimsHeld {
   }
 
   /**
-   * The holder of `intent`'s seq once its intent row has landed, or null when the partition is not
-   * held here (the claim goes through the log). `write` writes a newly held intent's row; `read`
-   * reads the holder of a seq too old to be remembered.
+   * The holder of `intent`'s seq, and when its intent row has landed; or null when the partition is
+   * not held here (the claim goes through the log). A seq this process takes now is decided at once:
+   * the flush may step while its row is written, and waits for `landed` before any insert of its own
+   * (the write-ahead rule). `write` writes a newly held intent's row; `read` reads the holder of a seq
+   * too old to be remembered.
    */
-  decide(p: PartitionRef, intent: FlushIntent, write: (intent: FlushIntent) => Promise<void>, read: () => Promise<FlushIntent | null>): Promise<FlushIntent | null> | null {
+  decide(p: PartitionRef, intent: FlushIntent, write: (intent: FlushIntent) => Promise<void>, read: () => Promise<FlushIntent | null>): Decided | null {
     const key = keyOf(p);
     const partition = this.partitions.get(key);
     if (!partition) return null;
     const known = partition.seqs.get(intent.seq);
-    if (known) return known.landed.then(() => known.intent);
-    if (intent.seq <= partition.last) return read();
-    if (intent.seq > partition.last + 1) return Promise.reject(new Error(`claim of seq ${intent.seq} of ${p.topic}/${p.partition} skips seq ${partition.last + 1}`));
+    if (known) return { holder: Promise.resolve(known.intent), landed: known.landed };
+    if (intent.seq <= partition.last) return { holder: read(), landed: Promise.resolve() };
+    if (intent.seq > partition.last + 1) return { holder: Promise.reject(new Error(`claim of seq ${intent.seq} of ${p.topic}/${p.partition} skips seq ${partition.last + 1}`)), landed: Promise.resolve() };
     const landed = write(intent);
     partition.last = intent.seq;
     partition.seqs.set(intent.seq, { intent, landed });
@@ -51,6 +53,12 @@ export class ClaimsHeld {
     // A row that may not have landed: the next claims ask the log again (a retry of the same intent
     // then reads it back as its own; another one finds the holder).
     landed.catch(() => this.partitions.delete(key));
-    return landed.then(() => intent);
+    return { holder: Promise.resolve(intent), landed };
   }
+}
+
+/** A claim decided here: its seq's holder, and the landing of that holder's intent row. */
+export interface Decided {
+  holder: Promise<FlushIntent | null>;
+  landed: Promise<void>;
 }

@@ -45,6 +45,18 @@ export interface Restored {
 
 export type SnapshotKind = 'base' | 'incremental';
 
+/**
+ * A claim's outcome: the intent holding the seq (null: none readable), and when its row has landed.
+ * A flush may step before that, but its inserts wait for it: an intent is in the log before any
+ * row of its flush.
+ */
+export interface Claim {
+  holder: FlushIntent | null;
+  landed: Promise<void>;
+}
+
+const LANDED = Promise.resolve();
+
 /** processor_log's columns as the log writes them: LOG_HEAD, then the state delta. */
 const LOG_HEAD = ['processor', 'topic', 'partition', 'seq', 'from_offset', 'to_offset', 'kind', 'wall_time', 'idle', 'advance_to'] as const;
 const LOG_COLUMNS = [...LOG_HEAD, 'state_delta'];
@@ -90,7 +102,7 @@ export class LogStore {
   /** intentAt lookups asked in the same turn of the event loop, answered by one query. */
   private intentLookups: IntentKey[] = [];
   /** Claims made in the same turn of the event loop, written together. */
-  private claims: { p: PartitionRef; intent: FlushIntent; resolve: (holder: FlushIntent | null) => void; reject: (err: unknown) => void }[] = [];
+  private claims: { p: PartitionRef; intent: FlushIntent; resolve: (claim: Claim) => void; reject: (err: unknown) => void }[] = [];
   /** With an exclusive store: the claims this process decided itself (null: every claim asks the log). */
   private readonly held: ClaimsHeld | null;
 
@@ -185,9 +197,10 @@ export class LogStore {
   /**
    * Writes `intent` as a claim on its seq and reads back the intent that holds the seq (`intent`
    * itself unless another member's came first). Claims made in the same turn of the event loop (the
-   * partitions flushing together) are written side by side and read back with one query.
+   * partitions flushing together) are written side by side and read back with one query. With an
+   * exclusive store, a held partition's claim resolves before its row has landed (`landed`).
    */
-  claim(p: PartitionRef, intent: FlushIntent): Promise<FlushIntent | null> {
+  claim(p: PartitionRef, intent: FlushIntent): Promise<Claim> {
     return new Promise((resolve, reject) => {
       if (!this.claims.length) setImmediate(() => void this.writeClaims());
       this.claims.push({ p, intent, resolve, reject });
@@ -200,8 +213,12 @@ export class LogStore {
     const viaLog: typeof claims = [];
     for (const c of claims) {
       const decided = this.held?.decide(c.p, c.intent, (intent) => this.writeHeldIntent(c.p, intent), () => this.intentAt(c.p, c.intent.seq));
-      if (decided) decided.then(c.resolve, c.reject);
-      else viaLog.push(c);
+      if (!decided) viaLog.push(c);
+      else {
+        // Awaited by the flush's inserts; a failure there fails the flush, not this process.
+        decided.landed.catch(() => {});
+        decided.holder.then((holder) => c.resolve({ holder, landed: decided.landed }), c.reject);
+      }
     }
     const written = await Promise.allSettled(viaLog.map(({ p, intent }) => this.writeIntent(p, intent)));
     for (const [i, result] of written.entries()) if (result.status === 'rejected') viaLog[i]!.reject(result.reason);
@@ -209,7 +226,7 @@ export class LogStore {
     for (const { p, intent, resolve, reject } of read) {
       this.intentAt(p, intent.seq).then((holder) => {
         if (holder && sameIntent(holder, intent)) this.held?.hold(p, intent);
-        resolve(holder);
+        resolve({ holder, landed: LANDED });
       }, reject);
     }
   }

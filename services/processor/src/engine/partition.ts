@@ -34,7 +34,7 @@ const flushSeconds = histogram(
 );
 const phaseSeconds = histogram(
   'cs_processor_flush_phase_seconds',
-  'Time of one phase of a flush (claim: until its intent holds, written and read back or, with an exclusive store, decided in memory and landed; step; inserts: its rows acknowledged; done: done row, state and offset commit), by topic',
+  'Time of one phase of a flush (claim: until its intent holds, written and read back or, with an exclusive store, decided in memory; step; inserts: its intent row landed and its rows acknowledged; done: done row, state and offset commit), by topic',
   ['topic', 'phase'],
   [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 );
@@ -315,6 +315,8 @@ export class PartitionTask {
     const started = performance.now();
     let intent: FlushIntent;
     let redo = false;
+    /** The intent's row in the log: the flush's inserts wait for it (a redo's intent is there already). */
+    let intentLanded: Promise<void> = Promise.resolve();
     if (this.pending) {
       redo = true;
       if (!this.redoReady) return;
@@ -330,15 +332,17 @@ export class PartitionTask {
       // so two different flushes under one seq would mix or drop each other's rows: the loser redoes
       // the holder's intent instead (same state and messages, so the same rows). Checked before the
       // step, which then needs no undoing.
-      const holder = await this.deps.log.claim(this.ref, claim);
+      const { holder, landed } = await this.deps.log.claim(this.ref, claim);
       phaseSeconds.observe({ topic: this.ref.topic, phase: 'claim' }, (performance.now() - started) / 1000);
       if (!holder) throw new Error(`intent ${claim.seq} of ${this.ref.topic}/${this.ref.partition} is not readable after its insert`);
       if (!sameIntent(holder, claim)) {
+        await landed;
         this.deps.logger.warn({ ...this.ref, claim, holder }, 'another member holds this flush; redoing its intent');
         this.pending = holder;
         return this.stepFlush(advanceTo);
       }
       intent = claim;
+      intentLanded = landed;
     }
     // Exactly the intent's messages: the consumer kept buffering during the claim, and what came
     // after `to` is the next flush's (a redo steps [from, to) only, so must the first try).
@@ -354,6 +358,7 @@ export class PartitionTask {
     const stepped = performance.now();
     phaseSeconds.observe({ topic: this.ref.topic, phase: 'step' }, (stepped - stepStarted) / 1000);
     const write = Promise.resolve().then(async () => {
+      await intentLanded;
       if (defect('commit-at-intent')) await this.deps.onDone(this.ref, intent.to);
       failpoint('after-intent', this.ref.topic, intent.seq);
       const markers = await this.write(intent, outputs, redo);
