@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Buckets } from '../src/buckets.ts';
 import type { Claim, FlushIntent, LogStore } from '../src/engine/log-store.ts';
 import { PartitionTask } from '../src/engine/partition.ts';
-import { closeStateEnv, LmdbState, openPartitionDb } from '../src/engine/state-store.ts';
+import { closeStateEnv, openPartitionState } from '../src/engine/state-store.ts';
 import { LOGIC } from '../src/logic/index.ts';
 import { RULES } from './harness.ts';
 
@@ -69,7 +69,7 @@ async function taskWithSlowClaims(slowLanding = false) {
       onDone: async () => {},
       markers: null,
     },
-    new LmdbState(await openPartitionDb(dir, `claims-${Math.random()}`)),
+    await openPartitionState(dir, `claims-${Math.random()}`),
   );
   return { task, intents, stepped, releaseClaim: () => releaseClaim(), land: () => land() };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeStateEnv, decodeValue, encodeValue, LmdbState, OPS_PER_TXN, openPartitionDb } from '../src/engine/state-store.ts';
+import { closeStateEnv, decodeValue, encodeValue, OPS_PER_TXN, openPartitionState } from '../src/engine/state-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-state-store-'));
 afterAll(() => closeStateEnv(dir));
@@ -12,14 +12,14 @@ describe('lmdb state', () => {
   // The close of a seed-scale day removed ~3 M keys of a partition in one flush: one lmdb transaction
   // failed with MDB_TXN_FULL. Deltas are written in transactions of OPS_PER_TXN changes.
   it('writes a delta larger than one transaction may hold, seq applied at the end', async () => {
-    const state = new LmdbState(await openPartitionDb(dir, 'big'));
+    const state = await openPartitionState(dir, 'big');
     const n = OPS_PER_TXN * 2 + 123;
     const value = Buffer.from([0x01]);
     const loaded: [string, Buffer][] = Array.from({ length: n }, (_, i) => [`k${i}`, value]);
     await state.load(1, loaded, true);
     expect(state.appliedSeq).toBe(1);
     expect(state.size).toBe(n + 1); // the keys and the applied seq
-    expect(state.takeChanged().size).toBe(n);
+    expect(state.takeChanged()).toHaveLength(n);
 
     for (let i = 0; i < n; i++) state.delete(`k${i}`);
     state.set('kept', 'yes');
@@ -29,6 +29,35 @@ describe('lmdb state', () => {
     expect(state.size).toBe(2);
     expect(state.get('kept')).toBe('yes');
     expect(state.get('k0')).toBeUndefined();
+  });
+
+  // An incremental snapshot writes the keys changed since the last one written. They are kept in lmdb
+  // (not hundreds of thousands of strings on the heap) until a snapshot of them has been written.
+  it('keeps the changed keys until a snapshot of them is written, and those changed again after it', async () => {
+    const state = await openPartitionState(dir, 'changed');
+    for (const k of ['a', 'b', 'c']) state.set(k, k);
+    state.takeDelta(1);
+    await state.apply(1);
+    const snapshotted = state.takeChanged();
+    expect(snapshotted.sort()).toEqual(['a', 'b', 'c']);
+    // A flush applied while the snapshot of seq 1 is being written changes `b` again.
+    state.set('b', 'b2');
+    state.delete('c');
+    state.takeDelta(2);
+    await state.apply(2);
+    expect(state.changedCount).toBe(3);
+    // A failed snapshot forgets nothing; a written one forgets its keys but those changed after it.
+    expect(state.takeChanged().sort()).toEqual(['a', 'b', 'c']);
+    await state.forgetChanged(snapshotted, 1);
+    expect(state.takeChanged().sort()).toEqual(['b', 'c']);
+    expect(state.changedCount).toBe(2);
+    // They outlive the process (a restart from the local store snapshots them too).
+    await closeStateEnv(dir);
+    const reopened = await openPartitionState(dir, 'changed');
+    expect(reopened.takeChanged().sort()).toEqual(['b', 'c']);
+    expect(reopened.get('b')).toBe('b2');
+    await reopened.clear();
+    expect(reopened.changedCount).toBe(0);
   });
 
   // Values are packed with records now; stores and logs written before hold plain maps, whose small

@@ -424,7 +424,7 @@ export class PartitionTask {
    * Takes what the snapshot of flush `seq` writes, synchronously while lmdb holds exactly the state
    * after `seq`: the keys changed since the last snapshot, or a read snapshot of every key.
    */
-  private captureSnapshot(seq: number): { seq: number; kind: 'base' | 'incremental'; entries: Iterator<[string, Buffer | null]>; changed: Set<string> } {
+  private captureSnapshot(seq: number): { seq: number; kind: 'base' | 'incremental'; entries: Iterator<[string, Buffer | null]>; changed: string[] } {
     this.flushesSinceSnapshot = 0;
     this.unsnapshottedSince = null;
     this.snapshotHead = 0;
@@ -445,9 +445,9 @@ export class PartitionTask {
           this.base = seq;
           this.baseWrittenAt = Date.now();
         }
+        return this.state.forgetChanged(changed, seq);
       })
       .catch((err: Error) => {
-        this.state.restoreChanged(changed);
         if (kind === 'base') this.base = null;
         this.deps.logger.warn({ err: err.message, ...this.ref, seq }, 'snapshot failed; the next one retries');
       })

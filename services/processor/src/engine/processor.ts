@@ -18,7 +18,7 @@ import { PipelineClock } from './pipeline-clock.ts';
 import { untilTheStoreAnswers } from '../store-retry.ts';
 import { FlushMarkers } from './flush-markers.ts';
 import { claimStateSlot, type StateSlot } from './state-slot.ts';
-import { closeStateEnv, LmdbState, openPartitionDb } from './state-store.ts';
+import { closeStateEnv, openPartitionState } from './state-store.ts';
 
 /** How often the pipeline's lag and high watermarks are read (idle detection, lag gauges). */
 const CLOCK_POLL_MS = 2_000;
@@ -126,7 +126,7 @@ export class StreamProcessor {
       // local store until it is done.
       const previous = this.retiring.get(id(tp)) ?? Promise.resolve([]);
       let carried: ConsumedMessage[] = [];
-      task = previous.then((messages) => ((carried = messages), openPartitionDb(this.slot.dir, `${tp.topic}/${tp.partition}`))).then((db) =>
+      task = previous.then((messages) => ((carried = messages), openPartitionState(this.slot.dir, `${tp.topic}/${tp.partition}`))).then((state) =>
         PartitionTask.restore(
           ref,
           {
@@ -149,7 +149,7 @@ export class StreamProcessor {
             onDone: (r, offset) => this.commit(r, offset),
             markers: this.markers,
           },
-          new LmdbState(db),
+          state,
         ).then(async (restored) => {
           // Once per restore (before any batch reaches the task); retired, it steps and snapshots nothing.
           if ((await aheadOfBroker(this.deps.admin, ref, restored.nextOffset, logger)) && this.tasks.get(id(tp)) === task) {

@@ -10,6 +10,10 @@
  *
  * Convention the logics follow: a value read with get() and changed in place is written back with
  * set() in the same step. Values are never shared between keys.
+ *
+ * The keys changed since the last snapshot (what an incremental snapshot writes) are kept in lmdb
+ * too, in a sibling database, with the seq that last changed them: at seed scale they are hundreds of
+ * thousands of key strings a partition between two snapshots, which on the heap every major GC marked.
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { Packr } from 'msgpackr';
@@ -51,11 +55,11 @@ export class LmdbState implements KeyedState {
   private readonly cache = new Map<string, unknown>();
   private readonly cacheEntries: number;
   private writing: Promise<void> = Promise.resolve();
-  /** Keys changed by the flushes applied since the last snapshot: what an incremental snapshot writes. */
-  private changed = new Set<string>();
 
   constructor(
     readonly db: Database<Buffer, string>,
+    /** Keys changed by the flushes applied since the last snapshot → the seq that last changed them. */
+    private readonly changed: Database<Buffer, string>,
     opts: LmdbStateOptions = {},
   ) {
     this.cacheEntries = opts.cacheEntries ?? 5_000;
@@ -148,9 +152,8 @@ export class LmdbState implements KeyedState {
     const entry = this.pending.find((p) => p.seq === seq);
     const run = this.writing.then(async () => {
       if (entry) {
-        await this.write(seq, entry.delta);
+        await this.write(seq, entry.delta, true);
         this.pending.splice(this.pending.indexOf(entry), 1);
-        for (const k of entry.delta.keys()) this.changed.add(k);
       }
       return committed?.();
     });
@@ -158,20 +161,33 @@ export class LmdbState implements KeyedState {
     return run;
   }
 
-  /** How many keys changed since the last snapshot took them (applied flushes only). */
+  /** How many keys changed since the last snapshot that was written (applied flushes only). */
   get changedCount(): number {
-    return this.changed.size;
+    return (this.changed.getStats() as { entryCount: number }).entryCount;
   }
 
-  /** The keys changed since the last call (the next incremental snapshot's); `restore` puts them back if it failed. */
-  takeChanged(): Set<string> {
-    const keys = this.changed;
-    this.changed = new Set();
-    return keys;
+  /**
+   * The keys changed since the last snapshot that was written (the next incremental snapshot's).
+   * They stay recorded until `forgetChanged` after that snapshot is written, so a failed one loses none.
+   */
+  takeChanged(): string[] {
+    return Array.from(this.changed.getKeys({}), String);
   }
 
-  restoreChanged(keys: Iterable<string>): void {
-    for (const k of keys) this.changed.add(k);
+  /** A snapshot of the state after `seq` was written: its `keys` are forgotten, but those changed again after `seq`. */
+  forgetChanged(keys: readonly string[], seq: number): Promise<void> {
+    const run = this.writing.then(async () => {
+      for (let i = 0; i < keys.length; i += OPS_PER_TXN) {
+        await this.db.transaction(() => {
+          for (const k of keys.slice(i, i + OPS_PER_TXN)) {
+            const b = this.changed.get(k);
+            if (b && decodeValue<number>(b) <= seq) void this.changed.remove(k);
+          }
+        });
+      }
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -179,7 +195,7 @@ export class LmdbState implements KeyedState {
    * `changed`: the keys belong in the next incremental snapshot (a logged delta after the last one).
    */
   async load(seq: number, delta: Iterable<[string, Buffer | null]>, changed: boolean): Promise<void> {
-    await this.write(seq, delta, changed ? (k) => this.changed.add(k) : undefined);
+    await this.write(seq, delta, changed);
   }
 
   /**
@@ -188,20 +204,23 @@ export class LmdbState implements KeyedState {
    * the restore applies the logged delta again, which is idempotent (values, not increments), and
    * reads meanwhile see the pending delta before lmdb.
    */
-  private async write(seq: number, delta: Iterable<[string, Buffer | null]>, onKey?: (key: string) => void): Promise<void> {
+  private async write(seq: number, delta: Iterable<[string, Buffer | null]>, markChanged: boolean): Promise<void> {
     let batch: [string, Buffer | null][] = [];
+    const changedAt = encodeValue(seq);
+    // Each change is two operations when marked: a transaction holds OPS_PER_TXN of them.
+    const perTxn = markChanged ? OPS_PER_TXN / 2 : OPS_PER_TXN;
     const commit = (last: boolean) =>
       this.db.transaction(() => {
         for (const [k, b] of batch) {
           if (b) void this.db.put(k, b);
           else void this.db.remove(k);
+          if (markChanged) void this.changed.put(k, changedAt);
         }
         if (last) void this.db.put(APPLIED, encodeValue(seq));
       });
     for (const entry of delta) {
       batch.push(entry);
-      onKey?.(entry[0]);
-      if (batch.length >= OPS_PER_TXN) {
+      if (batch.length >= perTxn) {
         await commit(false);
         batch = [];
       }
@@ -238,10 +257,10 @@ export class LmdbState implements KeyedState {
   /** Forgets everything (a restore from a snapshot starts over). */
   async clear(): Promise<void> {
     await this.db.clearAsync();
+    await this.changed.clearAsync();
     this.cache.clear();
     this.dirty = new Map();
     this.pending.length = 0;
-    this.changed = new Set();
   }
 
   get size(): number {
@@ -252,7 +271,8 @@ export class LmdbState implements KeyedState {
 /** lmdb environments by directory, shared by the partitions of one process. */
 const envs = new Map<string, RootDatabase<Buffer, string>>();
 
-export async function openPartitionDb(dir: string, name: string): Promise<Database<Buffer, string>> {
+/** A partition's state in the lmdb environment of `dir` (one per process and directory): its database `name` and its changed keys. */
+export async function openPartitionState(dir: string, name: string, opts: LmdbStateOptions = {}): Promise<LmdbState> {
   let env = envs.get(dir);
   if (!env) {
     const { open } = await import('lmdb');
@@ -261,7 +281,8 @@ export async function openPartitionDb(dir: string, name: string): Promise<Databa
     env = open<Buffer, string>({ path: dir, maxDbs: 4096, encoding: 'binary', noSync: true, mapSize: 64 * 2 ** 30 });
     envs.set(dir, env);
   }
-  return env.openDB<Buffer, string>({ name, encoding: 'binary' });
+  const db = env.openDB<Buffer, string>({ name, encoding: 'binary' });
+  return new LmdbState(db, env.openDB<Buffer, string>({ name: `${name}#changed`, encoding: 'binary' }), opts);
 }
 
 /** Closes the environment of a directory (its processor stopped). */
