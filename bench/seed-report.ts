@@ -96,10 +96,16 @@ export function liveVerdict(live: LiveCheck) {
   };
 }
 
+/** A sample's RSS split, where the worker could read it: " (anonymous A, file-backed F)". */
+const split = (s: MemorySample | undefined) => (s?.rssAnon !== undefined && s.rssFile !== undefined ? ` (anonymous ${mb(s.rssAnon)}, file-backed ${mb(s.rssFile)})` : '');
+
 function memoryFigures(samples: MemorySample[], from: number, to: number) {
   const inRun = samples.filter((s) => s.t >= from && s.t <= to);
   const lastHalf = inRun.filter((s) => s.t >= from + (to - from) / 2);
+  const atPeak = samples.reduce<MemorySample | undefined>((top, s) => (!top || s.rss > top.rss ? s : top), undefined);
   return {
+    /** The sample of the peak RSS, for its anonymous / file-backed split. */
+    atPeak,
     peakRss: Math.max(0, ...samples.map((s) => s.rss)),
     peakHeap: Math.max(0, ...samples.map((s) => s.heapUsed)),
     steadyRss: median(lastHalf.map((s) => s.rss)),
@@ -190,8 +196,8 @@ export function buildReport(run: SeedRun): string {
       `${fmt(rate)} events/s overall (${fmt(p.timedOut ? p.processed : events)} events from startProcessor() to every event visible in ${s1(p.endMs)}${p.timedOut ? ' — TIMED OUT before every event was visible' : ''}; ` +
       `started in ${s1(p.startMs)}, first event stepped at ${s1(p.firstEventMs)}, every event stepped at ${s1(p.steppedMs)}).`,
     `CPU: ${cpuPer100k.toFixed(2)} CPU-s per 100k events (${fmt((p.cpuMs / p.endMs) * 100)} % of a core, all threads); main thread busy ${fmt(p.elu * 100)} %, GC pauses ${s1(p.gcMs)}.`,
-    `Memory (sampled every second): peak RSS ${mb(mem.peakRss)}, steady RSS ${mb(mem.steadyRss)} (median of the last half of the processing); peak JS heap ${mb(mem.peakHeap)}, steady ${mb(mem.steadyHeap)}` +
-      (memB ? `; the restored worker (restore and close): peak RSS ${mb(memB.peakRss)}, peak heap ${mb(memB.peakHeap)}.` : '.'),
+    `Memory (sampled every second): peak RSS ${mb(mem.peakRss)}${split(mem.atPeak)}, steady RSS ${mb(mem.steadyRss)} (median of the last half of the processing); peak JS heap ${mb(mem.peakHeap)}, steady ${mb(mem.steadyHeap)}` +
+      (memB ? `; the restored worker (restore and close): peak RSS ${mb(memB.peakRss)}${split(memB.atPeak)}, peak heap ${mb(memB.peakHeap)}.` : '.'),
     `Flushes: ${kv(p.flushesByKind)}; flush duration (intent to done) over the day p50 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.5) : NaN)}, p95 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.95) : NaN)}, p99 ${ms(allFlushes ? histogramQuantile(allFlushes, 0.99) : NaN)} (from cs_processor_flush_duration_seconds; interpolated inside its buckets).`,
     `Flush phases, mean per flush (cs_processor_flush_phase_seconds): ${Object.entries(p.phases ?? {})
       .map(([phase, t]) => `${phase} ${ms(t.count ? t.seconds / t.count : NaN)}`)

@@ -27,12 +27,15 @@ import type { KafkaClientKind } from '@cs/kafka';
 import { startProcessor, type RunningProcessor } from '@cs/processor';
 import { createLogger } from '@cs/runtime';
 import { decileMarks, type ProgressStep } from './seed-stats.ts';
-import { benchProcessorConfig, fmt, startUsageMeter, histogramSnapshot, histogramTotalsBy, insertTotals, metricValues, MiB, openBenchStore, report, sleep, sumsBy, total } from './support.ts';
+import { benchProcessorConfig, fmt, startUsageMeter, histogramSnapshot, histogramTotalsBy, insertTotals, metricValues, MiB, openBenchStore, report, residentParts, sleep, sumsBy, total } from './support.ts';
 
 export interface MemorySample {
   /** ms since the worker's t0. */
   t: number;
   rss: number;
+  /** RSS split (Linux): anonymous and file-backed bytes. */
+  rssAnon?: number;
+  rssFile?: number;
   heapUsed: number;
   heapTotal: number;
 }
@@ -159,7 +162,8 @@ const t0 = performance.now();
 const since = () => performance.now() - t0;
 const sampleMemory = (): MemorySample => {
   const m = process.memoryUsage();
-  return { t: since(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal };
+  const parts = residentParts();
+  return { t: since(), rss: m.rss, rssAnon: parts?.anon, rssFile: parts?.file, heapUsed: m.heapUsed, heapTotal: m.heapTotal };
 };
 const memTimer = setInterval(() => memory.push(sampleMemory()), 1000);
 

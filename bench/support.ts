@@ -25,6 +25,22 @@ export const ratio = (a: number, b: number) => (b > 0 && a > 0 ? `${(a / b).toFi
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const MiB = 2 ** 20;
 
+/**
+ * This process's resident memory split as Linux counts it: anonymous (JS heap, the embedded engine's
+ * and lmdb's allocations) and file-backed (mapped pages of the engine's 540 MB library and of lmdb's
+ * file, which the kernel can drop). Undefined where /proc is not there.
+ */
+export function residentParts(): { anon: number; file: number } | undefined {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const parts = { anon: kib('RssAnon'), file: kib('RssFile') };
+    return Number.isFinite(parts.anon) && Number.isFinite(parts.file) ? parts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Broker
 
