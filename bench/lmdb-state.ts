@@ -1,5 +1,13 @@
+/**
+ * What a processor's local state holds, per partition database and key prefix (keys, bytes, lmdb pages):
+ * opens the lmdb environment of a state slot read-only, so it can run beside the worker that writes it
+ * (BENCHMARKS.md, "the full seed day": the state at 22 % of the day). Not part of any test.
+ *
+ *   npx tsx bench/lmdb-state.ts <CS_STATE_DIR>/<group>/slot-<n>
+ */
 import { open } from 'lmdb';
-const dir = process.argv[2]!;
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: lmdb-state.ts <state slot directory>');
 const env = open<Buffer, string>({ path: dir, readOnly: true, maxDbs: 4096, encoding: 'binary' });
 const stats = env.getStats() as Record<string, number>;
 console.log('env', JSON.stringify(stats));
