@@ -7,12 +7,12 @@
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const ESCAPED = /[\\\t\n\r]/g;
 
+/** A UTF-16 code unit TabSeparated escapes: backslash, tab, newline, carriage return. */
+const needsEscape = (c: number) => c === 92 || c === 9 || c === 10 || c === 13;
+
 /** A string with TabSeparated's escapes; most need none, so scan before replacing. */
 function escapeString(v: string): string {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 92 || c === 9 || c === 10 || c === 13) return v.replace(ESCAPED, (m) => ESCAPES[m]!);
-  }
+  for (let i = 0; i < v.length; i++) if (needsEscape(v.charCodeAt(i))) return v.replace(ESCAPED, (m) => ESCAPES[m]!);
   return v;
 }
 
@@ -68,29 +68,6 @@ export class TsvBuffer {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
-  /** One row given as its line, without the newline (e.g. from tsvLine). */
-  line(text: string): void {
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    this.reserve(text.length * 3 + 1);
-    this.end += this.buf.write(text, this.end, 'utf8');
-    this.buf[this.end++] = NEWLINE;
-    this.rows++;
-  }
-
-  /**
-   * One row given as its line's head (e.g. from tsvLine) and a last cell that is ASCII without
-   * TabSeparated's special characters (base64, say), written as it is: a log row's cell of several
-   * megabytes is then neither scanned for escapes nor reserved three times over.
-   */
-  lineWithPlainCell(head: string, cell: string): void {
-    this.reserve(head.length * 3 + cell.length + 2);
-    this.end += this.buf.write(head, this.end, 'utf8');
-    this.buf[this.end++] = TAB;
-    this.end += this.buf.write(cell, this.end, 'latin1');
-    this.buf[this.end++] = NEWLINE;
-    this.rows++;
-  }
-
   /**
    * One row's values in `columns` order, written cell by cell into the buffer: no line string per
    * row (a seed-scale day wrote tens of millions, most of the processor's allocations).
@@ -113,6 +90,17 @@ export class TsvBuffer {
   cell(value: unknown): void {
     this.byte(TAB);
     this.value(value);
+  }
+
+  /**
+   * One more cell that is ASCII without TabSeparated's special characters (base64, say), written as
+   * it is: a log row's cell of several megabytes is then neither scanned for escapes nor reserved
+   * three times over.
+   */
+  plainCell(cell: string): void {
+    this.reserve(cell.length + 1);
+    this.buf[this.end++] = TAB;
+    this.end += this.buf.write(cell, this.end, 'latin1');
   }
 
   endRow(): void {
@@ -159,7 +147,7 @@ export class TsvBuffer {
       let i = 0;
       for (; i < n; i++) {
         const c = s.charCodeAt(i);
-        if (c >= 128 || (escape && (c === 92 || c === TAB || c === NEWLINE || c === 13))) break;
+        if (c >= 128 || (escape && needsEscape(c))) break;
         buf[e++] = c;
       }
       if (i === n) {

@@ -23,11 +23,13 @@ describe('TabSeparated encoding', () => {
     expect(body.bytes.toString('utf8')).toBe(encodeTsv(rows, ['a', 'b']));
   });
 
-  it('writes a line whose last cell is plain ASCII as it is, after a head that is escaped and UTF-8', () => {
+  it('writes a last cell of plain ASCII as it is, after cells that are escaped and UTF-8', () => {
     const body = new TsvBuffer(4);
     body.row({ a: 'x' }, ['a']);
     const cell = Buffer.from('any bytes\t\n at all').toString('base64').repeat(50);
-    body.lineWithPlainCell('上海\\t\t7', cell);
+    body.cells({ a: '上海\t', b: 7 }, ['a', 'b']);
+    body.plainCell(cell);
+    body.endRow();
     expect(body.rows).toBe(2);
     expect(body.bytes.toString('utf8')).toBe(`x\n上海\\t\t7\t${cell}\n`);
   });

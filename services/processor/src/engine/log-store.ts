@@ -6,7 +6,7 @@
  * an occasional base (every key), so no snapshot reads the whole state but the base.
  */
 import { TupleParam, type ClickHouseClient } from '@clickhouse/client';
-import { insertRows, retryTransient, tsvLine, TsvBuffer, type InsertCoalescer, type RetryOptions } from '@cs/clickhouse';
+import { insertRows, retryTransient, TsvBuffer, type InsertCoalescer, type RetryOptions } from '@cs/clickhouse';
 import { FLUSH_MARKER_GRAIN } from '@cs/catalog';
 import { ClaimsHeld } from './claims-held.ts';
 import { Packr } from 'msgpackr';
@@ -132,7 +132,9 @@ export class LogStore {
   async writeDone(p: PartitionRef, intent: FlushIntent, delta: EncodedDelta): Promise<void> {
     // The delta (megabytes at seed scale) is base64: written as it is, not scanned for escapes.
     const body = new TsvBuffer();
-    body.lineWithPlainCell(tsvLine(this.logRow(p, intent, 'done'), LOG_HEAD), encodeEntries(delta));
+    body.cells(this.logRow(p, intent, 'done'), LOG_HEAD);
+    body.plainCell(encodeEntries(delta));
+    body.endRow();
     await this.inserts.tsv(`${this.db}.processor_log`, LOG_COLUMNS, body, { dedupToken: flushToken(p, intent.seq, 'done') });
   }
 
